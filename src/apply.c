@@ -1,0 +1,255 @@
+/*-------------------------------------------------------------------------
+ *
+ * apply.c
+ *	  Writing a view's output delta to its result table.
+ *
+ *	  Rows are found with our own index scans (a NULL key is searched with
+ *	  SK_SEARCHNULL, which the executor's replication lookup does not do) and
+ *	  written with the executor's row routines (execReplication.c), which keep
+ *	  indexes, constraints and row triggers right.  This is safe because a
+ *	  step holds the view's maintenance lock (circuit_lock_view) and reads
+ *	  through a snapshot taken after it: no concurrent maintenance can have
+ *	  changed or created a row we do not see.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "nodes/makefuncs.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "stepping.h"
+
+ResultWriter *
+writer_open(Circuit *c)
+{
+	ResultWriter *w = palloc0(sizeof(ResultWriter));
+	RangeTblEntry *rte;
+	int			k;
+
+	w->rel = table_open(c->viewid, RowExclusiveLock);
+	w->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = c->viewid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(w->estate, list_make1(rte));
+
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
+	w->estate->es_opened_result_relations =
+		lappend(w->estate->es_opened_result_relations, w->rri);
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	w->snapshot = GetActiveSnapshot();
+	w->estate->es_snapshot = w->snapshot;
+	ExecOpenIndices(w->rri, false);
+	EvalPlanQualInit(&w->epq, w->estate, NULL, NIL, -1);
+
+	w->oldslot = table_slot_create(w->rel, &w->estate->es_tupleTable);
+	w->newslot = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel),
+										&TTSOpsVirtual);
+
+	if (OidIsValid(c->keyindex))
+	{
+		w->keyrel = index_open(c->keyindex, RowExclusiveLock);
+		w->skeys = palloc0(sizeof(ScanKeyData) * c->nkeycols);
+		w->keyeq = palloc0(sizeof(FmgrInfo) * c->nkeycols);
+		for (k = 0; k < c->nkeycols; k++)
+		{
+			Oid			opfamily = w->keyrel->rd_opfamily[k];
+			Oid			opcintype = w->keyrel->rd_opcintype[k];
+			Oid			eqop = get_opfamily_member(opfamily, opcintype, opcintype,
+												   BTEqualStrategyNumber);
+
+			if (!OidIsValid(eqop))
+				elog(ERROR, "stepping: no equality operator in opfamily %u", opfamily);
+			fmgr_info(get_opcode(eqop), &w->keyeq[k]);
+		}
+	}
+	AfterTriggerBeginQuery();
+	return w;
+}
+
+void
+writer_close(ResultWriter *w)
+{
+	AfterTriggerEndQuery(w->estate);
+	EvalPlanQualEnd(&w->epq);
+	ExecCloseIndices(w->rri);
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	FreeExecutorState(w->estate);
+	if (w->keyrel)
+		index_close(w->keyrel, NoLock);
+	table_close(w->rel, NoLock);
+}
+
+static IndexScanDesc
+begin_key_scan(ResultWriter *w, int nkeys, Datum *keys, bool *keynull)
+{
+	IndexScanDesc scan;
+	int			k;
+
+	for (k = 0; k < nkeys; k++)
+	{
+		if (keynull[k])
+			ScanKeyEntryInitialize(&w->skeys[k], SK_ISNULL | SK_SEARCHNULL,
+								   k + 1, InvalidStrategy, InvalidOid,
+								   InvalidOid, InvalidOid, (Datum) 0);
+		else
+			ScanKeyEntryInitializeWithInfo(&w->skeys[k], 0, k + 1,
+										   BTEqualStrategyNumber, InvalidOid,
+										   w->keyrel->rd_indcollation[k],
+										   &w->keyeq[k], keys[k]);
+	}
+	scan = index_beginscan(w->rel, w->keyrel, w->snapshot, nkeys, 0);
+	index_rescan(scan, w->skeys, nkeys, NULL, 0);
+	return scan;
+}
+
+/* Find the row of a group by its key; it is left in w->oldslot. */
+bool
+writer_lookup_key(ResultWriter *w, Circuit *c, Datum *keys, bool *keynull)
+{
+	IndexScanDesc scan = begin_key_scan(w, c->nkeycols, keys, keynull);
+	bool		found = index_getnext_slot(scan, ForwardScanDirection, w->oldslot);
+
+	if (found)
+		ExecMaterializeSlot(w->oldslot);
+	index_endscan(scan);
+	return found;
+}
+
+/*
+ * Find up to "want" stored rows whose visible columns have the same binary
+ * image as values; returns their TIDs.
+ */
+List *
+writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values, bool *isnull,
+					uint32 hash, int64 want)
+{
+	List	   *tids = NIL;
+	IndexScanDesc scan;
+	Datum		keys[INDEX_MAX_KEYS];
+	bool		keynull[INDEX_MAX_KEYS];
+	int			k;
+
+	if (c->col_hash)
+	{
+		keys[0] = Int32GetDatum((int32) hash);
+		keynull[0] = false;
+	}
+	else
+	{
+		for (k = 0; k < c->nkeycols; k++)
+		{
+			keys[k] = values[c->keycols[k] - 1];
+			keynull[k] = isnull[c->keycols[k] - 1];
+		}
+	}
+	scan = begin_key_scan(w, c->nkeycols, keys, keynull);
+	while (list_length(tids) < want &&
+		   index_getnext_slot(scan, ForwardScanDirection, w->oldslot))
+	{
+		slot_getsomeattrs(w->oldslot, c->nvisible);
+		if (row_image_equal(c->nvisible, w->oldslot->tts_values,
+							w->oldslot->tts_isnull, values, isnull,
+							c->rowtyplen, c->rowtypbyval))
+		{
+			ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+			ItemPointerCopy(&w->oldslot->tts_tid, tid);
+			tids = lappend(tids, tid);
+		}
+	}
+	index_endscan(scan);
+	return tids;
+}
+
+/* The single row of a global aggregate; it is left in w->oldslot. */
+bool
+writer_first_row(ResultWriter *w)
+{
+	TableScanDesc scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
+	bool		found = table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot);
+
+	if (found)
+		ExecMaterializeSlot(w->oldslot);
+	table_endscan(scan);
+	return found;
+}
+
+static TupleTableSlot *
+fill_new_slot(ResultWriter *w, Datum *values, bool *isnull)
+{
+	TupleTableSlot *slot = w->newslot;
+	int			natts = slot->tts_tupleDescriptor->natts;
+
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, values, sizeof(Datum) * natts);
+	memcpy(slot->tts_isnull, isnull, sizeof(bool) * natts);
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+void
+writer_insert(ResultWriter *w, Datum *values, bool *isnull)
+{
+	ExecSimpleRelationInsert(w->rri, w->estate, fill_new_slot(w, values, isnull));
+}
+
+/* Replace the row in w->oldslot. */
+void
+writer_update(ResultWriter *w, Datum *values, bool *isnull)
+{
+	ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot,
+							 fill_new_slot(w, values, isnull));
+}
+
+void
+writer_delete_current(ResultWriter *w)
+{
+	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
+}
+
+void
+writer_delete_tid(ResultWriter *w, ItemPointer tid)
+{
+	ExecClearTuple(w->oldslot);
+	ItemPointerCopy(tid, &w->oldslot->tts_tid);
+	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
+}
+
+/* Empty a result table, for refresh_view and TRUNCATE of a base table. */
+void
+writer_delete_all(Circuit *c)
+{
+	char	   *sql = psprintf("DELETE FROM ONLY %s", c->viewname);
+
+	SPI_connect();
+	stepping_begin_apply();
+	PG_TRY();
+	{
+		if (SPI_execute(sql, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "stepping: could not empty %s", c->viewname);
+	}
+	PG_FINALLY();
+	{
+		stepping_end_apply();
+	}
+	PG_END_TRY();
+	SPI_finish();
+}

@@ -1,0 +1,438 @@
+/*-------------------------------------------------------------------------
+ *
+ * capture.c
+ *	  Statement triggers on base tables, and the step: deltas collected from
+ *	  every statement nested inside the outermost one, run through the
+ *	  circuits of the table's views when the step closes.
+ *
+ *	  A table's step is open while its BEFORE STATEMENT firings outnumber
+ *	  its AFTER STATEMENT firings (TRUNCATE included).  FK cascades fire the
+ *	  child's AFTER trigger after the parent's, and ON CONFLICT / MERGE fire
+ *	  pairs even for events without rows, so "the outermost statement's
+ *	  trigger" is not a reliable end; a balance point always is.
+ *
+ *	  Counts and deltas are tagged with the subtransaction that made them:
+ *	  a subtransaction abort drops exactly its own entries, a subcommit hands
+ *	  them to the parent.  Everything lives in TopTransactionContext, and
+ *	  spilled tuplestores belong to the top transaction's resource owner.
+ *
+ *	  Also here: the guard trigger that refuses direct writes to a result
+ *	  table, unless stepping itself is applying a delta.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+
+#include "stepping.h"
+
+PG_FUNCTION_INFO_V1(stepping_capture_before);
+PG_FUNCTION_INFO_V1(stepping_capture_after);
+PG_FUNCTION_INFO_V1(stepping_guard_result);
+
+typedef struct OpenCount
+{
+	SubTransactionId subid;
+	int			opens;			/* BEFORE firings minus AFTER firings */
+} OpenCount;
+
+/* The open step of one base table. */
+typedef struct TableStep
+{
+	Oid			relid;
+	List	   *counts;			/* OpenCount * */
+	List	   *chunks;			/* DeltaChunk *, in statement order */
+} TableStep;
+
+static List *steps = NIL;		/* TableStep *, in TopTransactionContext */
+static int	applying = 0;		/* > 0 while stepping writes result tables */
+
+bool
+stepping_applying(void)
+{
+	return applying > 0;
+}
+
+void
+stepping_begin_apply(void)
+{
+	applying++;
+}
+
+void
+stepping_end_apply(void)
+{
+	Assert(applying > 0);
+	applying--;
+}
+
+static TableStep *
+find_step(Oid relid, bool create)
+{
+	ListCell   *lc;
+	TableStep  *t;
+	MemoryContext old;
+
+	foreach(lc, steps)
+	{
+		t = (TableStep *) lfirst(lc);
+		if (t->relid == relid)
+			return t;
+	}
+	if (!create)
+		return NULL;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	t = palloc0(sizeof(TableStep));
+	t->relid = relid;
+	steps = lappend(steps, t);
+	MemoryContextSwitchTo(old);
+	return t;
+}
+
+static OpenCount *
+current_count(TableStep *t)
+{
+	SubTransactionId subid = GetCurrentSubTransactionId();
+	OpenCount  *oc;
+	MemoryContext old;
+
+	if (t->counts != NIL)
+	{
+		oc = (OpenCount *) llast(t->counts);
+		if (oc->subid == subid)
+			return oc;
+	}
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	oc = palloc0(sizeof(OpenCount));
+	oc->subid = subid;
+	t->counts = lappend(t->counts, oc);
+	MemoryContextSwitchTo(old);
+	return oc;
+}
+
+static int
+open_statements(TableStep *t)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, t->counts)
+		n += ((OpenCount *) lfirst(lc))->opens;
+	return n;
+}
+
+static TriggerData *
+trigger_data(FunctionCallInfo fcinfo, const char *fname)
+{
+	TriggerData *td;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s can only be called as a trigger", fname)));
+	td = (TriggerData *) fcinfo->context;
+	if (!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be a statement-level trigger", fname)));
+	return td;
+}
+
+Datum
+stepping_capture_before(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data(fcinfo, "stepping.capture_before()");
+	TableStep  *t = find_step(RelationGetRelid(td->tg_relation), true);
+
+	current_count(t)->opens++;
+	return PointerGetDatum(NULL);
+}
+
+static Tuplestorestate *
+copy_rows(Tuplestorestate *src, TupleTableSlot *slot)
+{
+	Tuplestorestate *dst = tuplestore_begin_heap(false, false, work_mem);
+
+	tuplestore_rescan(src);
+	while (tuplestore_gettupleslot(src, true, false, slot))
+		tuplestore_puttupleslot(dst, slot);
+	ExecClearTuple(slot);
+	return dst;
+}
+
+/*
+ * Keep a statement's transition rows past the end of its query level.  Only
+ * needed when the step stays open, or when an earlier statement left rows.
+ */
+static DeltaChunk *
+keep_chunk(TriggerData *td, bool truncated)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	ResourceOwner oldowner = CurrentResourceOwner;
+	DeltaChunk *chunk = palloc0(sizeof(DeltaChunk));
+
+	chunk->subid = GetCurrentSubTransactionId();
+	chunk->truncated = truncated;
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		TupleTableSlot *slot =
+			MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation),
+									 &TTSOpsMinimalTuple);
+
+		if (td->tg_oldtable)
+			chunk->oldrows = copy_rows(td->tg_oldtable, slot);
+		if (td->tg_newtable)
+			chunk->newrows = copy_rows(td->tg_newtable, slot);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	return chunk;
+}
+
+static void
+free_chunk(DeltaChunk *chunk)
+{
+	if (chunk->oldrows)
+		tuplestore_end(chunk->oldrows);
+	if (chunk->newrows)
+		tuplestore_end(chunk->newrows);
+	pfree(chunk);
+}
+
+/* Close a table's step: run every view over the table on its deltas. */
+static void
+close_step(TableStep *t, List *chunks)
+{
+	List	   *views = cache_views_of_table(t->relid);
+	ListCell   *lc;
+	DeltaSource src;
+
+	if (views == NIL)
+		return;
+	views = list_copy(views);	/* the cache may be rebuilt meanwhile */
+	src.baserel = NULL;
+	src.chunks = chunks;
+	src.full_scan = false;
+	foreach(lc, views)
+	{
+		Circuit    *c = cache_get_circuit(lfirst_oid(lc));
+
+		circuit_run(c, &src);
+	}
+	list_free(views);
+}
+
+Datum
+stepping_capture_after(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data(fcinfo, "stepping.capture_after()");
+	TableStep  *t = find_step(RelationGetRelid(td->tg_relation), true);
+	bool		truncated = TRIGGER_FIRED_BY_TRUNCATE(td->tg_event);
+	List	   *chunks;
+	ListCell   *lc;
+
+	current_count(t)->opens--;
+
+	if (open_statements(t) > 0)
+	{
+		/* an outer statement is still running: keep the rows for later */
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+		t->chunks = lappend(t->chunks, keep_chunk(td, truncated));
+		MemoryContextSwitchTo(old);
+		return PointerGetDatum(NULL);
+	}
+
+	/* the step closes; this statement's rows are read in place */
+	chunks = t->chunks;
+	t->chunks = NIL;
+	list_free_deep(t->counts);
+	t->counts = NIL;
+	{
+		DeltaChunk	last;
+
+		memset(&last, 0, sizeof(last));
+		last.subid = GetCurrentSubTransactionId();
+		last.truncated = truncated;
+		last.oldrows = td->tg_oldtable;
+		last.newrows = td->tg_newtable;
+		chunks = lappend(chunks, &last);
+		close_step(t, chunks);
+		chunks = list_delete_last(chunks);
+	}
+	foreach(lc, chunks)
+		free_chunk((DeltaChunk *) lfirst(lc));
+	list_free(chunks);
+	return PointerGetDatum(NULL);
+}
+
+/* Refuse direct writes to a result table. */
+Datum
+stepping_guard_result(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data(fcinfo, "stepping.guard_result()");
+	char	   *name;
+
+	if (stepping_applying())
+		return PointerGetDatum(NULL);
+	name = qualified_relname(RelationGetRelid(td->tg_relation));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot change \"%s\" directly: it is the result table of a stepping view",
+					name),
+			 errdetail("stepping keeps this table equal to its query."),
+			 errhint("Change the view's base tables instead, or call stepping.refresh_view('%s').",
+					 name)));
+	return PointerGetDatum(NULL);	/* keep compiler quiet */
+}
+
+/* ----------------------------------------------------------------
+ * Transaction and subtransaction ends
+ * ----------------------------------------------------------------
+ */
+
+static void
+drop_subxact_entries(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		TableStep  *t = (TableStep *) lfirst(lc);
+		ListCell   *lc2;
+
+		foreach(lc2, t->counts)
+		{
+			OpenCount  *oc = (OpenCount *) lfirst(lc2);
+
+			if (oc->subid == subid)
+			{
+				t->counts = foreach_delete_current(t->counts, lc2);
+				pfree(oc);
+			}
+		}
+		foreach(lc2, t->chunks)
+		{
+			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc2);
+
+			if (chunk->subid == subid)
+			{
+				t->chunks = foreach_delete_current(t->chunks, lc2);
+				free_chunk(chunk);
+			}
+		}
+	}
+}
+
+static void
+hand_to_parent(SubTransactionId subid, SubTransactionId parent)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		TableStep  *t = (TableStep *) lfirst(lc);
+		ListCell   *lc2;
+		OpenCount  *parent_count = NULL;
+
+		foreach(lc2, t->counts)
+		{
+			OpenCount  *oc = (OpenCount *) lfirst(lc2);
+
+			if (oc->subid == parent)
+				parent_count = oc;
+		}
+		foreach(lc2, t->counts)
+		{
+			OpenCount  *oc = (OpenCount *) lfirst(lc2);
+
+			if (oc->subid != subid)
+				continue;
+			if (parent_count)
+			{
+				parent_count->opens += oc->opens;
+				t->counts = foreach_delete_current(t->counts, lc2);
+				pfree(oc);
+			}
+			else
+				oc->subid = parent;
+		}
+		foreach(lc2, t->chunks)
+		{
+			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc2);
+
+			if (chunk->subid == subid)
+				chunk->subid = parent;
+		}
+	}
+}
+
+static void
+subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			drop_subxact_entries(mySubid);
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			hand_to_parent(mySubid, parentSubid);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			foreach(lc, steps)
+			{
+				TableStep  *t = (TableStep *) lfirst(lc);
+
+				if (t->chunks != NIL || open_statements(t) != 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+							 errmsg("stepping: a change to \"%s\" was captured but never applied",
+									qualified_relname(t->relid)),
+							 errdetail("A statement's BEFORE trigger fired without its AFTER trigger."),
+							 errhint("The transaction is rolled back so no view is left stale.")));
+			}
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			steps = NIL;		/* memory goes with TopTransactionContext */
+			applying = 0;
+			break;
+	}
+}
+
+void
+capture_init(void)
+{
+	RegisterXactCallback(xact_callback, NULL);
+	RegisterSubXactCallback(subxact_callback, NULL);
+}

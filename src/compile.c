@@ -1,0 +1,1109 @@
+/*-------------------------------------------------------------------------
+ *
+ * compile.c
+ *	  From a view's SELECT to a circuit: analysis with PostgreSQL's own
+ *	  parser, refusal of everything that cannot be maintained exactly, the
+ *	  shape of the result table, and the compiled Circuit a step runs.
+ *
+ *	  One function, plan_view(), decides everything about a query (its kind,
+ *	  group keys, aggregates and their state columns, the result table's key),
+ *	  so create_view's table and every backend's circuit always agree.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/analyze.h"
+#include "parser/parse_oper.h"
+#include "parser/parser.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/regproc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#include "stepping.h"
+
+/* Everything decided about one view query. */
+typedef struct ViewPlan
+{
+	ViewKind	kind;
+	bool		global;
+	Oid			baseid;
+	List	   *visible;		/* TargetEntry *, non-junk, in order */
+	int			nvisible;
+
+	/* grouped */
+	List	   *groupexprs;		/* Expr * */
+	Oid		   *groupeqops;
+	Oid		   *groupcolls;
+	int		   *group_vis;		/* visible column (0-based) or -1 */
+	List	   *aggrefs;		/* Aggref *, distinct */
+	AggSpec    *aggs;
+
+	/* bag */
+	List	   *bagkey;			/* visible column numbers (0-based) of PK */
+} ViewPlan;
+
+static void reject(const char *what, const char *hint) pg_attribute_noreturn();
+
+static void
+reject(const char *what, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("stepping cannot maintain %s", what),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* ----------------------------------------------------------------
+ * Parsing
+ * ----------------------------------------------------------------
+ */
+
+int
+stepping_enter_fixed_path(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+stepping_leave_fixed_path(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * Parse and analyze a view query.  fixed_search_path analyzes stored
+ * definitions under pg_catalog only, so nothing in the caller's settings can
+ * redirect a name.
+ */
+Query *
+analyze_view_query(const char *sql, bool fixed_search_path)
+{
+	List	   *raw;
+	RawStmt    *stmt;
+	Query	   *query;
+	int			nestlevel = -1;
+
+	if (fixed_search_path)
+		nestlevel = stepping_enter_fixed_path();
+
+	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view is empty"),
+				 errhint("Pass one SELECT statement.")));
+	if (list_length(raw) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view must be a single statement"),
+				 errhint("Pass one SELECT statement, without a semicolon between statements.")));
+	stmt = linitial_node(RawStmt, raw);
+	if (!IsA(stmt->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view must be a SELECT"),
+				 errhint("Pass the SELECT whose result the view keeps.")));
+
+	query = parse_analyze_fixedparams(stmt, sql, NULL, 0, NULL);
+
+	if (fixed_search_path)
+		stepping_leave_fixed_path(nestlevel);
+	return query;
+}
+
+/* Deparse a query as fully qualified SQL. */
+char *
+deparse_view_query(Query *query)
+{
+	int			nestlevel = stepping_enter_fixed_path();
+	char	   *sql = pg_get_querydef(copyObject(query), false);
+
+	stepping_leave_fixed_path(nestlevel);
+	return sql;
+}
+
+/* ----------------------------------------------------------------
+ * Validation
+ * ----------------------------------------------------------------
+ */
+
+static bool
+check_expr_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varattno < 0)
+			reject("a query that reads system columns",
+				   "Read only ordinary columns of the base table.");
+		if (var->varattno == 0)
+			reject("a query that references a whole row",
+				   "List the columns you need instead of the table's row.");
+		if (var->varlevelsup > 0)
+			reject("an outer reference", NULL);
+		return false;
+	}
+	if (IsA(node, SubLink))
+		reject("subqueries",
+			   "Subqueries are not supported yet; write the view over one table.");
+	if (IsA(node, WindowFunc))
+		reject("window functions", "Remove the OVER clause.");
+	if (IsA(node, GroupingFunc))
+		reject("GROUPING()", NULL);
+	if (IsA(node, Param))
+		reject("a query with parameters", "Write constants in the query.");
+	if (IsA(node, Aggref))
+	{
+		/* aggregates are checked by plan_view; do not descend into args */
+		Aggref	   *agg = (Aggref *) node;
+
+		if (agg->aggfilter)
+			reject("aggregates with FILTER", "FILTER is not supported yet.");
+		if (agg->aggdistinct)
+			reject("aggregates with DISTINCT", "DISTINCT inside an aggregate is not supported yet.");
+		if (agg->aggorder)
+			reject("aggregates with ORDER BY", "Remove the ORDER BY inside the aggregate call.");
+		if (agg->agglevelsup > 0)
+			reject("an outer aggregate", NULL);
+		return expression_tree_walker((Node *) agg->args, check_expr_walker, context);
+	}
+	return expression_tree_walker(node, check_expr_walker, context);
+}
+
+/*
+ * Refuse everything stepping cannot maintain exactly, each with its own
+ * message and hint.
+ */
+void
+validate_view_query(Query *query)
+{
+	RangeTblEntry *rte;
+	ListCell   *lc;
+	List	   *names = NIL;
+	Relation	rel;
+	char		relkind;
+
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view must be a SELECT")));
+	if (query->cteList)
+		reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
+	if (query->setOperations)
+		reject("UNION, INTERSECT or EXCEPT", "Set operations are not supported yet.");
+	if (query->rowMarks || query->hasForUpdate)
+		reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
+	if (query->sortClause)
+		reject("ORDER BY",
+			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
+	if (query->limitCount || query->limitOffset)
+		reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
+	if (query->hasWindowFuncs)
+		reject("window functions", "Remove the OVER clause.");
+	if (query->hasTargetSRFs)
+		reject("set-returning functions in the select list", NULL);
+	if (query->hasSubLinks)
+		reject("subqueries", "Subqueries are not supported yet; write the view over one table.");
+	if (query->groupingSets)
+		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
+	if (query->havingQual)
+		reject("HAVING", "HAVING is not supported yet; filter the result table when you read it.");
+	if (query->hasDistinctOn)
+		reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
+	if (query->distinctClause && (query->groupClause || query->hasAggs))
+		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
+
+	/* exactly one plain table */
+	if (list_length(query->rtable) != 1 ||
+		list_length(query->jointree->fromlist) != 1 ||
+		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
+	{
+		foreach(lc, query->rtable)
+		{
+			RangeTblEntry *r = lfirst_node(RangeTblEntry, lc);
+
+			if (r->rtekind == RTE_SUBQUERY)
+				reject("subqueries in FROM", "Subqueries are not supported yet.");
+			if (r->rtekind == RTE_FUNCTION || r->rtekind == RTE_TABLEFUNC)
+				reject("functions in FROM", "Read a table instead.");
+			if (r->rtekind == RTE_VALUES)
+				reject("VALUES lists", "Read a table instead.");
+		}
+		if (query->rtable == NIL)
+			reject("a query without a FROM table",
+				   "Name the base table the view reads.");
+		reject("joins", "Joins are not supported yet; a view reads one base table.");
+	}
+	rte = linitial_node(RangeTblEntry, query->rtable);
+	if (rte->rtekind == RTE_SUBQUERY)
+		reject("subqueries in FROM", "Subqueries are not supported yet.");
+	if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC)
+		reject("functions in FROM", "Read a table instead.");
+	if (rte->rtekind == RTE_VALUES)
+		reject("VALUES lists", "Read a table instead.");
+	if (rte->rtekind != RTE_RELATION)
+		reject("this kind of FROM item", NULL);
+	if (rte->tablesample)
+		reject("TABLESAMPLE", "Remove the TABLESAMPLE clause.");
+
+	relkind = get_rel_relkind(rte->relid);
+	if (relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW)
+		reject("a query over a view or materialized view",
+			   "Write the view over the base tables themselves.");
+	if (relkind == RELKIND_FOREIGN_TABLE)
+		reject("a query over a foreign table", "Changes to foreign tables cannot be captured.");
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+		reject("a query over a partitioned table",
+			   "Partitioned tables are not supported yet.");
+	if (relkind != RELKIND_RELATION)
+		reject("a query over this kind of relation", NULL);
+
+	rel = table_open(rte->relid, AccessShareLock);
+	if (rel->rd_rel->relispartition)
+		reject("a query over a partition",
+			   "Writes addressed to the partitioned parent would not be seen.");
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		reject("a query over a temporary table",
+			   "Use a regular or unlogged table.");
+	if (has_subclass(rte->relid) || has_superclass(rte->relid))
+		reject("a query over a table with inheritance children or parents",
+			   "Inheritance is not supported: statement triggers do not see writes to other members.");
+	table_close(rel, AccessShareLock);
+	if (catalog_is_result_table(rte->relid))
+		reject("a view over another stepping view",
+			   "Views over views are not supported yet; write the query over the base tables.");
+
+	/* expressions */
+	(void) check_expr_walker((Node *) query->targetList, NULL);
+	(void) check_expr_walker(query->jointree->quals, NULL);
+	if (contain_mutable_functions((Node *) query->targetList) ||
+		contain_mutable_functions(query->jointree->quals))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),
+				 errdetail("Functions such as now(), random() or current_user may return a different value each time, so the view could not be kept equal to the query."),
+				 errhint("Use only IMMUTABLE functions and operators, or store the value in a column.")));
+
+	/* output names */
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		ListCell   *lc2;
+
+		if (tle->resjunk)
+			continue;
+		if (tle->resname == NULL || strcmp(tle->resname, "?column?") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column %d of the view's query has no name", tle->resno),
+					 errhint("Add an alias: expression AS name.")));
+		if (strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
+					strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
+					 errhint("Rename the column with an alias.")));
+		foreach(lc2, names)
+		{
+			if (strcmp((char *) lfirst(lc2), tle->resname) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column name \"%s\" appears more than once in the view's query", tle->resname),
+						 errhint("Give each output column its own alias.")));
+		}
+		names = lappend(names, tle->resname);
+	}
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the view's query has no output columns")));
+}
+
+/* ----------------------------------------------------------------
+ * Planning: kinds, keys, aggregates
+ * ----------------------------------------------------------------
+ */
+
+static bool
+collect_aggrefs_walker(Node *node, List **aggs)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref))
+	{
+		ListCell   *lc;
+
+		foreach(lc, *aggs)
+			if (equal(lfirst(lc), node))
+				return false;
+		*aggs = lappend(*aggs, node);
+		return false;
+	}
+	return expression_tree_walker(node, collect_aggrefs_walker, aggs);
+}
+
+/* Decide how an aggregate is maintained, or refuse it. */
+static void
+plan_aggregate(Aggref *agg, AggSpec *spec)
+{
+	char	   *name = get_func_name(agg->aggfnoid);
+	Oid			nsp = get_func_namespace(agg->aggfnoid);
+	Oid			argtype = InvalidOid;
+
+	memset(spec, 0, sizeof(AggSpec));
+	spec->aggfnoid = agg->aggfnoid;
+	spec->resulttype = agg->aggtype;
+	spec->argcol = -1;
+	if (agg->args)
+		argtype = exprType((Node *) linitial_node(TargetEntry, agg->args)->expr);
+	spec->argtype = argtype;
+
+	if (nsp != PG_CATALOG_NAMESPACE || list_length(agg->args) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain the aggregate %s", format_procedure(agg->aggfnoid)),
+				 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x).")));
+
+	if (strcmp(name, "count") == 0)
+	{
+		spec->kind = agg->aggstar ? AGG_COUNT_STAR : AGG_COUNT;
+		spec->statetype = INT8OID;
+		spec->display = agg->aggstar ? "count(*)" : "count";
+		return;
+	}
+	if (strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0)
+	{
+		bool		is_sum = (name[0] == 's');
+
+		spec->kind = is_sum ? AGG_SUM : AGG_AVG;
+		switch (argtype)
+		{
+			case INT2OID:
+			case INT4OID:
+				spec->sumkind = is_sum ? SUM_INT8 : SUM_NUMERIC_FROM_INT;
+				break;
+			case INT8OID:
+				spec->sumkind = SUM_NUMERIC_FROM_INT;
+				break;
+			case NUMERICOID:
+				spec->sumkind = SUM_NUMERIC;
+				break;
+			case FLOAT4OID:
+				spec->sumkind = is_sum ? SUM_FLOAT4 : SUM_FLOAT8;
+				break;
+			case FLOAT8OID:
+				spec->sumkind = SUM_FLOAT8;
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("stepping cannot maintain %s over type %s",
+								name, format_type_be(argtype)),
+						 errhint("sum and avg are supported over smallint, integer, bigint, numeric, real and double precision.")));
+		}
+		switch (spec->sumkind)
+		{
+			case SUM_INT8:
+				spec->statetype = INT8OID;
+				break;
+			case SUM_NUMERIC_FROM_INT:
+			case SUM_NUMERIC:
+				spec->statetype = NUMERICOID;
+				break;
+			case SUM_FLOAT4:
+				spec->statetype = FLOAT4OID;
+				break;
+			default:
+				spec->statetype = FLOAT8OID;
+				break;
+		}
+		spec->display = is_sum ? "sum" : "avg";
+		return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("stepping cannot maintain the aggregate %s", format_procedure(agg->aggfnoid)),
+			 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x).")));
+}
+
+static void
+plan_group_key(ViewPlan *p, int i, Expr *expr, SortGroupClause *sgc)
+{
+	Oid			type = exprType((Node *) expr);
+	ListCell   *lc;
+	int			v = 0;
+
+	if (!sgc->hashable)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot group by type %s", format_type_be(type)),
+				 errhint("Group keys need a hashable equality operator.")));
+	if (!OidIsValid(GetDefaultOpClass(type, BTREE_AM_OID)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot group by type %s", format_type_be(type)),
+				 errhint("Group keys need a default btree operator class for the result table's unique index.")));
+	p->groupeqops[i] = sgc->eqop;
+	p->groupcolls[i] = exprCollation((Node *) expr);
+	p->group_vis[i] = -1;
+	foreach(lc, p->visible)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (equal(tle->expr, expr))
+		{
+			p->group_vis[i] = v;
+			break;
+		}
+		v++;
+	}
+}
+
+static ViewPlan *
+plan_view(Query *query)
+{
+	ViewPlan   *p = palloc0(sizeof(ViewPlan));
+	ListCell   *lc;
+	List	   *sgcs;
+	int			i;
+
+	p->baseid = linitial_node(RangeTblEntry, query->rtable)->relid;
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			p->visible = lappend(p->visible, tle);
+	}
+	p->nvisible = list_length(p->visible);
+
+	if (!query->hasAggs && !query->groupClause && !query->distinctClause)
+	{
+		Relation	rel = table_open(p->baseid, AccessShareLock);
+		Oid			pk = RelationGetPrimaryKeyIndex(rel);
+
+		p->kind = VIEW_BAG;
+		if (OidIsValid(pk))
+		{
+			Relation	idx = index_open(pk, AccessShareLock);
+			int			k;
+
+			for (k = 0; k < idx->rd_index->indnkeyatts; k++)
+			{
+				AttrNumber	att = idx->rd_index->indkey.values[k];
+				int			v = 0,
+							found = -1;
+
+				foreach(lc, p->visible)
+				{
+					TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+					if (IsA(tle->expr, Var) &&
+						((Var *) tle->expr)->varattno == att)
+					{
+						found = v;
+						break;
+					}
+					v++;
+				}
+				if (found < 0)
+				{
+					list_free(p->bagkey);
+					p->bagkey = NIL;
+					break;
+				}
+				p->bagkey = lappend_int(p->bagkey, found);
+			}
+			index_close(idx, AccessShareLock);
+		}
+		table_close(rel, AccessShareLock);
+		return p;
+	}
+
+	p->kind = VIEW_GROUPED;
+	sgcs = query->distinctClause ? query->distinctClause : query->groupClause;
+	p->global = (sgcs == NIL);
+	p->groupeqops = palloc0(sizeof(Oid) * Max(list_length(sgcs), 1));
+	p->groupcolls = palloc0(sizeof(Oid) * Max(list_length(sgcs), 1));
+	p->group_vis = palloc0(sizeof(int) * Max(list_length(sgcs), 1));
+	i = 0;
+	foreach(lc, sgcs)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+
+		p->groupexprs = lappend(p->groupexprs, tle->expr);
+		plan_group_key(p, i, tle->expr, sgc);
+		i++;
+	}
+
+	foreach(lc, p->visible)
+		(void) collect_aggrefs_walker((Node *) lfirst_node(TargetEntry, lc)->expr,
+									  &p->aggrefs);
+	p->aggs = palloc0(sizeof(AggSpec) * Max(list_length(p->aggrefs), 1));
+	i = 0;
+	foreach(lc, p->aggrefs)
+	{
+		plan_aggregate(lfirst_node(Aggref, lc), &p->aggs[i]);
+		i++;
+	}
+	return p;
+}
+
+/* ----------------------------------------------------------------
+ * The result table's shape
+ * ----------------------------------------------------------------
+ */
+
+static char *
+column_type_sql(Oid type, int32 typmod, Oid collation)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, format_type_with_typemod(type, typmod));
+	if (OidIsValid(collation) && collation != get_typcollation(type))
+		appendStringInfo(&buf, " COLLATE %s", generate_collation_name(collation));
+	return buf.data;
+}
+
+static void
+add_column(ResultShape *s, const char *name, const char *type)
+{
+	s->colnames = lappend(s->colnames, pstrdup(name));
+	s->coltypes = lappend(s->coltypes, pstrdup(type));
+}
+
+/* Names of a grouped view's hidden columns, in the order they are added. */
+static void
+hidden_grouped_columns(ViewPlan *p, ResultShape *s, bool keys_too)
+{
+	int			i;
+	ListCell   *lc;
+
+	add_column(s, "__stepping_count", "bigint");
+	i = 0;
+	foreach(lc, p->groupexprs)
+	{
+		Node	   *expr = (Node *) lfirst(lc);
+
+		if (p->group_vis[i] < 0)
+		{
+			char		name[NAMEDATALEN];
+
+			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
+			add_column(s, name,
+					   column_type_sql(exprType(expr), exprTypmod(expr),
+									   exprCollation(expr)));
+		}
+		i++;
+	}
+	for (i = 0; i < list_length(p->aggrefs); i++)
+	{
+		AggSpec    *a = &p->aggs[i];
+		char		name[NAMEDATALEN];
+
+		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
+		add_column(s, name, format_type_be(a->statetype));
+		if (a->kind == AGG_SUM || a->kind == AGG_AVG)
+		{
+			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
+			add_column(s, name, "bigint");
+		}
+		if (a->sumkind == SUM_NUMERIC)
+		{
+			snprintf(name, sizeof(name), "__stepping_msc_%d", i + 1);
+			add_column(s, name, "bigint");
+		}
+	}
+}
+
+ResultShape *
+shape_result_table(Query *query)
+{
+	ViewPlan   *p = plan_view(query);
+	ResultShape *s = palloc0(sizeof(ResultShape));
+	ListCell   *lc;
+	int			i;
+
+	s->kind = p->kind;
+	s->global = p->global;
+	s->nvisible = p->nvisible;
+	foreach(lc, p->visible)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		add_column(s, tle->resname,
+				   column_type_sql(exprType((Node *) tle->expr),
+								   exprTypmod((Node *) tle->expr),
+								   exprCollation((Node *) tle->expr)));
+	}
+
+	if (p->kind == VIEW_BAG)
+	{
+		if (p->bagkey)
+		{
+			foreach(lc, p->bagkey)
+				s->keycolnames = lappend(s->keycolnames,
+										 list_nth_node(TargetEntry, p->visible, lfirst_int(lc))->resname);
+			s->key_unique = true;
+		}
+		else
+		{
+			add_column(s, "__stepping_hash", "integer");
+			s->keycolnames = list_make1("__stepping_hash");
+			s->hashed = true;
+		}
+		return s;
+	}
+
+	hidden_grouped_columns(p, s, true);
+	for (i = 0; i < list_length(p->groupexprs); i++)
+	{
+		if (p->group_vis[i] >= 0)
+			s->keycolnames = lappend(s->keycolnames,
+									 list_nth_node(TargetEntry, p->visible, p->group_vis[i])->resname);
+		else
+		{
+			char		name[NAMEDATALEN];
+
+			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
+			s->keycolnames = lappend(s->keycolnames, pstrdup(name));
+		}
+	}
+	s->key_unique = (s->keycolnames != NIL);
+	return s;
+}
+
+/* ----------------------------------------------------------------
+ * Compiling a circuit
+ * ----------------------------------------------------------------
+ */
+
+typedef struct FinalsContext
+{
+	List	   *groupexprs;
+	List	   *aggrefs;
+} FinalsContext;
+
+/*
+ * Rewrite an output expression over the group: group expressions become
+ * INNER_VAR references to the key, aggregates OUTER_VAR references to their
+ * final values.
+ */
+static Node *
+finals_mutator(Node *node, FinalsContext *ctx)
+{
+	ListCell   *lc;
+	int			i;
+
+	if (node == NULL)
+		return NULL;
+	i = 0;
+	foreach(lc, ctx->groupexprs)
+	{
+		Node	   *g = (Node *) lfirst(lc);
+
+		i++;
+		if (equal(node, g))
+			return (Node *) makeVar(INNER_VAR, i, exprType(g), exprTypmod(g),
+									exprCollation(g), 0);
+	}
+	if (IsA(node, Aggref))
+	{
+		i = 0;
+		foreach(lc, ctx->aggrefs)
+		{
+			Aggref	   *a = lfirst_node(Aggref, lc);
+
+			i++;
+			if (equal(node, a))
+				return (Node *) makeVar(OUTER_VAR, i, a->aggtype, -1,
+										a->aggcollid, 0);
+		}
+		elog(ERROR, "aggregate not found in the view's plan");
+	}
+	if (IsA(node, Var))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a column that is neither grouped nor aggregated"),
+				 errhint("Add the column to GROUP BY.")));
+	return expression_tree_mutator(node, finals_mutator, ctx);
+}
+
+static char *
+deparse_over_base(Node *expr, Oid baseid)
+{
+	int			nestlevel = stepping_enter_fixed_path();
+	char	   *s = deparse_expression(expr,
+									   deparse_context_for(get_rel_name(baseid), baseid),
+									   false, false);
+
+	stepping_leave_fixed_path(nestlevel);
+	return s;
+}
+
+static AttrNumber
+result_attnum(TupleDesc desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return att->attnum;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("result table column \"%s\" is missing", name),
+			 errhint("Drop the view with stepping.drop_view() and create it again.")));
+	return InvalidAttrNumber;	/* keep compiler quiet */
+}
+
+/* Find the index whose key columns are exactly keycols, in order. */
+static Oid
+find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		Relation	idx = index_open(indexoid, AccessShareLock);
+		bool		match = (idx->rd_index->indnkeyatts == nkeycols &&
+							 idx->rd_indexprs == NIL && idx->rd_indpred == NIL);
+		int			k;
+
+		for (k = 0; match && k < nkeycols; k++)
+			if (idx->rd_index->indkey.values[k] != keycols[k])
+				match = false;
+		index_close(idx, AccessShareLock);
+		if (match)
+			return indexoid;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("the key index of result table \"%s\" is missing",
+					RelationGetRelationName(rel)),
+			 errhint("Call stepping.refresh_view() after recreating it, or drop and create the view again.")));
+	return InvalidOid;			/* keep compiler quiet */
+}
+
+static ExprState *
+init_expr(Expr *expr)
+{
+	return ExecInitExpr(expression_planner(expr), NULL);
+}
+
+static void
+explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
+
+static void
+explain_line(Circuit *c, const char *fmt,...)
+{
+	StringInfoData buf;
+	va_list		args;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	c->explain = lappend(c->explain, buf.data);
+}
+
+static void
+compile_grouped(Circuit *c, ViewPlan *p, Relation result)
+{
+	TupleDesc	rdesc = RelationGetDescr(result);
+	FinalsContext fctx;
+	ListCell   *lc;
+	int			i,
+				col;
+	int			nargs = 0;
+	StringInfoData keys;
+
+	c->ngroup = list_length(p->groupexprs);
+	c->naggs = list_length(p->aggrefs);
+	c->aggs = p->aggs;
+	for (i = 0; i < c->naggs; i++)
+		if (p->aggs[i].kind != AGG_COUNT_STAR)
+			nargs++;
+	c->nrowcols = c->ngroup + nargs;
+	c->rowexprs = palloc0(sizeof(ExprState *) * Max(c->nrowcols, 1));
+	c->rowtypes = palloc0(sizeof(Oid) * Max(c->nrowcols, 1));
+	c->groupeqops = p->groupeqops;
+	c->groupcolls = p->groupcolls;
+	c->group_sql = palloc0(sizeof(char *) * Max(c->ngroup, 1));
+
+	initStringInfo(&keys);
+	col = 0;
+	foreach(lc, p->groupexprs)
+	{
+		Expr	   *e = (Expr *) lfirst(lc);
+
+		c->rowexprs[col] = init_expr(e);
+		c->rowtypes[col] = exprType((Node *) e);
+		c->group_sql[col] = deparse_over_base((Node *) e, c->baseid);
+		appendStringInfo(&keys, "%s%s", col ? ", " : "", c->group_sql[col]);
+		col++;
+	}
+	i = 0;
+	foreach(lc, p->aggrefs)
+	{
+		Aggref	   *agg = lfirst_node(Aggref, lc);
+		AggSpec    *a = &c->aggs[i];
+		char		name[NAMEDATALEN];
+
+		if (a->kind != AGG_COUNT_STAR)
+		{
+			Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
+
+			a->argcol = col;
+			c->rowexprs[col] = init_expr(arg);
+			c->rowtypes[col] = exprType((Node *) arg);
+			a->display = psprintf("%s(%s)", a->display,
+								  deparse_over_base((Node *) arg, c->baseid));
+			col++;
+		}
+		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
+		a->col_value = result_attnum(rdesc, name);
+		if (a->kind == AGG_SUM || a->kind == AGG_AVG)
+		{
+			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
+			a->col_nn = result_attnum(rdesc, name);
+		}
+		if (a->sumkind == SUM_NUMERIC)
+		{
+			snprintf(name, sizeof(name), "__stepping_msc_%d", i + 1);
+			a->col_msc = result_attnum(rdesc, name);
+		}
+		if (a->sumkind == SUM_NUMERIC || a->sumkind == SUM_FLOAT4 ||
+			a->sumkind == SUM_FLOAT8)
+			c->needs_recompute_plan = true;
+		i++;
+	}
+	c->col_count = result_attnum(rdesc, "__stepping_count");
+
+	/* the key columns of the result table */
+	c->nkeycols = c->ngroup;
+	c->keycols = palloc0(sizeof(AttrNumber) * Max(c->ngroup, 1));
+	for (i = 0; i < c->ngroup; i++)
+	{
+		if (p->group_vis[i] >= 0)
+			c->keycols[i] = p->group_vis[i] + 1;
+		else
+		{
+			char		name[NAMEDATALEN];
+
+			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
+			c->keycols[i] = result_attnum(rdesc, name);
+		}
+	}
+	if (!c->global)
+		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
+
+	/* output expressions over the group */
+	fctx.groupexprs = p->groupexprs;
+	fctx.aggrefs = p->aggrefs;
+	c->finals = palloc0(sizeof(ExprState *) * c->nvisible);
+	i = 0;
+	foreach(lc, p->visible)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Node	   *f = finals_mutator((Node *) copyObject(tle->expr), &fctx);
+
+		c->finals[i++] = init_expr((Expr *) f);
+	}
+
+	if (c->global)
+		explain_line(c, "aggregate: global (one row, always present); state in result table %s", c->viewname);
+	else if (p->aggrefs == NIL)
+		explain_line(c, "distinct: by (%s); multiplicity in %s.__stepping_count; rows found through unique index %s",
+					 keys.data, c->viewname, get_rel_name(c->keyindex));
+	else
+		explain_line(c, "aggregate: group by (%s); state in result table %s; groups found through unique index %s",
+					 keys.data, c->viewname, get_rel_name(c->keyindex));
+	for (i = 0; i < c->naggs; i++)
+	{
+		AggSpec    *a = &c->aggs[i];
+		const char *how;
+
+		switch (a->sumkind)
+		{
+			case SUM_NUMERIC:
+				how = "incremental; recomputes a group when a delete removes its last value at the largest display scale";
+				break;
+			case SUM_FLOAT4:
+			case SUM_FLOAT8:
+				how = "incremental on insert; recomputes a group from the base table on delete";
+				break;
+			default:
+				how = "incremental";
+				break;
+		}
+		explain_line(c, "  %s -> %s (%s)", a->display,
+					 NameStr(TupleDescAttr(rdesc, a->col_value - 1)->attname), how);
+	}
+}
+
+static void
+compile_bag(Circuit *c, ViewPlan *p, Relation result)
+{
+	ListCell   *lc;
+	int			i;
+
+	c->nrowcols = p->nvisible;
+	c->rowexprs = palloc0(sizeof(ExprState *) * c->nrowcols);
+	c->rowtypes = palloc0(sizeof(Oid) * c->nrowcols);
+	i = 0;
+	foreach(lc, p->visible)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		c->rowexprs[i] = init_expr(tle->expr);
+		c->rowtypes[i] = exprType((Node *) tle->expr);
+		i++;
+	}
+	if (p->bagkey)
+	{
+		c->nkeycols = list_length(p->bagkey);
+		c->keycols = palloc(sizeof(AttrNumber) * c->nkeycols);
+		i = 0;
+		foreach(lc, p->bagkey)
+			c->keycols[i++] = lfirst_int(lc) + 1;
+		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
+		explain_line(c, "bag: rows kept with duplicates; found through unique index %s (the base table's primary key)",
+					 get_rel_name(c->keyindex));
+	}
+	else
+	{
+		c->col_hash = result_attnum(RelationGetDescr(result), "__stepping_hash");
+		c->nkeycols = 1;
+		c->keycols = palloc(sizeof(AttrNumber));
+		c->keycols[0] = c->col_hash;
+		c->keyindex = find_key_index(result, 1, c->keycols);
+		explain_line(c, "bag: rows kept with duplicates; deletes find rows through the row hash index %s, then compare whole rows",
+					 get_rel_name(c->keyindex));
+	}
+}
+
+/*
+ * Compile the stored definition of a view into a circuit, in a memory context
+ * of its own under parent.
+ */
+Circuit *
+compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
+{
+	MemoryContext cxt,
+				old;
+	Circuit    *c;
+	Query	   *query;
+	ViewPlan   *p;
+	Relation	result,
+				base;
+	int			i;
+
+	cxt = AllocSetContextCreate(parent, "stepping circuit", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	c = palloc0(sizeof(Circuit));
+	c->cxt = cxt;
+	c->viewid = viewid;
+	c->query_sql = pstrdup(query_sql);
+	c->valid = true;
+
+	query = analyze_view_query(query_sql, true);
+	validate_view_query(query);
+	p = plan_view(query);
+	c->kind = p->kind;
+	c->global = p->global;
+	c->baseid = p->baseid;
+	c->nvisible = p->nvisible;
+	c->viewname = qualified_relname(viewid);
+	c->basename = qualified_relname(c->baseid);
+
+	result = table_open(viewid, AccessShareLock);
+	c->resultdesc = CreateTupleDescCopy(RelationGetDescr(result));
+	base = table_open(c->baseid, AccessShareLock);
+
+	explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
+	if (query->jointree->quals)
+	{
+		c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
+		c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
+		explain_line(c, "filter: %s", c->where_sql);
+	}
+
+	if (c->kind == VIEW_BAG)
+		compile_bag(c, p, result);
+	else
+		compile_grouped(c, p, result);
+
+	c->rowtyplen = palloc(sizeof(int16) * Max(c->nrowcols, 1));
+	c->rowtypbyval = palloc(sizeof(bool) * Max(c->nrowcols, 1));
+	for (i = 0; i < c->nrowcols; i++)
+		get_typlenbyval(c->rowtypes[i], &c->rowtyplen[i], &c->rowtypbyval[i]);
+
+	/* the project step is listed before the stateful operator */
+	c->explain = list_insert_nth(c->explain, list_length(c->explain) - (c->kind == VIEW_GROUPED ? 1 + c->naggs : 1),
+								 psprintf("project: %d column%s per row; consolidate: equal rows' weights summed by binary image, zero weights dropped",
+										  c->nrowcols, c->nrowcols == 1 ? "" : "s"));
+	explain_line(c, "output: %s (%s)", c->viewname,
+				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
+				 : "one lookup and one insert, update or delete per touched group");
+
+	c->econtext = CreateStandaloneExprContext();
+	c->baseslot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(base)),
+										   &TTSOpsMinimalTuple);
+	table_close(base, AccessShareLock);
+	table_close(result, AccessShareLock);
+
+	MemoryContextSwitchTo(old);
+	return c;
+}

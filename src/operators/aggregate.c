@@ -1,0 +1,725 @@
+/*-------------------------------------------------------------------------
+ *
+ * aggregate.c
+ *	  The grouped operator: GROUP BY with count/sum/avg, global aggregates,
+ *	  and SELECT DISTINCT (a GROUP BY over every column with no aggregate).
+ *
+ *	  The consolidated delta is folded per group in a hash table keyed by the
+ *	  types' equality.  Each touched group then costs one index lookup of its
+ *	  result row, where the hidden state columns live, and one insert, update
+ *	  or delete.  Aggregates without an exact inverse recompute their group
+ *	  from the base table instead: float sum/avg on any delete, numeric
+ *	  sum/avg when a delete removes the last value at the largest display
+ *	  scale (the scale the sum prints with) or a NaN/Infinity.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "access/htup_details.h"
+#include "catalog/pg_operator.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "stepping.h"
+
+/* Per-aggregate delta accumulated for one group. */
+typedef struct AggAccum
+{
+	int64		count;			/* count: the count; sum/avg: non-null inputs */
+	int64		isum;			/* SUM_INT8, SUM_NUMERIC_FROM_INT partial */
+	Datum		nsum;			/* numeric partial, or 0 */
+	double		fsum;			/* float */
+	bool		any;			/* some non-null input contributed */
+	int			pos_scale;		/* numeric: max display scale added */
+	int64		pos_count;		/* ... and the weight added at it */
+	int			neg_scale;		/* numeric: max display scale removed */
+	int64		neg_count;		/* ... and the weight removed at it */
+	bool		recompute;		/* no exact inverse: recompute the group */
+} AggAccum;
+
+typedef struct GroupAccum
+{
+	int64		count;			/* rows entering minus rows leaving */
+	AggAccum	aggs[FLEXIBLE_ARRAY_MEMBER];
+} GroupAccum;
+
+/* The stored state of one group, as read from / written to its row. */
+typedef struct GroupAggState
+{
+	Datum		value;
+	bool		value_null;
+	int64		nn;
+	int64		msc;
+} GroupAggState;
+
+typedef struct RecomputePlans
+{
+	uint64		nullmask;
+	SPIPlanPtr	plan;
+	struct RecomputePlans *next;
+} RecomputePlans;
+
+RowHash *
+aggregate_create_groups(Circuit *c, MemoryContext cxt)
+{
+	return rowhash_create(cxt, ROWHASH_TYPED, c->ngroup, c->ngroup,
+						  c->rowtypes, c->groupeqops, c->groupcolls);
+}
+
+static GroupAccum *
+group_accum(Circuit *c, RowHash *groups, Datum *values, bool *isnull)
+{
+	bool		found;
+	RowEntry   *g = rowhash_lookup(groups, values, isnull, &found);
+
+	if (!found)
+	{
+		int			i;
+		GroupAccum *acc = MemoryContextAllocZero(groups->cxt,
+												 offsetof(GroupAccum, aggs) +
+												 sizeof(AggAccum) * c->naggs);
+
+		for (i = 0; i < c->naggs; i++)
+			acc->aggs[i].pos_scale = acc->aggs[i].neg_scale = -1;
+		g->extra = acc;
+	}
+	return (GroupAccum *) g->extra;
+}
+
+/* A global aggregate has exactly one group, even over an empty table. */
+void
+aggregate_ensure_global_group(Circuit *c, RowHash *groups)
+{
+	Assert(c->global);
+	(void) group_accum(c, groups, NULL, NULL);
+}
+
+static int
+numeric_display_scale(Numeric n)
+{
+	return DatumGetInt32(DirectFunctionCall1(numeric_scale, NumericGetDatum(n)));
+}
+
+static bool
+numeric_is_special(Numeric n)
+{
+	return numeric_is_nan(n) || numeric_is_inf(n);
+}
+
+static Datum
+numeric_times(Datum v, int64 w)
+{
+	if (w == 1)
+		return v;
+	if (w == -1)
+		return DirectFunctionCall1(numeric_uminus, v);
+	return DirectFunctionCall2(numeric_mul, v,
+							   NumericGetDatum(int64_to_numeric(w)));
+}
+
+static Datum
+numeric_plus(Datum a, Datum b)
+{
+	if (a == (Datum) 0)
+		return b;
+	return DirectFunctionCall2(numeric_add, a, b);
+}
+
+/* Add w copies of an integer input to a running numeric/int64 sum. */
+static void
+accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
+{
+	int64		prod,
+				sum;
+
+	if (!pg_mul_s64_overflow(v, w, &prod) &&
+		!pg_add_s64_overflow(acc->isum, prod, &sum))
+	{
+		acc->isum = sum;
+		return;
+	}
+	if (!to_numeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("bigint out of range")));
+	acc->nsum = numeric_plus(acc->nsum,
+							 numeric_times(NumericGetDatum(int64_to_numeric(v)), w));
+}
+
+static void
+fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
+{
+	if (a->kind == AGG_COUNT_STAR)
+	{
+		acc->count += w;
+		return;
+	}
+	if (isnull)
+		return;
+	acc->count += w;
+	acc->any = true;
+	if (a->kind == AGG_COUNT)
+		return;
+
+	switch (a->sumkind)
+	{
+		case SUM_INT8:
+		case SUM_NUMERIC_FROM_INT:
+			{
+				int64		iv;
+
+				if (a->argtype == INT2OID)
+					iv = DatumGetInt16(v);
+				else if (a->argtype == INT4OID)
+					iv = DatumGetInt32(v);
+				else
+					iv = DatumGetInt64(v);
+				accum_int(acc, iv, w, a->sumkind == SUM_NUMERIC_FROM_INT);
+				break;
+			}
+		case SUM_NUMERIC:
+			{
+				Numeric		n = DatumGetNumeric(v);
+
+				acc->nsum = numeric_plus(acc->nsum, numeric_times(v, w));
+				if (numeric_is_special(n))
+				{
+					if (w < 0)
+						acc->recompute = true;
+				}
+				else
+				{
+					int			s = numeric_display_scale(n);
+
+					if (w > 0)
+					{
+						if (s > acc->pos_scale)
+						{
+							acc->pos_scale = s;
+							acc->pos_count = 0;
+						}
+						if (s == acc->pos_scale)
+							acc->pos_count += w;
+					}
+					else
+					{
+						if (s > acc->neg_scale)
+						{
+							acc->neg_scale = s;
+							acc->neg_count = 0;
+						}
+						if (s == acc->neg_scale)
+							acc->neg_count -= w;
+					}
+				}
+				break;
+			}
+		case SUM_FLOAT4:
+		case SUM_FLOAT8:
+			{
+				double		d = (a->argtype == FLOAT4OID)
+				? (double) DatumGetFloat4(v) : DatumGetFloat8(v);
+
+				acc->fsum += d * (double) w;
+				if (w < 0)
+					acc->recompute = true;
+				break;
+			}
+		case SUM_NONE:
+			elog(ERROR, "sum without a sum kind");
+	}
+}
+
+/* Fold one consolidated row (group key, then aggregate inputs) into its group. */
+void
+aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
+			   int64 weight)
+{
+	GroupAccum *acc = group_accum(c, groups, values, isnull);
+	int			i;
+
+	acc->count += weight;
+	for (i = 0; i < c->naggs; i++)
+	{
+		AggSpec    *a = &c->aggs[i];
+
+		if (a->argcol >= 0)
+			fold_one(a, &acc->aggs[i], values[a->argcol], isnull[a->argcol], weight);
+		else
+			fold_one(a, &acc->aggs[i], (Datum) 0, false, weight);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Stored state: read, combine, finalize
+ * ----------------------------------------------------------------
+ */
+
+static void
+read_state(Circuit *c, TupleTableSlot *slot, int64 *count, GroupAggState *st)
+{
+	int			i;
+	bool		isnull;
+
+	slot_getallattrs(slot);
+	*count = DatumGetInt64(slot->tts_values[c->col_count - 1]);
+	for (i = 0; i < c->naggs; i++)
+	{
+		AggSpec    *a = &c->aggs[i];
+
+		st[i].value = slot->tts_values[a->col_value - 1];
+		st[i].value_null = slot->tts_isnull[a->col_value - 1];
+		st[i].nn = a->col_nn ? DatumGetInt64(slot->tts_values[a->col_nn - 1]) : 0;
+		isnull = a->col_msc ? slot->tts_isnull[a->col_msc - 1] : true;
+		st[i].msc = isnull ? 0 : DatumGetInt64(slot->tts_values[a->col_msc - 1]);
+	}
+}
+
+static void
+zero_state(Circuit *c, int64 *count, GroupAggState *st)
+{
+	int			i;
+
+	*count = 0;
+	for (i = 0; i < c->naggs; i++)
+	{
+		st[i].value = (c->aggs[i].kind == AGG_COUNT ||
+					   c->aggs[i].kind == AGG_COUNT_STAR) ? Int64GetDatum(0) : (Datum) 0;
+		st[i].value_null = !(c->aggs[i].kind == AGG_COUNT ||
+							 c->aggs[i].kind == AGG_COUNT_STAR);
+		st[i].nn = 0;
+		st[i].msc = 0;
+	}
+}
+
+/*
+ * new = old + delta for one aggregate.  Returns false when the aggregate has
+ * no exact answer from its state and the group must be recomputed.
+ */
+static bool
+combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
+{
+	if (acc->recompute)
+		return false;
+
+	switch (a->kind)
+	{
+		case AGG_COUNT_STAR:
+		case AGG_COUNT:
+			st->value = Int64GetDatum(DatumGetInt64(st->value) + acc->count);
+			st->value_null = false;
+			return true;
+		case AGG_SUM:
+		case AGG_AVG:
+			break;
+	}
+
+	st->nn += acc->count;
+	if (st->nn < 0)
+		return false;
+	if (st->nn == 0)
+	{
+		st->value = (Datum) 0;
+		st->value_null = true;
+		st->msc = 0;
+		return true;
+	}
+
+	switch (a->sumkind)
+	{
+		case SUM_INT8:
+			{
+				int64		old = st->value_null ? 0 : DatumGetInt64(st->value);
+				int64		sum;
+
+				if (pg_add_s64_overflow(old, acc->isum, &sum))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("bigint out of range")));
+				st->value = Int64GetDatum(sum);
+				break;
+			}
+		case SUM_NUMERIC_FROM_INT:
+			{
+				Datum		d = NumericGetDatum(int64_to_numeric(acc->isum));
+
+				if (acc->nsum)
+					d = numeric_plus(d, acc->nsum);
+				st->value = st->value_null ? d : numeric_plus(st->value, d);
+				break;
+			}
+		case SUM_NUMERIC:
+			{
+				int			old_scale = -1;
+				int			new_scale;
+				int64		msc;
+				bool		old_special = false;
+
+				if (!st->value_null)
+				{
+					Numeric		n = DatumGetNumeric(st->value);
+
+					old_special = numeric_is_special(n);
+					if (!old_special)
+						old_scale = numeric_display_scale(n);
+				}
+				if (old_special && acc->neg_scale >= 0)
+					return false;
+				new_scale = Max(old_scale, acc->pos_scale);
+				msc = (old_scale == new_scale ? st->msc : 0) +
+					(acc->pos_scale == new_scale ? acc->pos_count : 0);
+				if (acc->neg_scale > new_scale)
+					return false;
+				if (acc->neg_scale == new_scale)
+					msc -= acc->neg_count;
+				if (acc->nsum)
+					st->value = st->value_null ? acc->nsum
+						: numeric_plus(st->value, acc->nsum);
+				if (st->value == (Datum) 0)
+					return false;
+				/* a finite sum prints with the largest scale still present */
+				if (msc <= 0 && !numeric_is_special(DatumGetNumeric(st->value)))
+					return false;
+				st->msc = Max(msc, 0);
+				break;
+			}
+		case SUM_FLOAT4:
+			{
+				float4		old = st->value_null ? 0.0f : DatumGetFloat4(st->value);
+
+				st->value = Float4GetDatum(st->value_null ? (float4) acc->fsum
+										   : old + (float4) acc->fsum);
+				break;
+			}
+		case SUM_FLOAT8:
+			{
+				float8		old = st->value_null ? 0.0 : DatumGetFloat8(st->value);
+
+				st->value = Float8GetDatum(st->value_null ? acc->fsum : old + acc->fsum);
+				break;
+			}
+		case SUM_NONE:
+			elog(ERROR, "sum without a sum kind");
+	}
+	st->value_null = false;
+	return true;
+}
+
+/* The value the aggregate returns for a group in this state. */
+static Datum
+final_value(AggSpec *a, GroupAggState *st, bool *isnull)
+{
+	*isnull = false;
+	switch (a->kind)
+	{
+		case AGG_COUNT_STAR:
+		case AGG_COUNT:
+			return st->value;
+		case AGG_SUM:
+			*isnull = (st->nn == 0);
+			return st->value;
+		case AGG_AVG:
+			if (st->nn == 0)
+			{
+				*isnull = true;
+				return (Datum) 0;
+			}
+			if (a->sumkind == SUM_FLOAT8)
+				return Float8GetDatum(DatumGetFloat8(st->value) / (float8) st->nn);
+			return DirectFunctionCall2(numeric_div, st->value,
+									   NumericGetDatum(int64_to_numeric(st->nn)));
+	}
+	return (Datum) 0;
+}
+
+/* ----------------------------------------------------------------
+ * Recomputing a group from the base table
+ * ----------------------------------------------------------------
+ */
+
+static char *
+qualified_opname(Oid opno)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Form_pg_operator op;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	name = psprintf("%s.%s", quote_identifier(get_namespace_name(op->oprnamespace)),
+					NameStr(op->oprname));
+	ReleaseSysCache(tup);
+	return name;
+}
+
+static SPIPlanPtr
+recompute_plan(Circuit *c, bool *keynull)
+{
+	uint64		mask = 0;
+	RecomputePlans *p;
+	StringInfoData sql;
+	Oid		   *argtypes;
+	int			i,
+				nargs = 0;
+	int			nestlevel;
+	MemoryContext old;
+
+	for (i = 0; i < c->ngroup && i < 64; i++)
+		if (keynull[i])
+			mask |= UINT64CONST(1) << i;
+	for (p = c->recompute; p; p = p->next)
+		if (p->nullmask == mask)
+			return p->plan;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT ctid FROM ONLY %s", c->basename);
+	argtypes = palloc(sizeof(Oid) * Max(c->ngroup, 1));
+	for (i = 0; i < c->ngroup; i++)
+	{
+		appendStringInfoString(&sql, i ? " AND " : " WHERE ");
+		if (keynull[i])
+			appendStringInfo(&sql, "(%s) IS NULL", c->group_sql[i]);
+		else
+		{
+			Oid			opno = c->groupeqops[i];
+
+			argtypes[nargs++] = c->rowtypes[i];
+			appendStringInfo(&sql, "(%s) OPERATOR(%s) $%d", c->group_sql[i],
+							 qualified_opname(opno), nargs);
+		}
+	}
+
+	nestlevel = stepping_enter_fixed_path();
+	old = MemoryContextSwitchTo(c->cxt);
+	p = palloc0(sizeof(RecomputePlans));
+	p->nullmask = mask;
+	p->plan = SPI_prepare(sql.data, nargs, argtypes);
+	if (p->plan == NULL)
+		elog(ERROR, "stepping: could not prepare \"%s\": %s", sql.data,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(p->plan);
+	p->next = c->recompute;
+	c->recompute = p;
+	MemoryContextSwitchTo(old);
+	stepping_leave_fixed_path(nestlevel);
+	return p->plan;
+}
+
+void
+aggregate_free_plans(Circuit *c)
+{
+	RecomputePlans *p;
+
+	for (p = c->recompute; p; p = p->next)
+		SPI_freeplan(p->plan);
+	c->recompute = NULL;
+}
+
+/* Fold every base row of one group into a fresh accumulator. */
+static GroupAccum *
+recompute_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
+{
+	SPIPlanPtr	plan = recompute_plan(c, g->isnull);
+	Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));
+	char	   *nulls = palloc(Max(c->ngroup, 1));
+	RowHash    *one = aggregate_create_groups(c, cxt);
+	Datum	   *values = palloc(sizeof(Datum) * c->nrowcols);
+	bool	   *isnull = palloc(sizeof(bool) * c->nrowcols);
+	TupleTableSlot *slot = table_slot_create(baserel, NULL);
+	Snapshot	snap = GetActiveSnapshot();
+	int			i,
+				nargs = 0;
+	uint64		r;
+	GroupAccum *acc;
+
+	for (i = 0; i < c->ngroup; i++)
+		if (!g->isnull[i])
+		{
+			args[nargs] = g->values[i];
+			nulls[nargs++] = ' ';
+		}
+	if (SPI_execute_plan(plan, args, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: group recompute failed");
+
+	acc = group_accum(c, one, g->values, g->isnull);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		bool		tidnull;
+		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[r],
+															SPI_tuptable->tupdesc,
+															1, &tidnull));
+
+		if (!table_tuple_fetch_row_version(baserel, tid, snap, slot))
+			continue;
+		if (!filter_project_row(c, slot, values, isnull))
+			continue;
+		aggregate_fold(c, one, values, isnull, 1);
+		ResetExprContext(c->econtext);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	ExecDropSingleTupleTableSlot(slot);
+	return acc;
+}
+
+/* ----------------------------------------------------------------
+ * Applying the groups to the result table
+ * ----------------------------------------------------------------
+ */
+
+static void
+raise_out_of_sync(Circuit *c)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
+			 errdetail("A change removed rows from a group the result table does not hold."),
+			 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
+}
+
+static bool
+rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
+{
+	int			i;
+
+	slot_getallattrs(old);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (old->tts_isnull[i] != isnull[i])
+			return false;
+		if (!isnull[i] &&
+			!datum_image_eq(old->tts_values[i], values[i], att->attbyval, att->attlen))
+			return false;
+	}
+	return true;
+}
+
+void
+aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
+{
+	ResultWriter *w;
+	TupleDesc	desc = c->resultdesc;
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *isnull = palloc(sizeof(bool) * desc->natts);
+	GroupAggState   *st = palloc(sizeof(GroupAggState) * Max(c->naggs, 1));
+	TupleTableSlot *keyslot,
+			   *aggslot;
+	TupleDesc	keydesc,
+				aggdesc;
+	uint64		gi;
+	int			i;
+
+	keydesc = CreateTemplateTupleDesc(c->ngroup);
+	for (i = 0; i < c->ngroup; i++)
+		TupleDescInitEntry(keydesc, i + 1, NULL, c->rowtypes[i], -1, 0);
+	aggdesc = CreateTemplateTupleDesc(c->naggs);
+	for (i = 0; i < c->naggs; i++)
+		TupleDescInitEntry(aggdesc, i + 1, NULL, c->aggs[i].resulttype, -1, 0);
+	keyslot = MakeSingleTupleTableSlot(keydesc, &TTSOpsVirtual);
+	aggslot = MakeSingleTupleTableSlot(aggdesc, &TTSOpsVirtual);
+
+	w = writer_open(c);
+	for (gi = 0; gi < groups->nentries; gi++)
+	{
+		RowEntry   *g = groups->order[gi];
+		GroupAccum *acc = (GroupAccum *) g->extra;
+		bool		found;
+		int64		count;
+		bool		exact = true;
+
+		found = c->global ? writer_first_row(w)
+			: writer_lookup_key(w, c, g->values, g->isnull);
+		if (found)
+			read_state(c, w->oldslot, &count, st);
+		else
+			zero_state(c, &count, st);
+
+		count += acc->count;
+		for (i = 0; i < c->naggs && exact; i++)
+			exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
+		if (count < 0)
+			raise_out_of_sync(c);
+		if (!exact && count > 0)
+		{
+			GroupAccum *fresh = recompute_group(c, g, baserel, CurrentMemoryContext);
+
+			zero_state(c, &count, st);
+			count = fresh->count;
+			for (i = 0; i < c->naggs; i++)
+				if (!combine_agg(&c->aggs[i], &st[i], &fresh->aggs[i]))
+					elog(ERROR, "stepping: recomputed group has no exact state");
+		}
+
+		if (count == 0 && !c->global)
+		{
+			if (found)
+				writer_delete_current(w);
+			continue;
+		}
+		if (count == 0)
+			zero_state(c, &count, st);
+
+		/* the row: visible columns, then hidden state */
+		memset(isnull, true, sizeof(bool) * desc->natts);
+		ExecClearTuple(keyslot);
+		for (i = 0; i < c->ngroup; i++)
+		{
+			keyslot->tts_values[i] = g->values[i];
+			keyslot->tts_isnull[i] = g->isnull[i];
+			values[c->keycols[i] - 1] = g->values[i];
+			isnull[c->keycols[i] - 1] = g->isnull[i];
+		}
+		ExecStoreVirtualTuple(keyslot);
+		ExecClearTuple(aggslot);
+		for (i = 0; i < c->naggs; i++)
+		{
+			AggSpec    *a = &c->aggs[i];
+
+			aggslot->tts_values[i] = final_value(a, &st[i], &aggslot->tts_isnull[i]);
+			values[a->col_value - 1] = st[i].value;
+			isnull[a->col_value - 1] = st[i].value_null;
+			if (a->col_nn)
+			{
+				values[a->col_nn - 1] = Int64GetDatum(st[i].nn);
+				isnull[a->col_nn - 1] = false;
+			}
+			if (a->col_msc)
+			{
+				values[a->col_msc - 1] = Int64GetDatum(st[i].msc);
+				isnull[a->col_msc - 1] = false;
+			}
+		}
+		ExecStoreVirtualTuple(aggslot);
+		values[c->col_count - 1] = Int64GetDatum(count);
+		isnull[c->col_count - 1] = false;
+
+		c->econtext->ecxt_innertuple = keyslot;
+		c->econtext->ecxt_outertuple = aggslot;
+		for (i = 0; i < c->nvisible; i++)
+			values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
+
+		if (!found)
+			writer_insert(w, values, isnull);
+		else if (!rows_identical(desc, w->oldslot, values, isnull))
+			writer_update(w, values, isnull);
+		ResetExprContext(c->econtext);
+	}
+	writer_close(w);
+	ExecDropSingleTupleTableSlot(keyslot);
+	ExecDropSingleTupleTableSlot(aggslot);
+}

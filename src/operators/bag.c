@@ -1,0 +1,68 @@
+/*-------------------------------------------------------------------------
+ *
+ * bag.c
+ *	  The output of a view without GROUP BY or DISTINCT: its rows are a bag,
+ *	  kept with their duplicates exactly as the query returns them.
+ *
+ *	  A row with weight -k deletes k stored rows of the same binary image; a
+ *	  row with weight +k inserts k copies.  Rows are found through the base
+ *	  table's primary key when the view carries it, otherwise through a hidden
+ *	  __stepping_hash column (the hash of the row's image) and its index.
+ *	  Deletes run before inserts, so a changed row never collides with
+ *	  itself on a unique key.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "stepping.h"
+
+void
+bag_apply(Circuit *c, RowHash *zset)
+{
+	ResultWriter *w = writer_open(c);
+	int			natts = c->resultdesc->natts;
+	Datum	   *values = palloc(sizeof(Datum) * natts);
+	bool	   *isnull = palloc(sizeof(bool) * natts);
+	uint64		i;
+
+	for (i = 0; i < zset->nentries; i++)
+	{
+		RowEntry   *e = zset->order[i];
+		List	   *tids;
+		ListCell   *lc;
+
+		if (e->weight >= 0)
+			continue;
+		tids = writer_lookup_image(w, c, e->values, e->isnull, e->hash, -e->weight);
+		if (list_length(tids) < -e->weight)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
+					 errdetail("A change removed a row the result table does not hold."),
+					 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
+		foreach(lc, tids)
+			writer_delete_tid(w, (ItemPointer) lfirst(lc));
+		list_free_deep(tids);
+	}
+
+	memset(isnull, true, sizeof(bool) * natts);
+	for (i = 0; i < zset->nentries; i++)
+	{
+		RowEntry   *e = zset->order[i];
+		int64		k;
+
+		if (e->weight <= 0)
+			continue;
+		memcpy(values, e->values, sizeof(Datum) * c->nvisible);
+		memcpy(isnull, e->isnull, sizeof(bool) * c->nvisible);
+		if (c->col_hash)
+		{
+			values[c->col_hash - 1] = Int32GetDatum((int32) e->hash);
+			isnull[c->col_hash - 1] = false;
+		}
+		for (k = 0; k < e->weight; k++)
+			writer_insert(w, values, isnull);
+	}
+	writer_close(w);
+}

@@ -1,0 +1,267 @@
+/*-------------------------------------------------------------------------
+ *
+ * stepping.c
+ *	  Module load and the SQL-callable API: create_view, drop_view,
+ *	  refresh_view, check_view, explain_view, and the sql_drop event trigger.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/event_trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+
+#include "stepping.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(stepping_create_view);
+PG_FUNCTION_INFO_V1(stepping_drop_view);
+PG_FUNCTION_INFO_V1(stepping_refresh_view);
+PG_FUNCTION_INFO_V1(stepping_check_view);
+PG_FUNCTION_INFO_V1(stepping_explain_view);
+PG_FUNCTION_INFO_V1(stepping_on_sql_drop);
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	capture_init();
+	cache_init();
+}
+
+static const char *
+kind_name(ResultShape *shape, Query *query)
+{
+	if (shape->kind == VIEW_BAG)
+		return "bag";
+	if (shape->global)
+		return "global aggregate";
+	if (query->distinctClause)
+		return "distinct";
+	return "aggregate";
+}
+
+static void
+check_owner(Oid relid)
+{
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+}
+
+/*
+ * stepping.create_view(name text, query text) RETURNS regclass
+ */
+Datum
+stepping_create_view(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	List	   *names;
+	RangeVar   *rv;
+	Query	   *query;
+	Query	   *stored;
+	char	   *stored_sql;
+	ResultShape *shape;
+	Oid			baseid;
+	Oid			viewid;
+	Circuit    *c;
+
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping.create_view must run in a READ COMMITTED transaction"),
+				 errhint("A REPEATABLE READ or SERIALIZABLE snapshot could miss changes committed while the view is filled.")));
+
+	names = stringToQualifiedNameList(name);
+	rv = makeRangeVarFromNameList(names);
+	if (rv->catalogname)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("view name \"%s\" may not name a database", name)));
+
+	/* analyze as the user wrote it, then store it fully qualified */
+	query = analyze_view_query(sql, false);
+	validate_view_query(query);
+	(void) ExecCheckRTPerms(query->rtable, true);
+	stored_sql = deparse_view_query(query);
+	stored = analyze_view_query(stored_sql, true);
+	validate_view_query(stored);
+	baseid = linitial_node(RangeTblEntry, stored->rtable)->relid;
+
+	/* no writer may change the base table until the view is in place */
+	LockRelationOid(baseid, ExclusiveLock);
+
+	shape = shape_result_table(stored);
+	viewid = catalog_create_result_table(rv, shape, baseid);
+	catalog_insert_view(viewid, stored_sql, sql, baseid, shape->keycolnames,
+						kind_name(shape, stored));
+	catalog_install_capture(baseid);
+	CommandCounterIncrement();
+
+	c = cache_get_circuit(viewid);
+	circuit_refresh(c);
+
+	PG_RETURN_OID(viewid);
+}
+
+/*
+ * stepping.drop_view(name regclass) RETURNS void
+ */
+Datum
+stepping_drop_view(PG_FUNCTION_ARGS)
+{
+	Oid			viewid = PG_GETARG_OID(0);
+
+	(void) catalog_get_view(viewid, false);
+	check_owner(viewid);
+	SPI_connect();
+	if (SPI_execute(psprintf("DROP TABLE %s", qualified_relname(viewid)),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "stepping: could not drop the result table");
+	SPI_finish();
+	catalog_drop_orphans();
+	cache_forget_view(viewid);
+	PG_RETURN_VOID();
+}
+
+/*
+ * stepping.refresh_view(name regclass) RETURNS void
+ */
+Datum
+stepping_refresh_view(PG_FUNCTION_ARGS)
+{
+	Oid			viewid = PG_GETARG_OID(0);
+	Circuit    *c;
+
+	(void) catalog_get_view(viewid, false);
+	check_owner(viewid);
+	cache_forget_view(viewid);
+	c = cache_get_circuit(viewid);
+	circuit_refresh(c);
+	PG_RETURN_VOID();
+}
+
+/*
+ * stepping.check_view(name regclass) RETURNS TABLE(side text, row_data text)
+ *
+ * The result table's visible columns against a fresh run of the query, as
+ * multisets of rows compared by their text form.
+ */
+Datum
+stepping_check_view(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			viewid = PG_GETARG_OID(0);
+	ViewRecord *rec;
+	Relation	rel;
+	TupleDesc	desc;
+	StringInfoData cols,
+				sql;
+	int			i,
+				nvisible = 0;
+	uint64		r;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rec = catalog_get_view(viewid, false);
+
+	rel = table_open(viewid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	initStringInfo(&cols);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped ||
+			strncmp(NameStr(att->attname), STEPPING_HIDDEN_PREFIX,
+					strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			continue;
+		appendStringInfo(&cols, "%sr.%s", nvisible ? ", " : "",
+						 quote_identifier(NameStr(att->attname)));
+		nvisible++;
+	}
+	table_close(rel, AccessShareLock);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "WITH q AS (SELECT (__stepping_q)::pg_catalog.text AS r FROM (%s) __stepping_q), "
+					 "v AS (SELECT (ROW(%s%s))::pg_catalog.text AS r FROM ONLY %s r) "
+					 "(SELECT '+'::pg_catalog.text, r FROM (SELECT r FROM v EXCEPT ALL SELECT r FROM q) a ORDER BY 2) "
+					 "UNION ALL "
+					 "(SELECT '-'::pg_catalog.text, r FROM (SELECT r FROM q EXCEPT ALL SELECT r FROM v) b ORDER BY 2)",
+					 rec->query, cols.data, nvisible == 1 ? "" : "",
+					 qualified_relname(viewid));
+
+	SPI_connect();
+	{
+		int			nestlevel = stepping_enter_fixed_path();
+
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "stepping: check_view query failed");
+		stepping_leave_fixed_path(nestlevel);
+	}
+	for (r = 0; r < SPI_processed; r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &nulls[0]);
+		values[1] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &nulls[1]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * stepping.explain_view(name regclass) RETURNS SETOF text
+ */
+Datum
+stepping_explain_view(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			viewid = PG_GETARG_OID(0);
+	Circuit    *c;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	(void) catalog_get_view(viewid, false);
+	c = cache_get_circuit(viewid);
+	foreach(lc, c->explain)
+	{
+		Datum		value = CStringGetTextDatum((char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * sql_drop event trigger: forget views whose result table was dropped, by
+ * drop_view, DROP TABLE, or DROP ... CASCADE of a base table.
+ */
+Datum
+stepping_on_sql_drop(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("stepping.on_sql_drop() can only be called as an event trigger")));
+	catalog_drop_orphans();
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,326 @@
+/*-------------------------------------------------------------------------
+ *
+ * stepping.h
+ *	  Shared declarations of the stepping extension: the compiled circuit of a
+ *	  view, Z-sets, the step (deltas collected per base table) and the
+ *	  entry points of each stage of the flow.
+ *
+ *	  A change flows: capture.c (statement triggers -> deltas in a step) ->
+ *	  circuit.c (filter/project -> consolidate -> operator) -> apply.c
+ *	  (result table).  compile.c turns a stored query into a Circuit,
+ *	  cache.c keeps circuits per backend, catalog.c owns the SQL objects.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef STEPPING_H
+#define STEPPING_H
+
+#include "postgres.h"
+
+#include "access/skey.h"
+#include "access/tupdesc.h"
+#include "executor/execdesc.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+#include "nodes/parsenodes.h"
+#include "utils/relcache.h"
+#include "utils/tuplestore.h"
+
+#define STEPPING_HIDDEN_PREFIX "__stepping_"
+
+/* ----------------------------------------------------------------
+ * Z-sets and row hashes (zset.c)
+ * ----------------------------------------------------------------
+ */
+
+/* One weighted row of a Z-set, or one group of a grouped fold. */
+typedef struct RowEntry
+{
+	struct RowEntry *next;		/* hash chain */
+	uint32		hash;
+	int64		weight;
+	void	   *extra;			/* operator state attached to the row */
+	Datum	   *values;
+	bool	   *isnull;
+} RowEntry;
+
+/*
+ * How rows are compared: by the binary image of each value (Z-set
+ * consolidation: numeric 1.0 and 1.00 stay apart), or by the types' own
+ * hash and equality functions (group and DISTINCT keys).
+ */
+typedef enum RowHashMode
+{
+	ROWHASH_IMAGE,
+	ROWHASH_TYPED
+} RowHashMode;
+
+typedef struct RowHash
+{
+	MemoryContext cxt;			/* holds entries and copied values */
+	RowHashMode mode;
+	int			nkeys;			/* leading columns that form the key */
+	int			ncols;			/* columns stored per entry */
+	int16	   *typlen;
+	bool	   *typbyval;
+	FmgrInfo   *hashfn;			/* typed mode only */
+	FmgrInfo   *eqfn;			/* typed mode only */
+	Oid		   *collation;		/* typed mode only */
+	RowEntry  **buckets;
+	uint32		nbuckets;
+	uint64		nentries;
+	RowEntry  **order;			/* entries in insertion order */
+	uint64		order_cap;
+} RowHash;
+
+extern RowHash *rowhash_create(MemoryContext parent, RowHashMode mode,
+							   int nkeys, int ncols, const Oid *types,
+							   const Oid *eqops, const Oid *collations);
+extern RowEntry *rowhash_lookup(RowHash *h, Datum *values, bool *isnull,
+								bool *found);
+extern uint32 row_image_hash(int ncols, Datum *values, bool *isnull,
+							 const int16 *typlen, const bool *typbyval);
+extern bool row_image_equal(int ncols, Datum *a, bool *anull,
+							Datum *b, bool *bnull,
+							const int16 *typlen, const bool *typbyval);
+
+/* ----------------------------------------------------------------
+ * The compiled circuit of one view (compile.c)
+ * ----------------------------------------------------------------
+ */
+
+typedef enum ViewKind
+{
+	VIEW_BAG,					/* filter/project only: rows kept as a bag */
+	VIEW_GROUPED				/* GROUP BY, DISTINCT or global aggregate */
+} ViewKind;
+
+typedef enum AggKind
+{
+	AGG_COUNT_STAR,
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_AVG
+} AggKind;
+
+/* How a sum or avg accumulates: the type of its running sum. */
+typedef enum SumKind
+{
+	SUM_NONE,
+	SUM_INT8,					/* sum(int2/int4): exact in int8 */
+	SUM_NUMERIC_FROM_INT,		/* sum(int8), avg(int*): numeric, scale 0 */
+	SUM_NUMERIC,				/* sum/avg(numeric): tracks display scale */
+	SUM_FLOAT4,					/* sum(float4) */
+	SUM_FLOAT8					/* sum(float8), avg(float*) */
+} SumKind;
+
+typedef struct AggSpec
+{
+	AggKind		kind;
+	SumKind		sumkind;
+	Oid			aggfnoid;
+	Oid			argtype;		/* InvalidOid for count(*) */
+	Oid			resulttype;		/* the aggregate's result type */
+	Oid			statetype;		/* type of the running value column */
+	int			argcol;			/* column of the circuit row, -1: none */
+	AttrNumber	col_value;		/* result column: count, or running sum */
+	AttrNumber	col_nn;			/* result column: non-null inputs, or 0 */
+	AttrNumber	col_msc;		/* result column: inputs at max scale, or 0 */
+	char	   *display;		/* e.g. "sum(amount)", for explain_view */
+} AggSpec;
+
+typedef struct Circuit
+{
+	Oid			viewid;			/* result table */
+	Oid			baseid;			/* the base table */
+	ViewKind	kind;
+	bool		global;			/* aggregate without GROUP BY */
+	MemoryContext cxt;
+	bool		valid;
+	int			running;		/* > 0 while a step uses it */
+
+	char	   *viewname;		/* qualified, for messages */
+	char	   *basename;		/* qualified, for messages */
+	char	   *query_sql;		/* stored definition */
+
+	/* linear front: WHERE, then the circuit row */
+	ExprState  *where;
+	char	   *where_sql;		/* for explain_view, or NULL */
+	int			nrowcols;		/* columns of a circuit row */
+	ExprState **rowexprs;
+	Oid		   *rowtypes;
+	int16	   *rowtyplen;
+	bool	   *rowtypbyval;
+	ExprContext *econtext;
+	TupleTableSlot *baseslot;	/* slot of the base table's descriptor */
+
+	/* result table */
+	int			nvisible;
+	TupleDesc	resultdesc;		/* copy */
+	Oid			keyindex;		/* unique key index, or the hash index */
+	int			nkeycols;
+	AttrNumber *keycols;		/* result columns of keyindex, in order */
+
+	/* VIEW_BAG */
+	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
+
+	/* VIEW_GROUPED */
+	int			ngroup;			/* leading circuit-row columns = key */
+	Oid		   *groupeqops;
+	Oid		   *groupcolls;
+	char	  **group_sql;		/* deparsed group expressions */
+	AttrNumber	col_count;		/* __stepping_count */
+	int			naggs;
+	AggSpec    *aggs;
+	ExprState **finals;			/* per visible column */
+	bool		needs_recompute_plan;	/* some aggregate may recompute */
+	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
+
+	List	   *explain;		/* text lines, built at compile */
+} Circuit;
+
+extern Circuit *compile_view(Oid viewid, const char *query_sql,
+							 MemoryContext parent);
+extern Query *analyze_view_query(const char *sql, bool fixed_search_path);
+extern void validate_view_query(Query *query);
+extern char *deparse_view_query(Query *query);
+
+/* Describes what create_view needs to make the result table. */
+typedef struct ResultShape
+{
+	ViewKind	kind;
+	bool		global;
+	List	   *colnames;		/* all columns, visible then hidden */
+	List	   *coltypes;		/* format_type strings with COLLATE */
+	int			nvisible;
+	List	   *keycolnames;	/* columns of the unique/lookup index */
+	bool		key_unique;
+	bool		hashed;			/* bag without key: __stepping_hash */
+} ResultShape;
+
+extern ResultShape *shape_result_table(Query *query);
+
+/* ----------------------------------------------------------------
+ * Steps and deltas (capture.c)
+ * ----------------------------------------------------------------
+ */
+
+/* One statement's transition rows, kept until the step closes. */
+typedef struct DeltaChunk
+{
+	SubTransactionId subid;
+	bool		truncated;		/* TRUNCATE: the table's old rows all went */
+	Tuplestorestate *oldrows;	/* weight -1, or NULL */
+	Tuplestorestate *newrows;	/* weight +1, or NULL */
+} DeltaChunk;
+
+/* Source of a circuit run: a list of DeltaChunks, or a full table scan. */
+typedef struct DeltaSource
+{
+	Relation	baserel;
+	List	   *chunks;			/* DeltaChunk *, in statement order */
+	bool		full_scan;		/* recompute from the table itself */
+} DeltaSource;
+
+extern void capture_init(void);
+extern bool stepping_applying(void);
+extern void stepping_begin_apply(void);
+extern void stepping_end_apply(void);
+
+/* ----------------------------------------------------------------
+ * Running a circuit (circuit.c, operators/)
+ * ----------------------------------------------------------------
+ */
+
+extern void circuit_run(Circuit *c, DeltaSource *src);
+extern void circuit_refresh(Circuit *c);
+extern void circuit_lock_view(Oid viewid);
+
+/* operators/filter_project.c */
+extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
+							   Datum *values, bool *isnull);
+
+/* operators/bag.c */
+extern void bag_apply(Circuit *c, RowHash *zset);
+
+/* operators/aggregate.c */
+extern RowHash *aggregate_create_groups(Circuit *c, MemoryContext cxt);
+extern void aggregate_fold(Circuit *c, RowHash *groups, Datum *values,
+						   bool *isnull, int64 weight);
+extern void aggregate_apply(Circuit *c, RowHash *groups, Relation baserel);
+extern void aggregate_ensure_global_group(Circuit *c, RowHash *groups);
+extern void aggregate_free_plans(Circuit *c);
+
+/* ----------------------------------------------------------------
+ * Result table access (apply.c)
+ * ----------------------------------------------------------------
+ */
+
+typedef struct ResultWriter
+{
+	Relation	rel;
+	Relation	keyrel;			/* key / hash index, or NULL */
+	EState	   *estate;
+	ResultRelInfo *rri;
+	EPQState	epq;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	ScanKeyData *skeys;
+	FmgrInfo   *keyeq;			/* equality procs of the key index */
+	Snapshot	snapshot;
+} ResultWriter;
+
+extern ResultWriter *writer_open(Circuit *c);
+extern void writer_close(ResultWriter *w);
+extern bool writer_lookup_key(ResultWriter *w, Circuit *c, Datum *keys,
+							  bool *keynull);
+extern List *writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values,
+								 bool *isnull, uint32 hash, int64 want);
+extern bool writer_first_row(ResultWriter *w);
+extern void writer_insert(ResultWriter *w, Datum *values, bool *isnull);
+extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
+extern void writer_delete_current(ResultWriter *w);
+extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
+extern void writer_delete_all(Circuit *c);
+
+/* ----------------------------------------------------------------
+ * Per-backend cache (cache.c)
+ * ----------------------------------------------------------------
+ */
+
+extern void cache_init(void);
+extern Circuit *cache_get_circuit(Oid viewid);
+extern List *cache_views_of_table(Oid baseid);
+extern void cache_forget_view(Oid viewid);
+
+/* ----------------------------------------------------------------
+ * Catalog and SQL objects (catalog.c)
+ * ----------------------------------------------------------------
+ */
+
+typedef struct ViewRecord
+{
+	Oid			viewid;
+	char	   *query;
+	Oid			baseid;
+} ViewRecord;
+
+extern ViewRecord *catalog_get_view(Oid viewid, bool missing_ok);
+extern List *catalog_views_of_table(Oid baseid);
+extern bool catalog_is_result_table(Oid relid);
+extern void catalog_insert_view(Oid viewid, const char *query,
+								const char *original, Oid baseid,
+								List *keycolnames, const char *kind);
+extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
+										Oid baseid);
+extern void catalog_install_capture(Oid baseid);
+extern void catalog_drop_orphans(void);
+
+/* Running SQL as the extension's catalog owner with a fixed search_path */
+extern int	stepping_enter_fixed_path(void);
+extern void stepping_leave_fixed_path(int nestlevel);
+
+extern char *qualified_relname(Oid relid);
+
+#endif							/* STEPPING_H */
