@@ -17,3 +17,6 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 with_llvm = no
+
+# every module includes the shared header
+$(OBJS): src/stepping.h

@@ -16,9 +16,11 @@
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "access/htup_details.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -45,6 +47,33 @@ qualified_relname(Oid relid)
 	if (rel == NULL || nsp == NULL)
 		return psprintf("%u", relid);
 	return quote_qualified_identifier(nsp, rel);
+}
+
+/*
+ * stepping's own tables are not writable by ordinary users; catalog writes
+ * and the view lock run as the extension's owner.  On error, transaction or
+ * subtransaction abort restores the user.
+ */
+void
+catalog_become_owner(CatalogUser *saved)
+{
+	Oid			owner;
+	Oid			nsp = get_namespace_oid("stepping", false);
+	Oid			rel = get_relname_relid("view_state", nsp);
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "stepping: stepping.view_state is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+catalog_restore_user(CatalogUser *saved)
+{
+	SetUserIdAndSecContext(saved->userid, saved->sec_context);
 }
 
 static void
@@ -148,6 +177,7 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 	Datum	   *keys;
 	ListCell   *lc;
 	int			i = 0;
+	CatalogUser saved;
 
 	keys = palloc(sizeof(Datum) * Max(list_length(keycolnames), 1));
 	foreach(lc, keycolnames)
@@ -166,6 +196,7 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 	}
 	args[5] = CStringGetTextDatum(kind);
 
+	catalog_become_owner(&saved);
 	SPI_connect();
 	if (SPI_execute_with_args("INSERT INTO stepping.catalog (view_rel, query, original_query, base_tables, key_columns, kind) "
 							  "VALUES ($1::regclass, $2, $3, ARRAY[$4::regclass], $5::name[], $6)",
@@ -175,6 +206,7 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "stepping: could not write stepping.view_state");
 	SPI_finish();
+	catalog_restore_user(&saved);
 }
 
 static char *
@@ -328,7 +360,9 @@ catalog_drop_orphans(void)
 	List	   *bases = NIL;
 	ListCell   *lc;
 	uint64		i;
+	CatalogUser saved;
 
+	catalog_become_owner(&saved);
 	SPI_connect();
 	if (SPI_execute("DELETE FROM stepping.view_state s WHERE NOT EXISTS "
 					"(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = s.view_rel)",
@@ -348,6 +382,7 @@ catalog_drop_orphans(void)
 																	  SPI_tuptable->tupdesc,
 																	  1, &isnull)));
 	}
+	catalog_restore_user(&saved);
 	foreach(lc, bases)
 	{
 		Oid			baseid = lfirst_oid(lc);

@@ -39,7 +39,9 @@ circuit_lock_view(Oid viewid)
 {
 	Datum		args[1];
 	Oid			argtypes[1] = {OIDOID};
+	CatalogUser saved;
 
+	catalog_become_owner(&saved);
 	SPI_connect();
 	if (lock_plan == NULL)
 	{
@@ -55,6 +57,7 @@ circuit_lock_view(Oid viewid)
 	if (SPI_execute_plan(lock_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "stepping: could not lock view %u", viewid);
 	SPI_finish();
+	catalog_restore_user(&saved);
 	CommandCounterIncrement();
 }
 
@@ -195,9 +198,22 @@ done:
 	MemoryContextDelete(cxt);
 }
 
+/*
+ * Run as the view's owner in a security-restricted operation under a fixed
+ * search_path, as PostgreSQL runs a SECURITY DEFINER function: whoever
+ * writes the base table, the view computes what its owner defined.
+ */
 static void
 run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 {
+	Oid			saved_user;
+	int			saved_sec;
+	int			nestlevel;
+
+	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	SetUserIdAndSecContext(c->owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nestlevel = stepping_enter_fixed_path();
 	c->running++;
 	stepping_begin_apply();
 	PG_TRY();
@@ -210,6 +226,8 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 		c->running--;
 	}
 	PG_END_TRY();
+	stepping_leave_fixed_path(nestlevel);
+	SetUserIdAndSecContext(saved_user, saved_sec);
 }
 
 /* Run a view's circuit over the deltas of a closed step. */

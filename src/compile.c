@@ -297,6 +297,9 @@ validate_view_query(Query *query)
 	if (rel->rd_rel->relispartition)
 		reject("a query over a partition",
 			   "Writes addressed to the partitioned parent would not be seen.");
+	if (rel->rd_rel->relrowsecurity)
+		reject("a query over a table with row-level security",
+			   "Disable row-level security on the base table, or keep the summary by other means.");
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		reject("a query over a temporary table",
 			   "Use a regular or unlogged table.");
@@ -1069,6 +1072,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->basename = qualified_relname(c->baseid);
 
 	result = table_open(viewid, AccessShareLock);
+	c->owner = result->rd_rel->relowner;
 	c->resultdesc = CreateTupleDescCopy(RelationGetDescr(result));
 	base = table_open(c->baseid, AccessShareLock);
 

@@ -143,6 +143,7 @@ typedef struct Circuit
 	char	   *viewname;		/* qualified, for messages */
 	char	   *basename;		/* qualified, for messages */
 	char	   *query_sql;		/* stored definition */
+	Oid			owner;			/* maintenance runs as the view's owner */
 
 	/* linear front: WHERE, then the circuit row */
 	ExprState  *where;
@@ -316,6 +317,15 @@ extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
 										Oid baseid);
 extern void catalog_install_capture(Oid baseid);
 extern void catalog_drop_orphans(void);
+
+typedef struct CatalogUser
+{
+	Oid			userid;
+	int			sec_context;
+} CatalogUser;
+
+extern void catalog_become_owner(CatalogUser *saved);
+extern void catalog_restore_user(CatalogUser *saved);
 
 /* Running SQL as the extension's catalog owner with a fixed search_path */
 extern int	stepping_enter_fixed_path(void);
