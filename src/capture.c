@@ -211,20 +211,21 @@ free_chunk(DeltaChunk *chunk)
 	pfree(chunk);
 }
 
-/* Close a table's step: run every view over the table on its deltas. */
+/*
+ * Close the step: run every view over a changed table once, over all the
+ * step's deltas of all its base tables.
+ */
 static void
-close_step(TableStep *t, List *chunks)
+close_step(List *tables)
 {
-	List	   *views = cache_views_of_table(t->relid);
+	List	   *views = NIL;
 	ListCell   *lc;
 	DeltaSource src;
 
-	if (views == NIL)
-		return;
-	views = list_copy(views);	/* the cache may be rebuilt meanwhile */
-	src.baserel = NULL;
-	src.chunks = chunks;
-	src.full_scan = false;
+	foreach(lc, tables)
+		views = list_concat_unique_oid(views,
+									   cache_views_of_table(((TableDeltas *) lfirst(lc))->relid));
+	src.tables = tables;
 	foreach(lc, views)
 	{
 		Circuit    *c = cache_get_circuit(lfirst_oid(lc));
@@ -234,18 +235,33 @@ close_step(TableStep *t, List *chunks)
 	list_free(views);
 }
 
+static int
+open_statements_all(void)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, steps)
+		n += open_statements((TableStep *) lfirst(lc));
+	return n;
+}
+
 Datum
 stepping_capture_after(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = trigger_data(fcinfo, "stepping.capture_after()");
-	TableStep  *t = find_step(RelationGetRelid(td->tg_relation), true);
+	Oid			relid = RelationGetRelid(td->tg_relation);
+	TableStep  *t = find_step(relid, true);
 	bool		truncated = TRIGGER_FIRED_BY_TRUNCATE(td->tg_event);
-	List	   *chunks;
+	List	   *tables = NIL;
+	List	   *owned = NIL;
 	ListCell   *lc;
+	DeltaChunk	last;
+	TableDeltas *mine = NULL;
 
 	current_count(t)->opens--;
 
-	if (open_statements(t) > 0)
+	if (open_statements_all() > 0)
 	{
 		/* an outer statement is still running: keep the rows for later */
 		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
@@ -255,26 +271,41 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	}
 
-	/* the step closes; this statement's rows are read in place */
-	chunks = t->chunks;
-	t->chunks = NIL;
-	list_free_deep(t->counts);
-	t->counts = NIL;
+	/*
+	 * The step closes.  Take every table's chunks out of the step first, so
+	 * that statements run by maintenance start a step of their own; this
+	 * statement's rows are read in place.
+	 */
+	foreach(lc, steps)
 	{
-		DeltaChunk	last;
+		TableStep  *ts = (TableStep *) lfirst(lc);
+		TableDeltas *td2;
 
-		memset(&last, 0, sizeof(last));
-		last.subid = GetCurrentSubTransactionId();
-		last.truncated = truncated;
-		last.oldrows = td->tg_oldtable;
-		last.newrows = td->tg_newtable;
-		chunks = lappend(chunks, &last);
-		close_step(t, chunks);
-		chunks = list_delete_last(chunks);
+		if (ts->chunks == NIL && ts->relid != relid)
+			continue;
+		td2 = palloc0(sizeof(TableDeltas));
+		td2->relid = ts->relid;
+		td2->chunks = ts->chunks;
+		owned = list_concat(owned, ts->chunks);
+		ts->chunks = NIL;
+		tables = lappend(tables, td2);
+		if (ts->relid == relid)
+			mine = td2;
 	}
-	foreach(lc, chunks)
+	list_free_deep(steps);
+	steps = NIL;
+
+	memset(&last, 0, sizeof(last));
+	last.subid = GetCurrentSubTransactionId();
+	last.truncated = truncated;
+	last.oldrows = td->tg_oldtable;
+	last.newrows = td->tg_newtable;
+	mine->chunks = lappend(list_copy(mine->chunks), &last);
+
+	close_step(tables);
+
+	foreach(lc, owned)
 		free_chunk((DeltaChunk *) lfirst(lc));
-	list_free(chunks);
 	return PointerGetDatum(NULL);
 }
 

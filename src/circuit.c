@@ -160,7 +160,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 						  c->rowtypes, NULL, NULL);
 	if (!refresh)
 	{
-		foreach(lc, src->chunks)
+		foreach(lc, delta_chunks_of(src, c->baseid))
 		{
 			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
 
@@ -230,6 +230,21 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	SetUserIdAndSecContext(saved_user, saved_sec);
 }
 
+List *
+delta_chunks_of(DeltaSource *src, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, src->tables)
+	{
+		TableDeltas *td = (TableDeltas *) lfirst(lc);
+
+		if (td->relid == relid)
+			return td->chunks;
+	}
+	return NIL;
+}
+
 /* Run a view's circuit over the deltas of a closed step. */
 void
 circuit_run(Circuit *c, DeltaSource *src)
@@ -237,7 +252,7 @@ circuit_run(Circuit *c, DeltaSource *src)
 	ListCell   *lc;
 
 	CommandCounterIncrement();
-	foreach(lc, src->chunks)
+	foreach(lc, delta_chunks_of(src, c->baseid))
 	{
 		if (((DeltaChunk *) lfirst(lc))->truncated)
 		{

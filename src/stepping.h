@@ -216,13 +216,20 @@ typedef struct DeltaChunk
 	Tuplestorestate *newrows;	/* weight +1, or NULL */
 } DeltaChunk;
 
-/* Source of a circuit run: a list of DeltaChunks, or a full table scan. */
+/* The deltas of one base table in a closed step. */
+typedef struct TableDeltas
+{
+	Oid			relid;
+	List	   *chunks;			/* DeltaChunk *, in statement order */
+} TableDeltas;
+
+/* What a circuit runs over: every changed table of the step. */
 typedef struct DeltaSource
 {
-	Relation	baserel;
-	List	   *chunks;			/* DeltaChunk *, in statement order */
-	bool		full_scan;		/* recompute from the table itself */
+	List	   *tables;			/* TableDeltas * */
 } DeltaSource;
+
+extern List *delta_chunks_of(DeltaSource *src, Oid relid);
 
 extern void capture_init(void);
 extern bool stepping_applying(void);
