@@ -16,7 +16,6 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-with_llvm = no
 
 # every module includes the shared header
 $(OBJS): src/stepping.h

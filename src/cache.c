@@ -47,7 +47,7 @@ invalidate_relation(Datum arg, Oid relid)
 	while ((ce = hash_seq_search(&status)) != NULL)
 	{
 		if (!OidIsValid(relid) || ce->circuit->viewid == relid ||
-			ce->circuit->baseid == relid)
+			list_member_oid(ce->circuit->inputs, relid))
 			ce->circuit->valid = false;
 	}
 	hash_seq_init(&status, tables);
@@ -83,6 +83,7 @@ free_circuit(Circuit *c)
 	if (c->running > 0)
 		return;					/* still in use up the stack; let it leak */
 	aggregate_free_plans(c);
+	join_free_plans(c);
 	MemoryContextDelete(c->cxt);
 }
 

@@ -169,9 +169,10 @@ catalog_is_result_table(Oid relid)
 
 void
 catalog_insert_view(Oid viewid, const char *query, const char *original,
-					Oid baseid, List *keycolnames, const char *kind)
+					List *baseids, List *keycolnames, const char *kind)
 {
-	Oid			argtypes[6] = {OIDOID, TEXTOID, TEXTOID, OIDOID, TEXTARRAYOID, TEXTOID};
+	Oid			argtypes[6] = {OIDOID, TEXTOID, TEXTOID, OIDARRAYOID, TEXTARRAYOID, TEXTOID};
+	Datum	   *bases;
 	Datum		args[6];
 	char		nulls[6] = "      ";
 	Datum	   *keys;
@@ -186,7 +187,12 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 	args[0] = ObjectIdGetDatum(viewid);
 	args[1] = CStringGetTextDatum(query);
 	args[2] = CStringGetTextDatum(original);
-	args[3] = ObjectIdGetDatum(baseid);
+	bases = palloc(sizeof(Datum) * list_length(baseids));
+	i = 0;
+	foreach(lc, baseids)
+		bases[i++] = ObjectIdGetDatum(lfirst_oid(lc));
+	args[3] = PointerGetDatum(construct_array(bases, i, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	i = list_length(keycolnames);
 	if (keycolnames)
 		args[4] = PointerGetDatum(construct_array(keys, i, TEXTOID, -1, false, TYPALIGN_INT));
 	else
@@ -199,7 +205,7 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 	catalog_become_owner(&saved);
 	SPI_connect();
 	if (SPI_execute_with_args("INSERT INTO stepping.catalog (view_rel, query, original_query, base_tables, key_columns, kind) "
-							  "VALUES ($1::regclass, $2, $3, ARRAY[$4::regclass], $5::name[], $6)",
+							  "VALUES ($1::regclass, $2, $3, $4::regclass[], $5::name[], $6)",
 							  6, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "stepping: could not write stepping.catalog");
 	if (SPI_execute_with_args("INSERT INTO stepping.view_state (view_rel) VALUES ($1::regclass)",
@@ -227,7 +233,7 @@ quoted_list(List *names)
  * the guard against direct writes, and the dependency on the base table.
  */
 Oid
-catalog_create_result_table(RangeVar *rv, ResultShape *shape, Oid baseid)
+catalog_create_result_table(RangeVar *rv, ResultShape *shape, List *baseids)
 {
 	StringInfoData sql;
 	Oid			nspid;
@@ -290,8 +296,11 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Oid baseid)
 		elog(ERROR, "stepping: result table was not created");
 
 	ObjectAddressSet(resultaddr, RelationRelationId, relid);
-	ObjectAddressSet(baseaddr, RelationRelationId, baseid);
-	recordDependencyOn(&resultaddr, &baseaddr, DEPENDENCY_NORMAL);
+	foreach(lc1, baseids)
+	{
+		ObjectAddressSet(baseaddr, RelationRelationId, lfirst_oid(lc1));
+		recordDependencyOn(&resultaddr, &baseaddr, DEPENDENCY_NORMAL);
+	}
 	return relid;
 }
 
@@ -368,10 +377,11 @@ catalog_drop_orphans(void)
 					"(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = s.view_rel)",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "stepping: could not clean stepping.view_state");
-	if (SPI_execute("DELETE FROM stepping.catalog v WHERE NOT EXISTS "
+	if (SPI_execute("WITH d AS (DELETE FROM stepping.catalog v WHERE NOT EXISTS "
 					"(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v.view_rel) "
-					"RETURNING base_tables[1]::oid",
-					false, 0) != SPI_OK_DELETE_RETURNING)
+					"RETURNING base_tables) "
+					"SELECT DISTINCT pg_catalog.unnest(base_tables)::oid FROM d",
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: could not clean stepping.catalog");
 	for (i = 0; i < SPI_processed; i++)
 	{

@@ -158,8 +158,9 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 
 	zset = rowhash_create(cxt, ROWHASH_IMAGE, c->nrowcols, c->nrowcols,
 						  c->rowtypes, NULL, NULL);
-	if (!refresh)
+	if (!refresh && !c->join)
 	{
+		/* single table: the delta is known before any lock is taken */
 		foreach(lc, delta_chunks_of(src, c->baseid))
 		{
 			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
@@ -173,6 +174,11 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 			goto done;
 	}
 
+	/*
+	 * Serialize with other steps of this view, then read through a snapshot
+	 * that sees every step committed before ours: joins read the other
+	 * inputs, every view reads its result rows.
+	 */
 	circuit_lock_view(c->viewid);
 	PushActiveSnapshot(GetTransactionSnapshot());
 	snapshot_pushed = true;
@@ -182,7 +188,16 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		CommandCounterIncrement();
 		PopActiveSnapshot();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		feed_table(c, baserel, zset, values, isnull);
+		if (c->join)
+			join_feed_full(c, zset);
+		else
+			feed_table(c, baserel, zset, values, isnull);
+	}
+	else if (c->join)
+	{
+		join_feed_deltas(c, src, zset);
+		if (zset_is_empty(zset))
+			goto done;
 	}
 
 	SPI_connect();
@@ -251,17 +266,27 @@ circuit_run(Circuit *c, DeltaSource *src)
 {
 	ListCell   *lc;
 
+	ListCell   *lc2;
+	bool		changed = false;
+
 	CommandCounterIncrement();
-	foreach(lc, delta_chunks_of(src, c->baseid))
+	foreach(lc2, c->inputs)
 	{
-		if (((DeltaChunk *) lfirst(lc))->truncated)
+		List	   *chunks = delta_chunks_of(src, lfirst_oid(lc2));
+
+		changed |= (chunks != NIL);
+		foreach(lc, chunks)
 		{
-			/* the base table's old rows are gone: recompute from what is left */
-			run_circuit(c, src, true);
-			return;
+			if (((DeltaChunk *) lfirst(lc))->truncated)
+			{
+				/* a base table's old rows are gone: recompute from what is left */
+				run_circuit(c, src, true);
+				return;
+			}
 		}
 	}
-	run_circuit(c, src, false);
+	if (changed)
+		run_circuit(c, src, false);
 }
 
 /* Recompute a view from its base table, in place. */

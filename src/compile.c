@@ -54,6 +54,7 @@ typedef struct ViewPlan
 	ViewKind	kind;
 	bool		global;
 	Oid			baseid;
+	bool		join;			/* more than one input */
 	List	   *visible;		/* TargetEntry *, non-junk, in order */
 	int			nvisible;
 
@@ -205,71 +206,12 @@ check_expr_walker(Node *node, void *context)
 	return expression_tree_walker(node, check_expr_walker, context);
 }
 
-/*
- * Refuse everything stepping cannot maintain exactly, each with its own
- * message and hint.
- */
-void
-validate_view_query(Query *query)
+static void
+validate_relation(RangeTblEntry *rte)
 {
-	RangeTblEntry *rte;
-	ListCell   *lc;
-	List	   *names = NIL;
 	Relation	rel;
 	char		relkind;
 
-	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the query of a stepping view must be a SELECT")));
-	if (query->cteList)
-		reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
-	if (query->setOperations)
-		reject("UNION, INTERSECT or EXCEPT", "Set operations are not supported yet.");
-	if (query->rowMarks || query->hasForUpdate)
-		reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
-	if (query->sortClause)
-		reject("ORDER BY",
-			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
-	if (query->limitCount || query->limitOffset)
-		reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
-	if (query->hasWindowFuncs)
-		reject("window functions", "Remove the OVER clause.");
-	if (query->hasTargetSRFs)
-		reject("set-returning functions in the select list", NULL);
-	if (query->hasSubLinks)
-		reject("subqueries", "Subqueries are not supported yet; write the view over one table.");
-	if (query->groupingSets)
-		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
-	if (query->havingQual)
-		reject("HAVING", "HAVING is not supported yet; filter the result table when you read it.");
-	if (query->hasDistinctOn)
-		reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
-	if (query->distinctClause && (query->groupClause || query->hasAggs))
-		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
-
-	/* exactly one plain table */
-	if (list_length(query->rtable) != 1 ||
-		list_length(query->jointree->fromlist) != 1 ||
-		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
-	{
-		foreach(lc, query->rtable)
-		{
-			RangeTblEntry *r = lfirst_node(RangeTblEntry, lc);
-
-			if (r->rtekind == RTE_SUBQUERY)
-				reject("subqueries in FROM", "Subqueries are not supported yet.");
-			if (r->rtekind == RTE_FUNCTION || r->rtekind == RTE_TABLEFUNC)
-				reject("functions in FROM", "Read a table instead.");
-			if (r->rtekind == RTE_VALUES)
-				reject("VALUES lists", "Read a table instead.");
-		}
-		if (query->rtable == NIL)
-			reject("a query without a FROM table",
-				   "Name the base table the view reads.");
-		reject("joins", "Joins are not supported yet; a view reads one base table.");
-	}
-	rte = linitial_node(RangeTblEntry, query->rtable);
 	if (rte->rtekind == RTE_SUBQUERY)
 		reject("subqueries in FROM", "Subqueries are not supported yet.");
 	if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC)
@@ -310,12 +252,109 @@ validate_view_query(Query *query)
 	if (catalog_is_result_table(rte->relid))
 		reject("a view over another stepping view",
 			   "Views over views are not supported yet; write the query over the base tables.");
+}
+
+static void
+validate_from_item(Query *query, Node *n)
+{
+	if (IsA(n, RangeTblRef))
+		validate_relation(rt_fetch(((RangeTblRef *) n)->rtindex, query->rtable));
+	else if (IsA(n, JoinExpr))
+	{
+		JoinExpr   *j = (JoinExpr *) n;
+
+		if (j->jointype != JOIN_INNER)
+			reject("outer joins",
+				   "LEFT, RIGHT and FULL joins are not supported yet; use an inner join.");
+		validate_from_item(query, j->larg);
+		validate_from_item(query, j->rarg);
+	}
+	else
+		reject("this kind of FROM item", NULL);
+}
+
+/* The distinct base tables a (validated) query reads, in range table order. */
+List *
+view_base_tables(Query *query)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			result = list_append_unique_oid(result, rte->relid);
+	}
+	return result;
+}
+
+static int
+count_relations(Query *query)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, query->rtable)
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_RELATION)
+			n++;
+	return n;
+}
+
+/*
+ * Refuse everything stepping cannot maintain exactly, each with its own
+ * message and hint.
+ */
+void
+validate_view_query(Query *query)
+{
+	ListCell   *lc;
+	List	   *names = NIL;
+
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view must be a SELECT")));
+	if (query->cteList)
+		reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
+	if (query->setOperations)
+		reject("UNION, INTERSECT or EXCEPT", "Set operations are not supported yet.");
+	if (query->rowMarks || query->hasForUpdate)
+		reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
+	if (query->sortClause)
+		reject("ORDER BY",
+			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
+	if (query->limitCount || query->limitOffset)
+		reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
+	if (query->hasWindowFuncs)
+		reject("window functions", "Remove the OVER clause.");
+	if (query->hasTargetSRFs)
+		reject("set-returning functions in the select list", NULL);
+	if (query->hasSubLinks)
+		reject("subqueries", "Subqueries are not supported yet; write the view over one table.");
+	if (query->groupingSets)
+		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
+	if (query->havingQual)
+		reject("HAVING", "HAVING is not supported yet; filter the result table when you read it.");
+	if (query->hasDistinctOn)
+		reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
+	if (query->distinctClause && (query->groupClause || query->hasAggs))
+		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
+
+	if (query->jointree->fromlist == NIL)
+		reject("a query without a FROM table",
+			   "Name the base table the view reads.");
+	if (list_length(query->rtable) > 32)
+		reject("a query over more than 32 tables", NULL);
+	foreach(lc, query->jointree->fromlist)
+		validate_from_item(query, (Node *) lfirst(lc));
 
 	/* expressions */
 	(void) check_expr_walker((Node *) query->targetList, NULL);
-	(void) check_expr_walker(query->jointree->quals, NULL);
+	(void) check_expr_walker((Node *) query->jointree, NULL);
 	if (contain_mutable_functions((Node *) query->targetList) ||
-		contain_mutable_functions(query->jointree->quals))
+		contain_mutable_functions((Node *) query->jointree))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),
@@ -505,7 +544,10 @@ plan_view(Query *query)
 	List	   *sgcs;
 	int			i;
 
-	p->baseid = linitial_node(RangeTblEntry, query->rtable)->relid;
+	p->baseid = linitial_oid(view_base_tables(query));
+	p->join = (count_relations(query) > 1);
+	if (list_length(query->rtable) > count_relations(query))
+		query->targetList = (List *) flatten_join_alias_vars(query, (Node *) query->targetList);
 	foreach(lc, query->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
@@ -521,7 +563,7 @@ plan_view(Query *query)
 		Oid			pk = RelationGetPrimaryKeyIndex(rel);
 
 		p->kind = VIEW_BAG;
-		if (OidIsValid(pk))
+		if (OidIsValid(pk) && !p->join)
 		{
 			Relation	idx = index_open(pk, AccessShareLock);
 			int			k;
@@ -892,7 +934,9 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 
 		c->rowexprs[col] = init_expr(e);
 		c->rowtypes[col] = exprType((Node *) e);
-		c->group_sql[col] = deparse_over_base((Node *) e, c->baseid);
+		c->group_sql[col] = c->join ? psprintf("key %d", col + 1)
+			: deparse_over_base((Node *) e, c->baseid);
+		c->rownodes = lappend(c->rownodes, e);
 		appendStringInfo(&keys, "%s%s", col ? ", " : "", c->group_sql[col]);
 		col++;
 	}
@@ -910,8 +954,10 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			a->argcol = col;
 			c->rowexprs[col] = init_expr(arg);
 			c->rowtypes[col] = exprType((Node *) arg);
-			a->display = psprintf("%s(%s)", a->display,
-								  deparse_over_base((Node *) arg, c->baseid));
+			a->display = c->join ? psprintf("%s(input %d)", a->display, col + 1)
+				: psprintf("%s(%s)", a->display,
+						   deparse_over_base((Node *) arg, c->baseid));
+			c->rownodes = lappend(c->rownodes, arg);
 			col++;
 		}
 		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
@@ -1011,6 +1057,7 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 
 		c->rowexprs[i] = init_expr(tle->expr);
 		c->rowtypes[i] = exprType((Node *) tle->expr);
+		c->rownodes = lappend(c->rownodes, tle->expr);
 		i++;
 	}
 	if (p->bagkey)
@@ -1076,12 +1123,44 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->resultdesc = CreateTupleDescCopy(RelationGetDescr(result));
 	base = table_open(c->baseid, AccessShareLock);
 
-	explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
-	if (query->jointree->quals)
+	c->inputs = view_base_tables(query);
+	c->join = p->join;
+	if (c->join)
 	{
-		c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
-		c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
-		explain_line(c, "filter: %s", c->where_sql);
+		ListCell   *lc;
+
+		c->joinquery = query;
+		c->nrtes = list_length(query->rtable);
+		c->rte_relid = palloc0(sizeof(Oid) * c->nrtes);
+		c->input_natts = palloc0(sizeof(int) * c->nrtes);
+		i = 0;
+		foreach(lc, query->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION)
+			{
+				Relation	rel = table_open(rte->relid, AccessShareLock);
+
+				c->rte_relid[i] = rte->relid;
+				c->input_natts[i] = RelationGetDescr(rel)->natts;
+				table_close(rel, NoLock);
+				explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
+							 i + 1, qualified_relname(rte->relid));
+			}
+			i++;
+		}
+		explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
+	}
+	else
+	{
+		explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
+		if (query->jointree->quals)
+		{
+			c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
+			c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
+			explain_line(c, "filter: %s", c->where_sql);
+		}
 	}
 
 	if (c->kind == VIEW_BAG)

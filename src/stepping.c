@@ -77,7 +77,8 @@ stepping_create_view(PG_FUNCTION_ARGS)
 	Query	   *stored;
 	char	   *stored_sql;
 	ResultShape *shape;
-	Oid			baseid;
+	List	   *baseids;
+	ListCell   *lc;
 	Oid			viewid;
 	Circuit    *c;
 
@@ -101,16 +102,18 @@ stepping_create_view(PG_FUNCTION_ARGS)
 	stored_sql = deparse_view_query(query);
 	stored = analyze_view_query(stored_sql, true);
 	validate_view_query(stored);
-	baseid = linitial_node(RangeTblEntry, stored->rtable)->relid;
+	baseids = view_base_tables(stored);
 
-	/* no writer may change the base table until the view is in place */
-	LockRelationOid(baseid, ExclusiveLock);
+	/* no writer may change a base table until the view is in place */
+	foreach(lc, baseids)
+		LockRelationOid(lfirst_oid(lc), ExclusiveLock);
 
 	shape = shape_result_table(stored);
-	viewid = catalog_create_result_table(rv, shape, baseid);
-	catalog_insert_view(viewid, stored_sql, sql, baseid, shape->keycolnames,
+	viewid = catalog_create_result_table(rv, shape, baseids);
+	catalog_insert_view(viewid, stored_sql, sql, baseids, shape->keycolnames,
 						kind_name(shape, stored));
-	catalog_install_capture(baseid);
+	foreach(lc, baseids)
+		catalog_install_capture(lfirst_oid(lc));
 	CommandCounterIncrement();
 
 	c = cache_get_circuit(viewid);

@@ -133,7 +133,8 @@ typedef struct AggSpec
 typedef struct Circuit
 {
 	Oid			viewid;			/* result table */
-	Oid			baseid;			/* the base table */
+	Oid			baseid;			/* the (first) base table */
+	List	   *inputs;			/* OIDs of every base table, distinct */
 	ViewKind	kind;
 	bool		global;			/* aggregate without GROUP BY */
 	MemoryContext cxt;
@@ -178,6 +179,15 @@ typedef struct Circuit
 	bool		needs_recompute_plan;	/* some aggregate may recompute */
 	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
 
+	/* joins: the delta is computed by plans over delta relations */
+	bool		join;
+	Query	   *joinquery;		/* the view's analyzed query */
+	List	   *rownodes;		/* Expr * of the circuit row */
+	int			nrtes;
+	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
+	int		   *input_natts;	/* per range table entry: table's natts */
+	struct TermPlan *terms;
+
 	List	   *explain;		/* text lines, built at compile */
 } Circuit;
 
@@ -201,6 +211,7 @@ typedef struct ResultShape
 } ResultShape;
 
 extern ResultShape *shape_result_table(Query *query);
+extern List *view_base_tables(Query *query);
 
 /* ----------------------------------------------------------------
  * Steps and deltas (capture.c)
@@ -248,6 +259,13 @@ extern void circuit_lock_view(Oid viewid);
 /* operators/filter_project.c */
 extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
 							   Datum *values, bool *isnull);
+
+/* operators/join.c */
+extern void join_feed_deltas(Circuit *c, DeltaSource *src, RowHash *zset);
+extern void join_feed_full(Circuit *c, RowHash *zset);
+extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
+							RowHash *groups);
+extern void join_free_plans(Circuit *c);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);
@@ -318,10 +336,10 @@ extern ViewRecord *catalog_get_view(Oid viewid, bool missing_ok);
 extern List *catalog_views_of_table(Oid baseid);
 extern bool catalog_is_result_table(Oid relid);
 extern void catalog_insert_view(Oid viewid, const char *query,
-								const char *original, Oid baseid,
+								const char *original, List *baseids,
 								List *keycolnames, const char *kind);
 extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
-										Oid baseid);
+										List *baseids);
 extern void catalog_install_capture(Oid baseid);
 extern void catalog_drop_orphans(void);
 

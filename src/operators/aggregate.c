@@ -529,9 +529,26 @@ aggregate_free_plans(Circuit *c)
 	c->recompute = NULL;
 }
 
+static GroupAccum *recompute_table_group(Circuit *c, RowEntry *g,
+										 Relation baserel, MemoryContext cxt);
+
 /* Fold every base row of one group into a fresh accumulator. */
 static GroupAccum *
 recompute_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
+{
+	if (c->join)
+	{
+		RowHash    *one = aggregate_create_groups(c, cxt);
+		GroupAccum *acc = group_accum(c, one, g->values, g->isnull);
+
+		join_fold_group(c, g->values, g->isnull, one);
+		return acc;
+	}
+	return recompute_table_group(c, g, baserel, cxt);
+}
+
+static GroupAccum *
+recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 {
 	SPIPlanPtr	plan = recompute_plan(c, g->isnull);
 	Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));

@@ -1,0 +1,531 @@
+/*-------------------------------------------------------------------------
+ *
+ * join.c
+ *	  The join operator: a view over several inputs (tables, or the same
+ *	  table more than once) computes its delta as a sum of terms, each a
+ *	  PostgreSQL plan of the view's FROM/WHERE in which some inputs read the
+ *	  step's delta (an ephemeral named relation with a weight column) and the
+ *	  others read the base tables through their indexes.  Joined rows'
+ *	  weights multiply.
+ *
+ *	  With the inputs in range-table order and the step's changed inputs
+ *	  r1..rk, the delta is  sum_p  new(r<p) x delta(rp) x old(r>p),  where
+ *	  new is a table's current contents and old = new - delta.  Expanding
+ *	  old gives terms that each read a set of inputs from the delta, with a
+ *	  sign; equal sets are merged and zero coefficients dropped.
+ *
+ *	  Plans are made once per backend per set of delta inputs, with a fixed
+ *	  small row estimate for the deltas so that they probe indexes, and are
+ *	  dropped with the circuit when a table's definition changes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/queryenvironment.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "stepping.h"
+
+#define DELTA_ROW_ESTIMATE 10
+#define WEIGHT_COLUMN "__stepping_w"
+
+typedef struct TermPlan
+{
+	uint32		mask;			/* inputs (range table bits) read as delta */
+	bool		keyed;			/* filtered to one group */
+	uint64		nullmask;		/* ... whose NULL key columns are these */
+	PlannedStmt *stmt;
+	struct TermPlan *next;
+} TermPlan;
+
+typedef void (*EmitRow) (Circuit *c, Datum *values, bool *isnull,
+						 int64 weight, void *arg);
+
+typedef struct TermReceiver
+{
+	DestReceiver pub;
+	Circuit    *c;
+	int64		sign;
+	int			nweights;
+	EmitRow		emit;
+	void	   *arg;
+} TermReceiver;
+
+static char *
+delta_name(Oid relid)
+{
+	return psprintf("__stepping_delta_%u", relid);
+}
+
+/* The descriptor of a delta relation: the table's columns, then the weight. */
+static TupleDesc
+delta_desc(Relation rel)
+{
+	TupleDesc	base = RelationGetDescr(rel);
+	TupleDesc	d = CreateTemplateTupleDesc(base->natts + 1);
+	int			i;
+
+	for (i = 0; i < base->natts; i++)
+		TupleDescCopyEntry(d, i + 1, base, i + 1);
+	TupleDescInitEntry(d, base->natts + 1, WEIGHT_COLUMN, INT8OID, -1, 0);
+	return d;
+}
+
+/* Rewrite input rtindex of a term query to read the table's delta. */
+static void
+read_delta(Query *q, int rtindex)
+{
+	ListCell   *cell = list_nth_cell(q->rtable, rtindex - 1);
+	RangeTblEntry *rte = (RangeTblEntry *) lfirst(cell);
+	RangeTblEntry *n = makeNode(RangeTblEntry);
+	Relation	rel = table_open(rte->relid, NoLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i;
+
+	n->rtekind = RTE_NAMEDTUPLESTORE;
+	n->enrname = delta_name(rte->relid);
+	n->enrtuples = DELTA_ROW_ESTIMATE;
+	n->relid = InvalidOid;
+	n->alias = rte->alias;
+	n->eref = copyObject(rte->eref);
+	n->eref->colnames = lappend(list_copy(n->eref->colnames),
+								makeString(pstrdup(WEIGHT_COLUMN)));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		n->coltypes = lappend_oid(n->coltypes, att->attisdropped ? InvalidOid : att->atttypid);
+		n->coltypmods = lappend_int(n->coltypmods, att->attisdropped ? 0 : att->atttypmod);
+		n->colcollations = lappend_oid(n->colcollations, att->attisdropped ? InvalidOid : att->attcollation);
+	}
+	n->coltypes = lappend_oid(n->coltypes, INT8OID);
+	n->coltypmods = lappend_int(n->coltypmods, -1);
+	n->colcollations = lappend_oid(n->colcollations, InvalidOid);
+	n->inFromCl = rte->inFromCl;
+	n->requiredPerms = 0;
+	table_close(rel, NoLock);
+	lfirst(cell) = n;
+}
+
+/*
+ * The query of one term: the view's FROM and WHERE, returning the circuit
+ * row and the weight of every delta input; optionally restricted to one
+ * group (keynull given) with the key as parameters $1..$n.
+ */
+static Query *
+term_query(Circuit *c, uint32 mask, bool *keynull)
+{
+	Query	   *q = copyObject(c->joinquery);
+	List	   *tlist = NIL;
+	ListCell   *lc;
+	int			resno = 0;
+	int			rtindex;
+
+	foreach(lc, c->rownodes)
+	{
+		resno++;
+		tlist = lappend(tlist, makeTargetEntry(copyObject(lfirst(lc)), resno,
+											   psprintf("c%d", resno), false));
+	}
+	for (rtindex = 1; rtindex <= list_length(q->rtable); rtindex++)
+	{
+		if (!(mask & (((uint32) 1) << (rtindex - 1))))
+			continue;
+		read_delta(q, rtindex);
+		resno++;
+		tlist = lappend(tlist,
+						makeTargetEntry((Expr *) makeVar(rtindex, c->input_natts[rtindex - 1] + 1,
+														 INT8OID, -1, InvalidOid, 0),
+										resno, psprintf("w%d", rtindex), false));
+	}
+	q->targetList = tlist;
+	q->groupClause = NIL;
+	q->distinctClause = NIL;
+	q->hasAggs = false;
+	q->hasDistinctOn = false;
+	q->havingQual = NULL;
+	q->sortClause = NIL;
+
+	if (keynull)
+	{
+		List	   *quals = NIL;
+		int			k,
+					nparams = 0;
+
+		for (k = 0; k < c->ngroup; k++)
+		{
+			Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
+
+			if (keynull[k])
+			{
+				NullTest   *nt = makeNode(NullTest);
+
+				nt->arg = g;
+				nt->nulltesttype = IS_NULL;
+				nt->location = -1;
+				quals = lappend(quals, nt);
+			}
+			else
+			{
+				Param	   *p = makeNode(Param);
+
+				p->paramkind = PARAM_EXTERN;
+				p->paramid = ++nparams;
+				p->paramtype = c->rowtypes[k];
+				p->paramtypmod = -1;
+				p->paramcollid = exprCollation((Node *) g);
+				p->location = -1;
+				quals = lappend(quals,
+								make_opclause(c->groupeqops[k], BOOLOID, false,
+											  g, (Expr *) p, InvalidOid,
+											  c->groupcolls[k]));
+			}
+		}
+		if (q->jointree->quals)
+			quals = lappend(quals, q->jointree->quals);
+		if (quals)
+			q->jointree->quals = (Node *) make_ands_explicit(quals);
+	}
+	return q;
+}
+
+static PlannedStmt *
+term_plan(Circuit *c, uint32 mask, bool *keynull)
+{
+	uint64		nullmask = 0;
+	TermPlan   *t;
+	MemoryContext tmp,
+				old;
+	PlannedStmt *stmt;
+	int			k;
+
+	if (keynull)
+		for (k = 0; k < c->ngroup && k < 64; k++)
+			if (keynull[k])
+				nullmask |= UINT64CONST(1) << k;
+	for (t = c->terms; t; t = t->next)
+		if (t->mask == mask && t->keyed == (keynull != NULL) &&
+			t->nullmask == nullmask)
+			return t->stmt;
+
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "stepping term planning",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	stmt = pg_plan_query(term_query(c, mask, keynull), c->query_sql, 0, NULL);
+	MemoryContextSwitchTo(c->cxt);
+	t = palloc0(sizeof(TermPlan));
+	t->mask = mask;
+	t->keyed = (keynull != NULL);
+	t->nullmask = nullmask;
+	t->stmt = copyObject(stmt);
+	t->next = c->terms;
+	c->terms = t;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return t->stmt;
+}
+
+static bool
+term_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	TermReceiver *r = (TermReceiver *) self;
+	Circuit    *c = r->c;
+	int64		w = r->sign;
+	int			j;
+
+	slot_getallattrs(slot);
+	for (j = 0; j < r->nweights; j++)
+	{
+		if (pg_mul_s64_overflow(w, DatumGetInt64(slot->tts_values[c->nrowcols + j]), &w))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("stepping: a row's multiplicity is out of range")));
+	}
+	if (w != 0)
+		r->emit(c, slot->tts_values, slot->tts_isnull, w, r->arg);
+	return true;
+}
+
+static void
+term_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+term_noop(DestReceiver *self)
+{
+}
+
+static void
+run_term(Circuit *c, PlannedStmt *stmt, QueryEnvironment *env,
+		 ParamListInfo params, int64 sign, EmitRow emit, void *arg)
+{
+	TermReceiver r;
+	QueryDesc  *qd;
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = term_receive;
+	r.pub.rStartup = term_startup;
+	r.pub.rShutdown = term_noop;
+	r.pub.rDestroy = term_noop;
+	r.pub.mydest = DestNone;
+	r.c = c;
+	r.sign = sign;
+	r.emit = emit;
+	r.arg = arg;
+	r.nweights = list_length(stmt->planTree->targetlist) - c->nrowcols;
+
+	qd = CreateQueryDesc(stmt, c->query_sql, GetActiveSnapshot(),
+						 InvalidSnapshot, (DestReceiver *) &r, params, env, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+}
+
+static void
+emit_to_zset(Circuit *c, Datum *values, bool *isnull, int64 weight, void *arg)
+{
+	RowHash    *zset = (RowHash *) arg;
+	bool		found;
+	RowEntry   *e = rowhash_lookup(zset, values, isnull, &found);
+
+	e->weight += weight;
+}
+
+/* Lock every input for reading, as the parser would for the query. */
+static void
+lock_inputs(Circuit *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->inputs)
+		LockRelationOid(lfirst_oid(lc), AccessShareLock);
+}
+
+/* Register one delta relation per changed table. */
+static QueryEnvironment *
+delta_environment(Circuit *c, DeltaSource *src, uint32 *changed)
+{
+	QueryEnvironment *env = create_queryEnv();
+	ListCell   *lc;
+	int			rtindex;
+
+	*changed = 0;
+	foreach(lc, c->inputs)
+	{
+		Oid			relid = lfirst_oid(lc);
+		List	   *chunks = delta_chunks_of(src, relid);
+		Relation	rel;
+		TupleDesc	desc;
+		Tuplestorestate *ts;
+		TupleTableSlot *in,
+				   *out;
+		EphemeralNamedRelation enr;
+		ListCell   *lc2;
+		double		n = 0;
+
+		if (chunks == NIL)
+			continue;
+		rel = table_open(relid, NoLock);
+		desc = delta_desc(rel);
+		ts = tuplestore_begin_heap(false, false, work_mem);
+		in = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+		out = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+		foreach(lc2, chunks)
+		{
+			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc2);
+			int			side;
+
+			for (side = 0; side < 2; side++)
+			{
+				Tuplestorestate *rows = side == 0 ? chunk->oldrows : chunk->newrows;
+
+				if (rows == NULL)
+					continue;
+				tuplestore_rescan(rows);
+				while (tuplestore_gettupleslot(rows, true, false, in))
+				{
+					int			natts = desc->natts - 1;
+
+					slot_getallattrs(in);
+					ExecClearTuple(out);
+					memcpy(out->tts_values, in->tts_values, sizeof(Datum) * natts);
+					memcpy(out->tts_isnull, in->tts_isnull, sizeof(bool) * natts);
+					out->tts_values[natts] = Int64GetDatum(side == 0 ? -1 : 1);
+					out->tts_isnull[natts] = false;
+					ExecStoreVirtualTuple(out);
+					tuplestore_puttupleslot(ts, out);
+					n++;
+				}
+			}
+		}
+		ExecDropSingleTupleTableSlot(in);
+		ExecDropSingleTupleTableSlot(out);
+		table_close(rel, NoLock);
+
+		enr = palloc0(sizeof(EphemeralNamedRelationData));
+		enr->md.name = delta_name(relid);
+		enr->md.reliddesc = InvalidOid;
+		enr->md.tupdesc = desc;
+		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+		enr->md.enrtuples = n;
+		enr->reldata = ts;
+		register_ENR(env, enr);
+
+		for (rtindex = 1; rtindex <= c->nrtes; rtindex++)
+			if (c->rte_relid[rtindex - 1] == relid)
+				*changed |= ((uint32) 1) << (rtindex - 1);
+	}
+	return env;
+}
+
+typedef struct TermCoef
+{
+	uint32		mask;
+	int64		coef;
+} TermCoef;
+
+static void
+add_term(List **terms, uint32 mask, int64 coef)
+{
+	ListCell   *lc;
+	TermCoef   *t;
+
+	foreach(lc, *terms)
+	{
+		t = (TermCoef *) lfirst(lc);
+		if (t->mask == mask)
+		{
+			t->coef += coef;
+			return;
+		}
+	}
+	t = palloc(sizeof(TermCoef));
+	t->mask = mask;
+	t->coef = coef;
+	*terms = lappend(*terms, t);
+}
+
+/* The terms of the delta, for a set of changed inputs. */
+static List *
+delta_terms(uint32 changed)
+{
+	List	   *terms = NIL;
+	int			bits[32];
+	int			k = 0,
+				p,
+				b;
+
+	for (b = 0; b < 32; b++)
+		if (changed & (((uint32) 1) << b))
+			bits[k++] = b;
+	for (p = 0; p < k; p++)
+	{
+		int			nlater = k - p - 1;
+		uint32		nsubsets = ((uint32) 1) << nlater;
+		uint32		subset;
+
+		/* inputs after p are old = new - delta: expand the product */
+		for (subset = 0; subset < nsubsets; subset++)
+		{
+			uint32		mask = ((uint32) 1) << bits[p];
+			int			chosen = 0;
+
+			for (b = 0; b < nlater; b++)
+				if (subset & (((uint32) 1) << b))
+				{
+					mask |= ((uint32) 1) << bits[p + 1 + b];
+					chosen++;
+				}
+			add_term(&terms, mask, (chosen % 2) ? -1 : 1);
+		}
+	}
+	return terms;
+}
+
+/* Feed the view's delta for a closed step into zset. */
+void
+join_feed_deltas(Circuit *c, DeltaSource *src, RowHash *zset)
+{
+	uint32		changed;
+	QueryEnvironment *env;
+	List	   *terms;
+	ListCell   *lc;
+
+	lock_inputs(c);
+	env = delta_environment(c, src, &changed);
+	terms = delta_terms(changed);
+	foreach(lc, terms)
+	{
+		TermCoef   *t = (TermCoef *) lfirst(lc);
+
+		if (t->coef != 0)
+			run_term(c, term_plan(c, t->mask, NULL), env, NULL, t->coef,
+					 emit_to_zset, zset);
+	}
+}
+
+/* Feed the whole query's rows (weight +1 each) into zset, for a refresh. */
+void
+join_feed_full(Circuit *c, RowHash *zset)
+{
+	lock_inputs(c);
+	run_term(c, term_plan(c, 0, NULL), NULL, NULL, 1, emit_to_zset, zset);
+}
+
+static void
+emit_to_group(Circuit *c, Datum *values, bool *isnull, int64 weight, void *arg)
+{
+	aggregate_fold(c, (RowHash *) arg, values, isnull, weight);
+}
+
+/* Fold every row of one group, from the base tables, into groups. */
+void
+join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
+{
+	PlannedStmt *stmt = term_plan(c, 0, keynull);
+	ParamListInfo params;
+	int			k,
+				n = 0;
+
+	for (k = 0; k < c->ngroup; k++)
+		if (!keynull[k])
+			n++;
+	params = makeParamList(n);
+	n = 0;
+	for (k = 0; k < c->ngroup; k++)
+	{
+		if (keynull[k])
+			continue;
+		params->params[n].value = keys[k];
+		params->params[n].isnull = false;
+		params->params[n].pflags = PARAM_FLAG_CONST;
+		params->params[n].ptype = c->rowtypes[k];
+		n++;
+	}
+	lock_inputs(c);
+	run_term(c, stmt, NULL, params, 1, emit_to_group, groups);
+}
+
+void
+join_free_plans(Circuit *c)
+{
+	c->terms = NULL;			/* they live in the circuit's context */
+}
