@@ -1151,6 +1151,10 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 			i++;
 		}
 		explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
+		c->index_advice = join_index_advice(c);
+		foreach(lc, c->index_advice)
+			explain_line(c, "  missing index, each change to the other side scans this table: %s",
+						 (char *) lfirst(lc));
 	}
 	else
 	{

@@ -117,6 +117,11 @@ stepping_create_view(PG_FUNCTION_ARGS)
 	CommandCounterIncrement();
 
 	c = cache_get_circuit(viewid);
+	foreach(lc, c->index_advice)
+		ereport(NOTICE,
+				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewname),
+				 errdetail("Every change to the other side of the join will scan the table."),
+				 errhint("%s", (char *) lfirst(lc))));
 	circuit_refresh(c);
 
 	PG_RETURN_OID(viewid);

@@ -187,6 +187,7 @@ typedef struct Circuit
 	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
 	int		   *input_natts;	/* per range table entry: table's natts */
 	struct TermPlan *terms;
+	List	   *index_advice;	/* CREATE INDEX statements, text */
 
 	List	   *explain;		/* text lines, built at compile */
 } Circuit;
@@ -266,6 +267,7 @@ extern void join_feed_full(Circuit *c, RowHash *zset);
 extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
 							RowHash *groups);
 extern void join_free_plans(Circuit *c);
+extern List *join_index_advice(Circuit *c);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

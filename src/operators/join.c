@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -33,6 +34,7 @@
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/queryenvironment.h"
@@ -528,4 +530,125 @@ void
 join_free_plans(Circuit *c)
 {
 	c->terms = NULL;			/* they live in the circuit's context */
+}
+
+/* ----------------------------------------------------------------
+ * Index advice: a join column without an index makes every change to the
+ * other side scan this table.
+ * ----------------------------------------------------------------
+ */
+
+typedef struct JoinColumn
+{
+	Oid			relid;
+	AttrNumber	attno;
+} JoinColumn;
+
+static Var *
+plain_var(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	return (n && IsA(n, Var) && ((Var *) n)->varlevelsup == 0) ? (Var *) n : NULL;
+}
+
+static void
+add_join_column(Circuit *c, List **cols, Var *v)
+{
+	ListCell   *lc;
+	JoinColumn *jc;
+	Oid			relid;
+
+	if (v->varno < 1 || v->varno > c->nrtes || v->varattno <= 0)
+		return;
+	relid = c->rte_relid[v->varno - 1];
+	if (!OidIsValid(relid))
+		return;
+	foreach(lc, *cols)
+	{
+		jc = (JoinColumn *) lfirst(lc);
+		if (jc->relid == relid && jc->attno == v->varattno)
+			return;
+	}
+	jc = palloc(sizeof(JoinColumn));
+	jc->relid = relid;
+	jc->attno = v->varattno;
+	*cols = lappend(*cols, jc);
+}
+
+static bool
+join_columns_walker(Node *node, void *context)
+{
+	void	  **ctx = (void **) context;
+	Circuit    *c = (Circuit *) ctx[0];
+	List	  **cols = (List **) ctx[1];
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, OpExpr) && list_length(((OpExpr *) node)->args) == 2)
+	{
+		Var		   *l = plain_var(linitial(((OpExpr *) node)->args));
+		Var		   *r = plain_var(lsecond(((OpExpr *) node)->args));
+
+		if (l && r && l->varno != r->varno)
+		{
+			add_join_column(c, cols, l);
+			add_join_column(c, cols, r);
+		}
+	}
+	return expression_tree_walker(node, join_columns_walker, context);
+}
+
+static bool
+has_leading_index(Oid relid, AttrNumber attno)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (idx->rd_index->indnkeyatts > 0 &&
+			idx->rd_index->indkey.values[0] == attno &&
+			idx->rd_indpred == NIL)
+			found = true;
+		index_close(idx, AccessShareLock);
+		if (found)
+			break;
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * The CREATE INDEX statements that would make maintenance of a join view
+ * proportional to the change.
+ */
+List *
+join_index_advice(Circuit *c)
+{
+	List	   *cols = NIL;
+	List	   *advice = NIL;
+	void	   *ctx[2];
+	ListCell   *lc;
+	Node	   *quals;
+
+	ctx[0] = c;
+	ctx[1] = &cols;
+	quals = flatten_join_alias_vars(c->joinquery, (Node *) c->joinquery->jointree);
+	(void) join_columns_walker(quals, ctx);
+	foreach(lc, cols)
+	{
+		JoinColumn *jc = (JoinColumn *) lfirst(lc);
+
+		if (!has_leading_index(jc->relid, jc->attno))
+			advice = lappend(advice,
+							 psprintf("CREATE INDEX ON %s (%s);",
+									  qualified_relname(jc->relid),
+									  quote_identifier(get_attname(jc->relid, jc->attno, false))));
+	}
+	return advice;
 }
