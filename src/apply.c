@@ -25,6 +25,9 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "nodes/makefuncs.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -56,7 +59,7 @@ writer_open(Circuit *c)
 	w->estate->es_output_cid = GetCurrentCommandId(true);
 	w->snapshot = GetActiveSnapshot();
 	w->estate->es_snapshot = w->snapshot;
-	ExecOpenIndices(w->rri, false);
+	ExecOpenIndices(w->rri, true);
 	EvalPlanQualInit(&w->epq, w->estate, NULL, NIL, -1);
 
 	w->oldslot = table_slot_create(w->rel, &w->estate->es_tupleTable);
@@ -209,6 +212,98 @@ void
 writer_insert(ResultWriter *w, Datum *values, bool *isnull)
 {
 	ExecSimpleRelationInsert(w->rri, w->estate, fill_new_slot(w, values, isnull));
+}
+
+/*
+ * Lock the row in w->oldslot before changing it.  Under READ COMMITTED the
+ * lock follows the row to its latest committed version, which w->oldslot
+ * then holds.  Returns false when the row is gone (a committed transaction
+ * deleted it): the caller looks the group up again with a new snapshot.
+ * Under REPEATABLE READ / SERIALIZABLE a concurrent change is a
+ * serialization failure.
+ */
+bool
+writer_lock_current(ResultWriter *w)
+{
+	TM_FailureData tmfd;
+	ItemPointerData tid = w->oldslot->tts_tid;
+	TM_Result	res;
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+
+	res = table_tuple_lock(w->rel, &tid, w->snapshot, w->oldslot,
+						   w->estate->es_output_cid, LockTupleNoKeyExclusive,
+						   LockWaitBlock,
+						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+						   &tmfd);
+	switch (res)
+	{
+		case TM_Ok:
+			return true;
+		case TM_Updated:
+		case TM_Deleted:
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update of stepping view \"%s\"",
+								RelationGetRelationName(w->rel))));
+			return false;
+		default:
+			elog(ERROR, "stepping: unexpected result %d locking a row of \"%s\"",
+				 (int) res, RelationGetRelationName(w->rel));
+	}
+	return false;				/* keep compiler quiet */
+}
+
+/*
+ * Insert the row of a new group, unless a concurrent transaction inserted
+ * the same group first: then return false under READ COMMITTED (look it up
+ * again with a new snapshot) or raise a serialization failure.  This is the
+ * speculative insertion INSERT ... ON CONFLICT uses.
+ */
+bool
+writer_insert_group(ResultWriter *w, Datum *values, bool *isnull)
+{
+	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
+	List	   *arbiters = list_make1_oid(RelationGetRelid(w->keyrel));
+
+	for (;;)
+	{
+		ItemPointerData conflict;
+		bool		specConflict = false;
+		uint32		token;
+		List	   *recheck;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!ExecCheckIndexConstraints(w->rri, slot, w->estate, &conflict, arbiters))
+		{
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent insert into stepping view \"%s\"",
+								RelationGetRelationName(w->rel))));
+			return false;
+		}
+		token = SpeculativeInsertionLockAcquire(GetCurrentTransactionId());
+		table_tuple_insert_speculative(w->rel, slot, w->estate->es_output_cid,
+									   0, NULL, token);
+		recheck = ExecInsertIndexTuples(w->rri, slot, w->estate, false, true,
+										&specConflict, arbiters);
+		table_tuple_complete_speculative(w->rel, slot, token, !specConflict);
+		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
+		list_free(recheck);
+		if (!specConflict)
+			return true;
+	}
+}
+
+/* READ COMMITTED: see what concurrent transactions committed meanwhile. */
+void
+writer_new_snapshot(ResultWriter *w)
+{
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	w->snapshot = GetActiveSnapshot();
+	w->estate->es_snapshot = w->snapshot;
 }
 
 /* Replace the row in w->oldslot. */

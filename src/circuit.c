@@ -179,7 +179,10 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	 * that sees every step committed before ours: joins read the other
 	 * inputs, every view reads its result rows.
 	 */
-	circuit_lock_view(c->viewid);
+	if (refresh || !c->row_locking)
+		circuit_lock_view(c->viewid);
+	else
+		CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	snapshot_pushed = true;
 	if (refresh)

@@ -1172,6 +1172,12 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	else
 		compile_grouped(c, p, result);
 
+	/*
+	 * A single-table grouped view needs no view-wide lock: concurrent steps
+	 * meet on the rows of the groups they touch.  Joins and bags serialize.
+	 */
+	c->row_locking = (c->kind == VIEW_GROUPED && !c->join);
+
 	c->rowtyplen = palloc(sizeof(int16) * Max(c->nrowcols, 1));
 	c->rowtypbyval = palloc(sizeof(bool) * Max(c->nrowcols, 1));
 	for (i = 0; i < c->nrowcols; i++)

@@ -137,6 +137,7 @@ typedef struct Circuit
 	List	   *inputs;			/* OIDs of every base table, distinct */
 	ViewKind	kind;
 	bool		global;			/* aggregate without GROUP BY */
+	bool		row_locking;	/* concurrent steps meet on result rows */
 	MemoryContext cxt;
 	bool		valid;
 	int			running;		/* > 0 while a step uses it */
@@ -311,6 +312,9 @@ extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_delete_current(ResultWriter *w);
 extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
 extern void writer_delete_all(Circuit *c);
+extern bool writer_lock_current(ResultWriter *w);
+extern bool writer_insert_group(ResultWriter *w, Datum *values, bool *isnull);
+extern void writer_new_snapshot(ResultWriter *w);
 
 /* ----------------------------------------------------------------
  * Per-backend cache (cache.c)

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xact.h"
 #include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
@@ -626,6 +627,122 @@ rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 	return true;
 }
 
+/*
+ * Apply one group's delta to its row.  Returns false when a concurrent
+ * transaction changed the group under us (READ COMMITTED, row-locking
+ * views): the caller retries with a new snapshot.
+ */
+static bool
+apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
+			GroupAggState *st, Datum *values, bool *isnull,
+			TupleTableSlot *keyslot, TupleTableSlot *aggslot)
+{
+	TupleDesc	desc = c->resultdesc;
+	GroupAccum *acc = (GroupAccum *) g->extra;
+	bool		found;
+	int64		count;
+	bool		exact = true;
+	int			i;
+
+	found = c->global ? writer_first_row(w)
+		: writer_lookup_key(w, c, g->values, g->isnull);
+	if (found && c->row_locking && !writer_lock_current(w))
+		return false;
+	if (found)
+		read_state(c, w->oldslot, &count, st);
+	else
+		zero_state(c, &count, st);
+
+	count += acc->count;
+	for (i = 0; i < c->naggs && exact; i++)
+		exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
+	if (count < 0)
+		raise_out_of_sync(c);
+	if (!exact && count > 0)
+	{
+		GroupAccum *fresh;
+
+		/* read the base table as of now: the group's row is locked by us */
+		if (c->row_locking && !IsolationUsesXactSnapshot())
+			PushActiveSnapshot(GetLatestSnapshot());
+		else
+			PushActiveSnapshot(GetActiveSnapshot());
+		fresh = recompute_group(c, g, baserel, CurrentMemoryContext);
+		PopActiveSnapshot();
+		zero_state(c, &count, st);
+		count = fresh->count;
+		for (i = 0; i < c->naggs; i++)
+			if (!combine_agg(&c->aggs[i], &st[i], &fresh->aggs[i]))
+				elog(ERROR, "stepping: recomputed group has no exact state");
+	}
+
+	if (count == 0 && !c->global)
+	{
+		if (found)
+			writer_delete_current(w);
+		return true;
+	}
+	if (count == 0)
+		zero_state(c, &count, st);
+
+	/* the row: visible columns, then hidden state */
+	memset(isnull, true, sizeof(bool) * desc->natts);
+	ExecClearTuple(keyslot);
+	for (i = 0; i < c->ngroup; i++)
+	{
+		keyslot->tts_values[i] = g->values[i];
+		keyslot->tts_isnull[i] = g->isnull[i];
+		values[c->keycols[i] - 1] = g->values[i];
+		isnull[c->keycols[i] - 1] = g->isnull[i];
+	}
+	ExecStoreVirtualTuple(keyslot);
+	ExecClearTuple(aggslot);
+	for (i = 0; i < c->naggs; i++)
+	{
+		AggSpec    *a = &c->aggs[i];
+
+		aggslot->tts_values[i] = final_value(a, &st[i], &aggslot->tts_isnull[i]);
+		values[a->col_value - 1] = st[i].value;
+		isnull[a->col_value - 1] = st[i].value_null;
+		if (a->col_nn)
+		{
+			values[a->col_nn - 1] = Int64GetDatum(st[i].nn);
+			isnull[a->col_nn - 1] = false;
+		}
+		if (a->col_msc)
+		{
+			values[a->col_msc - 1] = Int64GetDatum(st[i].msc);
+			isnull[a->col_msc - 1] = false;
+		}
+	}
+	ExecStoreVirtualTuple(aggslot);
+	values[c->col_count - 1] = Int64GetDatum(count);
+	isnull[c->col_count - 1] = false;
+
+	c->econtext->ecxt_innertuple = keyslot;
+	c->econtext->ecxt_outertuple = aggslot;
+	for (i = 0; i < c->nvisible; i++)
+		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
+
+	if (!found)
+	{
+		if (c->row_locking && !c->global)
+		{
+			if (!writer_insert_group(w, values, isnull))
+			{
+				ResetExprContext(c->econtext);
+				return false;
+			}
+		}
+		else
+			writer_insert(w, values, isnull);
+	}
+	else if (!rows_identical(desc, w->oldslot, values, isnull))
+		writer_update(w, values, isnull);
+	ResetExprContext(c->econtext);
+	return true;
+}
+
 void
 aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 {
@@ -654,87 +771,9 @@ aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 	for (gi = 0; gi < groups->nentries; gi++)
 	{
 		RowEntry   *g = groups->order[gi];
-		GroupAccum *acc = (GroupAccum *) g->extra;
-		bool		found;
-		int64		count;
-		bool		exact = true;
 
-		found = c->global ? writer_first_row(w)
-			: writer_lookup_key(w, c, g->values, g->isnull);
-		if (found)
-			read_state(c, w->oldslot, &count, st);
-		else
-			zero_state(c, &count, st);
-
-		count += acc->count;
-		for (i = 0; i < c->naggs && exact; i++)
-			exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
-		if (count < 0)
-			raise_out_of_sync(c);
-		if (!exact && count > 0)
-		{
-			GroupAccum *fresh = recompute_group(c, g, baserel, CurrentMemoryContext);
-
-			zero_state(c, &count, st);
-			count = fresh->count;
-			for (i = 0; i < c->naggs; i++)
-				if (!combine_agg(&c->aggs[i], &st[i], &fresh->aggs[i]))
-					elog(ERROR, "stepping: recomputed group has no exact state");
-		}
-
-		if (count == 0 && !c->global)
-		{
-			if (found)
-				writer_delete_current(w);
-			continue;
-		}
-		if (count == 0)
-			zero_state(c, &count, st);
-
-		/* the row: visible columns, then hidden state */
-		memset(isnull, true, sizeof(bool) * desc->natts);
-		ExecClearTuple(keyslot);
-		for (i = 0; i < c->ngroup; i++)
-		{
-			keyslot->tts_values[i] = g->values[i];
-			keyslot->tts_isnull[i] = g->isnull[i];
-			values[c->keycols[i] - 1] = g->values[i];
-			isnull[c->keycols[i] - 1] = g->isnull[i];
-		}
-		ExecStoreVirtualTuple(keyslot);
-		ExecClearTuple(aggslot);
-		for (i = 0; i < c->naggs; i++)
-		{
-			AggSpec    *a = &c->aggs[i];
-
-			aggslot->tts_values[i] = final_value(a, &st[i], &aggslot->tts_isnull[i]);
-			values[a->col_value - 1] = st[i].value;
-			isnull[a->col_value - 1] = st[i].value_null;
-			if (a->col_nn)
-			{
-				values[a->col_nn - 1] = Int64GetDatum(st[i].nn);
-				isnull[a->col_nn - 1] = false;
-			}
-			if (a->col_msc)
-			{
-				values[a->col_msc - 1] = Int64GetDatum(st[i].msc);
-				isnull[a->col_msc - 1] = false;
-			}
-		}
-		ExecStoreVirtualTuple(aggslot);
-		values[c->col_count - 1] = Int64GetDatum(count);
-		isnull[c->col_count - 1] = false;
-
-		c->econtext->ecxt_innertuple = keyslot;
-		c->econtext->ecxt_outertuple = aggslot;
-		for (i = 0; i < c->nvisible; i++)
-			values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
-
-		if (!found)
-			writer_insert(w, values, isnull);
-		else if (!rows_identical(desc, w->oldslot, values, isnull))
-			writer_update(w, values, isnull);
-		ResetExprContext(c->econtext);
+		while (!apply_group(c, w, g, baserel, st, values, isnull, keyslot, aggslot))
+			writer_new_snapshot(w);
 	}
 	writer_close(w);
 	ExecDropSingleTupleTableSlot(keyslot);
