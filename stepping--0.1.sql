@@ -75,6 +75,28 @@ LANGUAGE C;
 CREATE EVENT TRIGGER stepping_sql_drop ON sql_drop
     EXECUTE FUNCTION stepping.on_sql_drop();
 
+CREATE FUNCTION stepping.on_ddl_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'stepping_on_ddl_start'
+LANGUAGE C;
+
+CREATE FUNCTION stepping.on_ddl_end()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'stepping_on_ddl_end'
+LANGUAGE C;
+
+-- Refuse DDL that would make a view wrong; follow renames.
+CREATE EVENT TRIGGER stepping_ddl_start ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION',
+                 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER OPERATOR', 'ALTER COLLATION',
+                 'ALTER AGGREGATE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW')
+    EXECUTE FUNCTION stepping.on_ddl_start();
+CREATE EVENT TRIGGER stepping_ddl_end ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION', 'ALTER TYPE',
+                 'ALTER DOMAIN', 'ALTER OPERATOR', 'ALTER COLLATION', 'ALTER AGGREGATE',
+                 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW')
+    EXECUTE FUNCTION stepping.on_ddl_end();
+
 CREATE VIEW stepping.views AS
     SELECT c.view_rel AS name,
            c.original_query AS query,

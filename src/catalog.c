@@ -233,7 +233,7 @@ quoted_list(List *names)
  * the guard against direct writes, and the dependency on the base table.
  */
 Oid
-catalog_create_result_table(RangeVar *rv, ResultShape *shape, List *baseids)
+catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
 {
 	StringInfoData sql;
 	Oid			nspid;
@@ -241,8 +241,7 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, List *baseids)
 	char	   *qname;
 	ListCell   *lc1,
 			   *lc2;
-	ObjectAddress resultaddr,
-				baseaddr;
+	ObjectAddress resultaddr;
 
 	nspid = RangeVarGetCreationNamespace(rv);
 	if (OidIsValid(get_relname_relid(rv->relname, nspid)))
@@ -295,12 +294,13 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, List *baseids)
 	if (!OidIsValid(relid))
 		elog(ERROR, "stepping: result table was not created");
 
+	/*
+	 * The result table depends on what the query reads, as a view's rule
+	 * does: base tables, their columns, functions, operators, types.  So
+	 * DROP needs CASCADE, and ALTER COLUMN TYPE meets our event trigger.
+	 */
 	ObjectAddressSet(resultaddr, RelationRelationId, relid);
-	foreach(lc1, baseids)
-	{
-		ObjectAddressSet(baseaddr, RelationRelationId, lfirst_oid(lc1));
-		recordDependencyOn(&resultaddr, &baseaddr, DEPENDENCY_NORMAL);
-	}
+	recordDependencyOnExpr(&resultaddr, (Node *) query, NIL, DEPENDENCY_NORMAL);
 	return relid;
 }
 

@@ -109,7 +109,7 @@ stepping_create_view(PG_FUNCTION_ARGS)
 		LockRelationOid(lfirst_oid(lc), ExclusiveLock);
 
 	shape = shape_result_table(stored);
-	viewid = catalog_create_result_table(rv, shape, baseids);
+	viewid = catalog_create_result_table(rv, shape, stored);
 	catalog_insert_view(viewid, stored_sql, sql, baseids, shape->keycolnames,
 						kind_name(shape, stored));
 	foreach(lc, baseids)

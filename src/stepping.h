@@ -345,7 +345,7 @@ extern void catalog_insert_view(Oid viewid, const char *query,
 								const char *original, List *baseids,
 								List *keycolnames, const char *kind);
 extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
-										List *baseids);
+										Query *query);
 extern void catalog_install_capture(Oid baseid);
 extern void catalog_drop_orphans(void);
 
