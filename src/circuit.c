@@ -216,6 +216,14 @@ done:
 	MemoryContextDelete(cxt);
 }
 
+static void
+maintenance_context(void *arg)
+{
+	Circuit    *c = (Circuit *) arg;
+
+	errcontext("maintaining stepping view \"%s\"", c->viewname);
+}
+
 /*
  * Run as the view's owner in a security-restricted operation under a fixed
  * search_path, as PostgreSQL runs a SECURITY DEFINER function: whoever
@@ -227,6 +235,13 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	Oid			saved_user;
 	int			saved_sec;
 	int			nestlevel;
+	ErrorContextCallback errcallback;
+
+	/* any error names the view it happened in */
+	errcallback.callback = maintenance_context;
+	errcallback.arg = c;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
 
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	SetUserIdAndSecContext(c->owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE |
@@ -246,6 +261,7 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	PG_END_TRY();
 	stepping_leave_fixed_path(nestlevel);
 	SetUserIdAndSecContext(saved_user, saved_sec);
+	error_context_stack = errcallback.previous;
 }
 
 List *

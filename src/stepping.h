@@ -178,6 +178,8 @@ typedef struct Circuit
 	int			naggs;
 	AggSpec    *aggs;
 	ExprState **finals;			/* per visible column */
+	TupleTableSlot *keyslot;	/* group key, for the finals (lazily) */
+	TupleTableSlot *aggslot;	/* aggregate finals (lazily) */
 	bool		needs_recompute_plan;	/* some aggregate may recompute */
 	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
 

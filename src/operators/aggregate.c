@@ -858,14 +858,23 @@ aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 	uint64		gi;
 	int			i;
 
-	keydesc = CreateTemplateTupleDesc(c->ngroup);
-	for (i = 0; i < c->ngroup; i++)
-		TupleDescInitEntry(keydesc, i + 1, NULL, c->rowtypes[i], -1, 0);
-	aggdesc = CreateTemplateTupleDesc(c->naggs);
-	for (i = 0; i < c->naggs; i++)
-		TupleDescInitEntry(aggdesc, i + 1, NULL, c->aggs[i].resulttype, -1, 0);
-	keyslot = MakeSingleTupleTableSlot(keydesc, &TTSOpsVirtual);
-	aggslot = MakeSingleTupleTableSlot(aggdesc, &TTSOpsVirtual);
+	/* slots for the output expressions: group key (inner), finals (outer) */
+	if (c->keyslot == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->cxt);
+
+		keydesc = CreateTemplateTupleDesc(c->ngroup);
+		for (i = 0; i < c->ngroup; i++)
+			TupleDescInitEntry(keydesc, i + 1, NULL, c->rowtypes[i], -1, 0);
+		aggdesc = CreateTemplateTupleDesc(c->naggs);
+		for (i = 0; i < c->naggs; i++)
+			TupleDescInitEntry(aggdesc, i + 1, NULL, c->aggs[i].resulttype, -1, 0);
+		c->keyslot = MakeSingleTupleTableSlot(keydesc, &TTSOpsVirtual);
+		c->aggslot = MakeSingleTupleTableSlot(aggdesc, &TTSOpsVirtual);
+		MemoryContextSwitchTo(old);
+	}
+	keyslot = c->keyslot;
+	aggslot = c->aggslot;
 
 	w = writer_open(c);
 	for (gi = 0; gi < groups->nentries; gi++)
@@ -876,6 +885,6 @@ aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 			writer_new_snapshot(w);
 	}
 	writer_close(w);
-	ExecDropSingleTupleTableSlot(keyslot);
-	ExecDropSingleTupleTableSlot(aggslot);
+	ExecClearTuple(keyslot);
+	ExecClearTuple(aggslot);
 }
