@@ -135,13 +135,16 @@ numeric_times(Datum v, int64 w)
 							   NumericGetDatum(int64_to_numeric(w)));
 }
 
+/* a + b; the result is always a fresh copy in the current context */
 static Datum
 numeric_plus(Datum a, Datum b)
 {
 	if (a == (Datum) 0)
-		return b;
+		return datumCopy(b, false, -1);
 	return DirectFunctionCall2(numeric_add, a, b);
 }
+
+static void fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w);
 
 /* Add w copies of an integer input to a running numeric/int64 sum. */
 static void
@@ -167,6 +170,19 @@ accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
 static void
 fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 		 MemoryContext cxt)
+{
+	/*
+	 * Running values live as long as the groups: the input may be in an
+	 * executor's memory that the next row reuses.
+	 */
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	fold_value(a, acc, v, isnull, w);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 {
 	if (a->kind == AGG_COUNT_STAR)
 	{
@@ -257,7 +273,7 @@ fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 						acc->fcap = acc->fcap ? acc->fcap * 2 : 8;
 						acc->fvals = acc->fvals
 							? repalloc(acc->fvals, sizeof(double) * acc->fcap)
-							: MemoryContextAlloc(cxt, sizeof(double) * acc->fcap);
+							: palloc(sizeof(double) * acc->fcap);
 					}
 					acc->fvals[acc->nfvals++] = d;
 				}

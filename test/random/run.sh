@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Randomized differential test of stepping views.
+#
+#   bash test/random/run.sh [--seed N] [--minutes M] [--views V] [--statements S]
+#                           [--views-per-round K] [--round R] [--disable f1,f2]
+#                           [--dbname DB] [--keep]
+#
+# Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
+# (re)creates the scratch database DB (default stepping_random), runs
+# CREATE EXTENSION stepping there and loads test/random/random.sql.
+#
+# Rounds: each round creates 1-2 base tables and K (default 10) views over
+# them, runs S (default 50) random DML statements per base table, and after
+# every statement checks every live view (stepping.check_view must be empty,
+# and an independent text-multiset comparison of the result table against
+# the query must be empty), then drops everything.  ceil(V / K) rounds
+# (default V = 200) are run for --seed N; with --minutes M further rounds
+# (new seeds) are run until M minutes have passed.
+#
+# --round R      run only round R of the seed (to reproduce a failure)
+# --sabotage     self-test of the checker: corrupt a result table (bypassing its
+#                guard triggers) after a few statements; exits 0 only if the
+#                corruption is reported as a mismatch
+# --concurrency W  between phase 1 and phase 2 of every round, run W sessions of
+#                random transactions (mixed isolation levels, --worker-tx N each,
+#                default 30) concurrently, then check every view
+# --disable LIST skip features, to look for bugs behind a known one:
+#                 mixed (mixed-scale numeric values in g), float, float4, numeric,
+#                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,
+#                 merge, copy, cte, join, txn, subxact, refresh, lifecycle, triggers,
+#                 fk, quoted, udf, special, toast, bulk, workmem, xsession, bag,
+#                 distinct, groupby, global
+#
+# Exit status: 0 all checks passed, 1 a mismatch or an unexpected error
+# (the seed, round, view query, failing statement, diff rows and a
+# psql-replayable script are printed), 2 bad usage / setup failure.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+seed=1
+minutes=0
+views=200
+statements=50
+per_round=10
+only_round=
+disable=
+dbname=stepping_random
+keep=0
+sabotage=0
+concurrency=0
+worker_tx=30
+
+usage() { sed -n "2,39p" "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+isnum() { [[ "$1" =~ ^[0-9]+$ ]] || { echo "run.sh: $2 needs a non-negative integer, got '$1'" >&2; exit 2; }; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seed) seed=${2-}; isnum "$seed" --seed; shift 2 ;;
+        --minutes) minutes=${2-}; isnum "$minutes" --minutes; shift 2 ;;
+        --views) views=${2-}; isnum "$views" --views; shift 2 ;;
+        --statements) statements=${2-}; isnum "$statements" --statements; shift 2 ;;
+        --views-per-round) per_round=${2-}; isnum "$per_round" --views-per-round; shift 2 ;;
+        --round) only_round=${2-}; isnum "$only_round" --round; shift 2 ;;
+        --disable) disable=${2-}; [[ "$disable" =~ ^[a-z0-9,]*$ ]] || usage; shift 2 ;;
+        --dbname) dbname=${2-}; [[ "$dbname" =~ ^[a-z_][a-z0-9_]*$ ]] || usage; shift 2 ;;
+        --keep) keep=1; shift ;;
+        --sabotage) sabotage=1; shift ;;
+        --concurrency) concurrency=${2-}; isnum "$concurrency" --concurrency; shift 2 ;;
+        --worker-tx) worker_tx=${2-}; isnum "$worker_tx" --worker-tx; shift 2 ;;
+        -h|--help) usage ;;
+        *) echo "run.sh: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+[ "$per_round" -ge 1 ] || per_round=1
+[ "$views" -ge 1 ] || views=1
+[ "$statements" -ge 1 ] || statements=1
+
+admin_db=${PGDATABASE:-postgres}
+[ "$admin_db" = "$dbname" ] && admin_db=postgres
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 --no-psqlrc)
+start=$(date +%s)
+
+"${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" >/dev/null \
+    || { echo "random: cannot (re)create database $dbname" >&2; exit 2; }
+"${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
+    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/random.sql" >/dev/null \
+    || { echo "random: setup of database $dbname failed" >&2; exit 2; }
+
+rounds=$(( (views + per_round - 1) / per_round ))
+run_disable=$disable
+# phase 1 (tables, first views) and phase 2 (statements) run in separate sessions
+phases="1 2"
+case ",$disable," in *,xsession,*) phases=0 ;; esac
+[ "$concurrency" -gt 0 ] && phases="1 2"
+[ "$sabotage" -eq 1 ] && run_disable=${disable:+$disable,}sabotage
+q() { "${PSQL[@]}" -d "$dbname" -At "$@"; }
+
+# views in round r (the fixed rounds add up to exactly --views)
+views_in_round() {
+    local r=$1
+    if [ "$r" -lt "$rounds" ] || [ "$r" -gt "$rounds" ]; then echo "$per_round"
+    else echo $(( views - (rounds - 1) * per_round )); fi
+}
+
+repro_cmd() {
+    local r=$1
+    echo "bash test/random/run.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")"
+}
+
+report_failure() {
+    local r=$1
+    echo "random: MISMATCH seed=$seed round=$r"
+    q -c "SELECT format(E'kind:      %s\nview:      %s\nquery:     %s\nstatement: %s\n%s', kind, view_name, view_query, stmt, detail) FROM rnd.failure"
+    local f="${TMPDIR:-/tmp}/stepping_random_seed${seed}_round${r}.sql"
+    q -c "SELECT script FROM rnd.failure" > "$f"
+    echo "---- replayable script ($f; run with: psql -f $f) ----"
+    cat "$f"
+    echo "---- end of script ----"
+    [ "$concurrency" -gt 0 ] && echo "(--concurrency: $concurrency workers ran between phase 1 and phase 2; their transactions: SELECT * FROM rnd.wlog in database $dbname, kept)"
+    echo "reproduce: $(repro_cmd "$r")"
+}
+
+# concurrent sessions of random transactions on the round's tables
+run_workers() {
+    local r=$1 w pids=() bad=0
+    local wdir
+    wdir=$(mktemp -d)
+    for w in $(seq 1 "$concurrency"); do
+        "${PSQL[@]}" -d "$dbname" -c "CALL rnd.worker($seed, $r, $w, $worker_tx, '$run_disable')" >"$wdir/$w" 2>&1 &
+        pids+=($!)
+    done
+    for w in "${!pids[@]}"; do
+        wait "${pids[$w]}" || bad=1
+    done
+    err=$(cat "$wdir"/*)
+    rm -rf "$wdir"
+    return $bad
+}
+
+r=1
+[ -n "$only_round" ] && r=$only_round
+failed=0
+while :; do
+    now=$(date +%s)
+    if [ -n "$only_round" ]; then
+        [ "$r" -gt "$only_round" ] && break
+    elif [ "$r" -gt "$rounds" ]; then
+        [ $(( now - start )) -lt $(( minutes * 60 )) ] || break
+    fi
+    nv=$(views_in_round "$r")
+    rc=0
+    for phase in $phases; do
+        if [ "$phase" = 2 ] && [ "$concurrency" -gt 0 ]; then
+            run_workers "$r" || { rc=1; break; }
+        fi
+        err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
+              -c "CALL rnd.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
+        [ "$(q -c 'SELECT count(*) FROM rnd.failure')" = "0" ] || break
+    done
+    if [ $rc -ne 0 ]; then
+        echo "random: ERROR seed=$seed round=$r: unexpected error:"
+        echo "$err"
+        [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table rnd.wlog of database $dbname; a rerun below is not concurrent)"
+        echo "---- statements of the round up to the error (rerun with tracing) ----"
+        for phase in $phases; do
+            "${PSQL[@]}" -d "$dbname" -c "CALL rnd.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
+                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
+        done
+        echo "---- end ----"
+        echo "reproduce: $(repro_cmd "$r")"
+        failed=1
+        break
+    fi
+    if [ "$(q -c 'SELECT count(*) FROM rnd.failure')" != "0" ]; then
+        report_failure "$r"
+        failed=1
+        break
+    fi
+    r=$(( r + 1 ))
+done
+
+elapsed=$(( $(date +%s) - start ))
+summary=$(q -c "SELECT format('rounds=%s views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rnd.stats")
+echo "random: seed=$seed $summary mismatches=$failed time=${elapsed}s${disable:+ disabled=$disable}"
+
+if [ "$sabotage" -eq 1 ]; then
+    if [ "$failed" -eq 1 ] && [ "$(q -c "SELECT count(*) FROM rnd.failure WHERE script LIKE '%deliberate corruption%'")" != 0 ]; then
+        echo "random: self-test OK: the deliberate corruption was detected"
+        exit 0
+    fi
+    echo "random: self-test FAILED: the deliberate corruption was not detected"
+    exit 1
+fi
+
+if [ "$keep" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    "${PSQL[@]}" -d "$admin_db" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1
+fi
+exit $failed
