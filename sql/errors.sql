@@ -41,7 +41,7 @@ END
 $$;
 
 -- as a user sees it
-SELECT stepping.create_view('errors_v', 'SELECT g, min(x) AS lo FROM errors_t GROUP BY g');
+SELECT stepping.create_view('errors_v', 'SELECT g, string_agg(x::text, '','') AS xs FROM errors_t GROUP BY g');
 SELECT stepping.create_view('errors_v', 'SELECT x FROM errors_t ORDER BY x');
 SELECT stepping.create_view('errors_v', 'SELECT g, x + 1 FROM errors_t');
 SELECT to_regclass('errors_v');
@@ -96,8 +96,6 @@ SELECT * FROM pg_temp.refused('SELECT x FROM errors_t TABLESAMPLE SYSTEM (50)');
 SELECT * FROM pg_temp.refused('SELECT g, x, count(*) AS c FROM errors_t GROUP BY GROUPING SETS ((g), (x))');
 SELECT * FROM pg_temp.refused('SELECT g, count(*) AS c FROM errors_t GROUP BY ROLLUP (g)');
 SELECT * FROM pg_temp.refused('SELECT g, count(*) AS c FROM errors_t GROUP BY CUBE (g)');
-SELECT * FROM pg_temp.refused('SELECT g, count(*) AS c FROM errors_t GROUP BY g HAVING count(*) > 1');
-SELECT * FROM pg_temp.refused('SELECT count(*) AS c FROM errors_t HAVING count(*) > 1');
 SELECT * FROM pg_temp.refused('SELECT DISTINCT ON (g) g, x FROM errors_t');
 
 -- more than one table, subqueries, CTEs, set operations
@@ -116,8 +114,8 @@ SELECT * FROM pg_temp.refused('SELECT x FROM errors_t EXCEPT SELECT y FROM error
 SELECT * FROM pg_temp.refused('SELECT x, n FROM errors_t, generate_series(1, 2) n');
 
 -- aggregates
-SELECT * FROM pg_temp.refused('SELECT g, min(x) AS lo FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT max(x) AS hi FROM errors_t');
+SELECT * FROM pg_temp.refused('SELECT g, bool_and(x > 0) AS pos FROM errors_t GROUP BY g');
+SELECT * FROM pg_temp.refused('SELECT array_agg(x) AS xs FROM errors_t');
 SELECT * FROM pg_temp.refused('SELECT g, string_agg(x::text, '','') AS s FROM errors_t GROUP BY g');
 SELECT * FROM pg_temp.refused('SELECT g, bool_and(x > 0) AS b FROM errors_t GROUP BY g');
 SELECT * FROM pg_temp.refused('SELECT g, count(*) FILTER (WHERE x > 1) AS c FROM errors_t GROUP BY g');

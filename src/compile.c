@@ -19,6 +19,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
+#include "access/htup_details.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
@@ -65,6 +66,8 @@ typedef struct ViewPlan
 	int		   *group_vis;		/* visible column (0-based) or -1 */
 	List	   *aggrefs;		/* Aggref *, distinct */
 	AggSpec    *aggs;
+
+	Node	   *having;			/* HAVING, or NULL */
 
 	/* bag */
 	List	   *bagkey;			/* visible column numbers (0-based) of PK */
@@ -335,8 +338,6 @@ validate_view_query(Query *query)
 		reject("subqueries", "Subqueries are not supported yet; write the view over one table.");
 	if (query->groupingSets)
 		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
-	if (query->havingQual)
-		reject("HAVING", "HAVING is not supported yet; filter the result table when you read it.");
 	if (query->hasDistinctOn)
 		reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
 	if (query->distinctClause && (query->groupClause || query->hasAggs))
@@ -353,8 +354,10 @@ validate_view_query(Query *query)
 	/* expressions */
 	(void) check_expr_walker((Node *) query->targetList, NULL);
 	(void) check_expr_walker((Node *) query->jointree, NULL);
+	(void) check_expr_walker(query->havingQual, NULL);
 	if (contain_mutable_functions((Node *) query->targetList) ||
-		contain_mutable_functions((Node *) query->jointree))
+		contain_mutable_functions((Node *) query->jointree) ||
+		contain_mutable_functions(query->havingQual))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),
@@ -439,8 +442,28 @@ plan_aggregate(Aggref *agg, AggSpec *spec)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain the aggregate %s", format_procedure(agg->aggfnoid)),
-				 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x).")));
+				 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x), min(x), max(x).")));
 
+	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0)
+	{
+		HeapTuple	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(agg->aggfnoid));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for aggregate %u", agg->aggfnoid);
+		spec->sortop = ((Form_pg_aggregate) GETSTRUCT(tup))->aggsortop;
+		ReleaseSysCache(tup);
+		if (!OidIsValid(spec->sortop))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain %s over type %s", name,
+							format_type_be(argtype))));
+		spec->kind = (name[1] == 'i') ? AGG_MIN : AGG_MAX;
+		spec->statetype = agg->aggtype;
+		spec->inputcollid = agg->inputcollid;
+		spec->resultcoll = agg->aggcollid;
+		spec->display = name[1] == 'i' ? "min" : "max";
+		return;
+	}
 	if (strcmp(name, "count") == 0)
 	{
 		spec->kind = agg->aggstar ? AGG_COUNT_STAR : AGG_COUNT;
@@ -500,7 +523,7 @@ plan_aggregate(Aggref *agg, AggSpec *spec)
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("stepping cannot maintain the aggregate %s", format_procedure(agg->aggfnoid)),
-			 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x).")));
+			 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x), min(x), max(x).")));
 }
 
 static void
@@ -620,6 +643,8 @@ plan_view(Query *query)
 	foreach(lc, p->visible)
 		(void) collect_aggrefs_walker((Node *) lfirst_node(TargetEntry, lc)->expr,
 									  &p->aggrefs);
+	(void) collect_aggrefs_walker(query->havingQual, &p->aggrefs);
+	p->having = query->havingQual;
 	p->aggs = palloc0(sizeof(AggSpec) * Max(list_length(p->aggrefs), 1));
 	i = 0;
 	foreach(lc, p->aggrefs)
@@ -684,8 +709,8 @@ hidden_grouped_columns(ViewPlan *p, ResultShape *s, bool keys_too)
 		char		name[NAMEDATALEN];
 
 		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
-		add_column(s, name, format_type_be(a->statetype));
-		if (a->kind == AGG_SUM || a->kind == AGG_AVG)
+		add_column(s, name, column_type_sql(a->statetype, -1, a->resultcoll));
+		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR)
 		{
 			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
 			add_column(s, name, "bigint");
@@ -996,7 +1021,10 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		}
 		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
 		a->col_value = result_attnum(rdesc, name);
-		if (a->kind == AGG_SUM || a->kind == AGG_AVG)
+		get_typlenbyval(a->statetype, &a->typlen, &a->typbyval);
+		if (OidIsValid(a->sortop))
+			fmgr_info_cxt(get_opcode(a->sortop), &a->sortfn, c->cxt);
+		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR)
 		{
 			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
 			a->col_nn = result_attnum(rdesc, name);
@@ -1046,6 +1074,12 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 
 		c->finals[i++] = init_expr((Expr *) f);
 	}
+	if (p->having)
+	{
+		Node	   *h = finals_mutator(copyObject(p->having), &fctx);
+
+		c->having = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) h)), NULL);
+	}
 
 	if (c->global)
 		explain_line(c, "aggregate: global (one row, always present); state in result table %s", c->viewname);
@@ -1070,12 +1104,16 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 				how = "incremental on insert; recomputes a group from the base table on delete";
 				break;
 			default:
-				how = "incremental";
+				how = (a->kind == AGG_MIN || a->kind == AGG_MAX)
+					? "incremental on insert; recomputes a group when its extreme value is deleted"
+					: "incremental";
 				break;
 		}
 		explain_line(c, "  %s -> %s (%s)", a->display,
 					 NameStr(TupleDescAttr(rdesc, a->col_value - 1)->attname), how);
 	}
+	if (c->having)
+		explain_line(c, "having: groups failing it are left out of the result table; a touched group not in it is recomputed from the base tables");
 }
 
 static void
@@ -1135,6 +1173,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	Relation	result,
 				base;
 	int			i;
+	int			opline;
 
 	cxt = AllocSetContextCreate(parent, "stepping circuit", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
@@ -1204,6 +1243,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		}
 	}
 
+	opline = list_length(c->explain);
 	if (c->kind == VIEW_BAG)
 		compile_bag(c, p, result);
 	else
@@ -1213,7 +1253,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	 * A single-table grouped view needs no view-wide lock: concurrent steps
 	 * meet on the rows of the groups they touch.  Joins and bags serialize.
 	 */
-	c->row_locking = (c->kind == VIEW_GROUPED && !c->join);
+	c->row_locking = (c->kind == VIEW_GROUPED && !c->join && c->having == NULL);
 
 	c->rowtyplen = palloc(sizeof(int16) * Max(c->nrowcols, 1));
 	c->rowtypbyval = palloc(sizeof(bool) * Max(c->nrowcols, 1));
@@ -1221,7 +1261,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		get_typlenbyval(c->rowtypes[i], &c->rowtyplen[i], &c->rowtypbyval[i]);
 
 	/* the project step is listed before the stateful operator */
-	c->explain = list_insert_nth(c->explain, list_length(c->explain) - (c->kind == VIEW_GROUPED ? 1 + c->naggs : 1),
+	c->explain = list_insert_nth(c->explain, opline,
 								 psprintf("project: %d column%s per row; consolidate: equal rows' weights summed by binary image, zero weights dropped",
 										  c->nrowcols, c->nrowcols == 1 ? "" : "s"));
 	explain_line(c, "output: %s (%s)", c->viewname,

@@ -101,7 +101,9 @@ typedef enum AggKind
 	AGG_COUNT_STAR,
 	AGG_COUNT,
 	AGG_SUM,
-	AGG_AVG
+	AGG_AVG,
+	AGG_MIN,
+	AGG_MAX
 } AggKind;
 
 /* How a sum or avg accumulates: the type of its running sum. */
@@ -128,6 +130,12 @@ typedef struct AggSpec
 	AttrNumber	col_nn;			/* result column: non-null inputs, or 0 */
 	AttrNumber	col_msc;		/* result column: inputs at max scale, or 0 */
 	char	   *display;		/* e.g. "sum(amount)", for explain_view */
+	Oid			sortop;			/* min/max: the aggregate's sort operator */
+	Oid			inputcollid;
+	Oid			resultcoll;
+	FmgrInfo	sortfn;
+	int16		typlen;			/* of the running value */
+	bool		typbyval;
 } AggSpec;
 
 typedef struct Circuit
@@ -178,6 +186,7 @@ typedef struct Circuit
 	int			naggs;
 	AggSpec    *aggs;
 	ExprState **finals;			/* per visible column */
+	ExprState  *having;			/* HAVING over (key, finals), or NULL */
 	TupleTableSlot *keyslot;	/* group key, for the finals (lazily) */
 	TupleTableSlot *aggslot;	/* aggregate finals (lazily) */
 	bool		needs_recompute_plan;	/* some aggregate may recompute */

@@ -51,6 +51,10 @@ typedef struct AggAccum
 	int			neg_scale;		/* numeric: max display scale removed */
 	int64		neg_count;		/* ... and the weight removed at it */
 	bool		recompute;		/* no exact inverse: recompute the group */
+	Datum		best;			/* min/max: the extreme input added */
+	bool		has_best;
+	Datum		gone_best;		/* min/max: the extreme input removed */
+	bool		has_gone;
 } AggAccum;
 
 typedef struct GroupAccum
@@ -146,6 +150,13 @@ numeric_plus(Datum a, Datum b)
 
 static void fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w);
 
+/* min/max: is x strictly better (smaller for min, larger for max) than y? */
+static bool
+better(AggSpec *a, Datum x, Datum y)
+{
+	return DatumGetBool(FunctionCall2Coll(&a->sortfn, a->inputcollid, x, y));
+}
+
 /* Add w copies of an integer input to a running numeric/int64 sum. */
 static void
 accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
@@ -195,6 +206,24 @@ fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 	acc->any = true;
 	if (a->kind == AGG_COUNT)
 		return;
+	if (a->kind == AGG_MIN || a->kind == AGG_MAX)
+	{
+		if (w > 0)
+		{
+			/* a later equal input replaces the earlier, as min()/max() do */
+			if (!acc->has_best || !better(a, acc->best, v))
+			{
+				acc->best = datumCopy(v, a->typbyval, a->typlen);
+				acc->has_best = true;
+			}
+		}
+		else if (!acc->has_gone || better(a, v, acc->gone_best))
+		{
+			acc->gone_best = datumCopy(v, a->typbyval, a->typlen);
+			acc->has_gone = true;
+		}
+		return;
+	}
 
 	switch (a->sumkind)
 	{
@@ -382,6 +411,28 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 			st->value = Int64GetDatum(DatumGetInt64(st->value) + acc->count);
 			st->value_null = false;
 			return true;
+		case AGG_MIN:
+		case AGG_MAX:
+			{
+				bool		was_null = (st->nn == 0);
+
+				st->nn += acc->count;
+				if (st->nn < 0)
+					return false;
+				/* removing the extreme (or a tie of it) loses the answer */
+				if (acc->has_gone && (was_null || !better(a, st->value, acc->gone_best)))
+					return st->nn == 0 ? (st->value_null = true, true) : false;
+				if (st->nn == 0)
+				{
+					st->value = (Datum) 0;
+					st->value_null = true;
+					return true;
+				}
+				if (acc->has_best && (was_null || !better(a, st->value, acc->best)))
+					st->value = acc->best;
+				st->value_null = false;
+				return true;
+			}
 		case AGG_SUM:
 		case AGG_AVG:
 			break;
@@ -506,6 +557,8 @@ final_value(AggSpec *a, GroupAggState *st, bool *isnull)
 		case AGG_COUNT:
 			return st->value;
 		case AGG_SUM:
+		case AGG_MIN:
+		case AGG_MAX:
 			*isnull = (st->nn == 0);
 			return st->value;
 		case AGG_AVG:
@@ -751,6 +804,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	GroupAccum *acc = (GroupAccum *) g->extra;
 	RowEntry   *key = g;		/* whose spelling of the key is written */
 	bool		found;
+	bool		unknown;
 	int64		count;
 	bool		exact = true;
 	int			i;
@@ -764,14 +818,22 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	else
 		zero_state(c, &count, st);
 
+	/*
+	 * With HAVING, a group missing from the result table may exist with a
+	 * state we do not keep: recompute it from the base tables.
+	 */
+	unknown = (c->having != NULL && !found);
+
 	count += acc->count;
 	for (i = 0; i < c->naggs && exact; i++)
 		exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
-	if (count < 0)
+	if (unknown)
+		exact = false;
+	else if (count < 0)
 		raise_out_of_sync(c);
 	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
 		exact = false;			/* the stored spelling left: take a remaining one */
-	if (!exact && count > 0)
+	if (!exact && (count > 0 || unknown))
 	{
 		RowEntry   *fresh_entry;
 		GroupAccum *fresh;
@@ -840,6 +902,14 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	for (i = 0; i < c->nvisible; i++)
 		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
 
+	if (c->having && !ExecQual(c->having, c->econtext))
+	{
+		/* the group fails HAVING: it has no row */
+		if (found)
+			writer_delete_current(w);
+		ResetExprContext(c->econtext);
+		return true;
+	}
 	if (!found)
 	{
 		if (c->row_locking && !c->global)
