@@ -61,49 +61,27 @@ circuit_lock_view(Oid viewid)
 	CommandCounterIncrement();
 }
 
-/* Feed the rows of a tuplestore, each with the given weight, into a Z-set. */
-static void
-feed_tuplestore(Circuit *c, Tuplestorestate *ts, int64 weight, RowHash *zset,
-				Datum *values, bool *isnull)
-{
-	TupleTableSlot *slot = c->baseslot;
-
-	tuplestore_rescan(ts);
-	while (tuplestore_gettupleslot(ts, true, false, slot))
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (filter_project_row(c, slot, values, isnull))
-		{
-			bool		found;
-			RowEntry   *e = rowhash_lookup(zset, values, isnull, &found);
-
-			e->weight += weight;
-		}
-		ResetExprContext(c->econtext);
-	}
-	ExecClearTuple(slot);
-}
+/*
+ * Z-sets bigger than work_mem are applied in batches when that is exact:
+ * when every row with a negative weight stands for a row the view already
+ * holds.  That is true of a single table's delta read in statement order
+ * (old rows of a statement existed when it ran), of a refresh (no negative
+ * rows), and of a join step with a single delta term.  A join step with
+ * several terms may produce a negative row that only a later term's
+ * positive row balances, so it is consolidated whole, in memory.  An UPDATE
+ * that fits in one batch still consolidates to nothing.
+ */
+#define FLUSH_CHECK_EVERY 1024
 
 static void
-feed_table(Circuit *c, Relation rel, RowHash *zset, Datum *values, bool *isnull)
+new_zset(RunState *rs)
 {
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (filter_project_row(c, slot, values, isnull))
-		{
-			bool		found;
-			RowEntry   *e = rowhash_lookup(zset, values, isnull, &found);
-
-			e->weight += 1;
-		}
-		ResetExprContext(c->econtext);
-	}
-	table_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
+	if (rs->zsetcxt)
+		MemoryContextDelete(rs->zsetcxt);
+	rs->zsetcxt = AllocSetContextCreate(rs->cxt, "stepping zset",
+										ALLOCSET_DEFAULT_SIZES);
+	rs->zset = rowhash_create(rs->zsetcxt, ROWHASH_IMAGE, rs->c->nrowcols,
+							  rs->c->nrowcols, rs->c->rowtypes, NULL, NULL);
 }
 
 static bool
@@ -117,20 +95,46 @@ zset_is_empty(RowHash *zset)
 	return true;
 }
 
-/* Run the stateful part over a consolidated Z-set. */
+/*
+ * Serialize with other steps of this view, then read through a snapshot
+ * that sees every step committed before ours: joins read the other inputs,
+ * every view reads its result rows.
+ */
 static void
-run_operator(Circuit *c, RowHash *zset, Relation baserel, MemoryContext cxt,
-			 bool refresh)
+begin_writes(RunState *rs)
 {
+	if (rs->writing)
+		return;
+	if (rs->refresh || !rs->c->row_locking)
+		circuit_lock_view(rs->c->viewid);
+	else
+		CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	rs->writing = true;
+}
+
+/* Run the stateful part over the consolidated Z-set, then start a new one. */
+static void
+apply_zset(RunState *rs)
+{
+	Circuit    *c = rs->c;
+	RowHash    *zset = rs->zset;
+
+	/* a refreshed global aggregate gets its one row even from nothing */
+	if (zset_is_empty(zset) && !(rs->refresh && c->global && !rs->global_done))
+		return;
+	begin_writes(rs);
+	SPI_connect();
 	if (c->kind == VIEW_BAG)
 		bag_apply(c, zset);
 	else
 	{
-		RowHash    *groups = aggregate_create_groups(c, cxt);
+		RowHash    *groups = aggregate_create_groups(c, rs->zsetcxt);
 		uint64		i;
 
-		if (refresh && c->global)
+		if (rs->refresh && c->global && !rs->global_done)
 			aggregate_ensure_global_group(c, groups);
+		rs->global_done = true;
 		for (i = 0; i < zset->nentries; i++)
 		{
 			RowEntry   *e = zset->order[i];
@@ -138,8 +142,66 @@ run_operator(Circuit *c, RowHash *zset, Relation baserel, MemoryContext cxt,
 			if (e->weight != 0)
 				aggregate_fold(c, groups, e->values, e->isnull, e->weight);
 		}
-		aggregate_apply(c, groups, baserel);
+		aggregate_apply(c, groups, rs->baserel);
 	}
+	SPI_finish();
+
+	/* the next batch sees this one's rows */
+	CommandCounterIncrement();
+	PopActiveSnapshot();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	new_zset(rs);
+}
+
+/* Add a weighted circuit row to the step's Z-set. */
+void
+circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
+{
+	bool		found;
+	RowEntry   *e = rowhash_lookup(rs->zset, values, isnull, &found);
+
+	e->weight += weight;
+	if (!found && rs->can_batch &&
+		rs->zset->nentries % FLUSH_CHECK_EVERY == 0 &&
+		MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
+		apply_zset(rs);
+}
+
+/* Feed the rows of a tuplestore, each with the given weight. */
+static void
+feed_tuplestore(RunState *rs, Tuplestorestate *ts, int64 weight,
+				Datum *values, bool *isnull)
+{
+	Circuit    *c = rs->c;
+	TupleTableSlot *slot = c->baseslot;
+
+	tuplestore_rescan(ts);
+	while (tuplestore_gettupleslot(ts, true, false, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (filter_project_row(c, slot, values, isnull))
+			circuit_emit(rs, values, isnull, weight);
+		ResetExprContext(c->econtext);
+	}
+	ExecClearTuple(slot);
+}
+
+static void
+feed_table(RunState *rs, Datum *values, bool *isnull)
+{
+	Circuit    *c = rs->c;
+	TupleTableSlot *slot = table_slot_create(rs->baserel, NULL);
+	TableScanDesc scan = table_beginscan(rs->baserel, GetActiveSnapshot(), 0, NULL);
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (filter_project_row(c, slot, values, isnull))
+			circuit_emit(rs, values, isnull, 1);
+		ResetExprContext(c->econtext);
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
 }
 
 static void
@@ -149,69 +211,57 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 											  "stepping step",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	RowHash    *zset;
 	Datum	   *values = palloc(sizeof(Datum) * Max(c->nrowcols, 1));
 	bool	   *isnull = palloc(sizeof(bool) * Max(c->nrowcols, 1));
-	Relation	baserel = table_open(c->baseid, AccessShareLock);
-	bool		snapshot_pushed = false;
+	RunState	rs;
 	ListCell   *lc;
 
-	zset = rowhash_create(cxt, ROWHASH_IMAGE, c->nrowcols, c->nrowcols,
-						  c->rowtypes, NULL, NULL);
-	if (!refresh && !c->join)
+	memset(&rs, 0, sizeof(rs));
+	rs.c = c;
+	rs.cxt = cxt;
+	rs.refresh = refresh;
+	rs.baserel = table_open(c->baseid, AccessShareLock);
+	new_zset(&rs);
+
+	if (refresh)
+	{
+		begin_writes(&rs);
+		writer_delete_all(c);
+		CommandCounterIncrement();
+		PopActiveSnapshot();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		rs.can_batch = true;
+		if (c->join)
+			join_feed_full(c, &rs);
+		else
+			feed_table(&rs, values, isnull);
+	}
+	else if (c->join)
+	{
+		/* the other inputs are read after the lock, through its snapshot */
+		begin_writes(&rs);
+		join_feed_deltas(c, src, &rs);
+	}
+	else
 	{
 		/* single table: the delta is known before any lock is taken */
+		rs.can_batch = true;
 		foreach(lc, delta_chunks_of(src, c->baseid))
 		{
 			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
 
 			if (chunk->oldrows)
-				feed_tuplestore(c, chunk->oldrows, -1, zset, values, isnull);
+				feed_tuplestore(&rs, chunk->oldrows, -1, values, isnull);
 			if (chunk->newrows)
-				feed_tuplestore(c, chunk->newrows, 1, zset, values, isnull);
+				feed_tuplestore(&rs, chunk->newrows, 1, values, isnull);
 		}
-		if (zset_is_empty(zset))
-			goto done;
 	}
+	apply_zset(&rs);
 
-	/*
-	 * Serialize with other steps of this view, then read through a snapshot
-	 * that sees every step committed before ours: joins read the other
-	 * inputs, every view reads its result rows.
-	 */
-	if (refresh || !c->row_locking)
-		circuit_lock_view(c->viewid);
-	else
-		CommandCounterIncrement();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	snapshot_pushed = true;
-	if (refresh)
-	{
-		writer_delete_all(c);
-		CommandCounterIncrement();
-		PopActiveSnapshot();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (c->join)
-			join_feed_full(c, zset);
-		else
-			feed_table(c, baserel, zset, values, isnull);
-	}
-	else if (c->join)
-	{
-		join_feed_deltas(c, src, zset);
-		if (zset_is_empty(zset))
-			goto done;
-	}
-
-	SPI_connect();
-	run_operator(c, zset, baserel, cxt, refresh);
-	SPI_finish();
-
-done:
-	if (snapshot_pushed)
+	if (rs.writing)
 		PopActiveSnapshot();
 	CommandCounterIncrement();
-	table_close(baserel, NoLock);
+	table_close(rs.baserel, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }

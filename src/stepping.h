@@ -266,6 +266,21 @@ extern void stepping_end_apply(void);
  * ----------------------------------------------------------------
  */
 
+/* One run of a circuit: the Z-set being filled, and whether it may be applied in batches. */
+typedef struct RunState
+{
+	Circuit    *c;
+	MemoryContext cxt;
+	MemoryContext zsetcxt;
+	RowHash    *zset;
+	Relation	baserel;
+	bool		refresh;
+	bool		can_batch;
+	bool		writing;		/* locked, snapshot pushed */
+	bool		global_done;	/* a global aggregate's row was written */
+} RunState;
+
+extern void circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight);
 extern void circuit_run(Circuit *c, DeltaSource *src);
 extern void circuit_refresh(Circuit *c);
 extern void circuit_lock_view(Oid viewid);
@@ -275,8 +290,8 @@ extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
 							   Datum *values, bool *isnull);
 
 /* operators/join.c */
-extern void join_feed_deltas(Circuit *c, DeltaSource *src, RowHash *zset);
-extern void join_feed_full(Circuit *c, RowHash *zset);
+extern void join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs);
+extern void join_feed_full(Circuit *c, RunState *rs);
 extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
 							RowHash *groups);
 extern void join_free_plans(Circuit *c);

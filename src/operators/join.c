@@ -304,11 +304,7 @@ run_term(Circuit *c, PlannedStmt *stmt, QueryEnvironment *env,
 static void
 emit_to_zset(Circuit *c, Datum *values, bool *isnull, int64 weight, void *arg)
 {
-	RowHash    *zset = (RowHash *) arg;
-	bool		found;
-	RowEntry   *e = rowhash_lookup(zset, values, isnull, &found);
-
-	e->weight += weight;
+	circuit_emit((RunState *) arg, values, isnull, weight);
 }
 
 /* Lock every input for reading, as the parser would for the query. */
@@ -323,7 +319,7 @@ lock_inputs(Circuit *c)
 
 /* Register one delta relation per changed table. */
 static QueryEnvironment *
-delta_environment(Circuit *c, DeltaSource *src, uint32 *changed)
+delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
 {
 	QueryEnvironment *env = create_queryEnv();
 	ListCell   *lc;
@@ -390,6 +386,7 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed)
 		enr->md.enrtuples = n;
 		enr->reldata = ts;
 		register_ENR(env, enr);
+		*stores = lappend(*stores, ts);
 
 		for (rtindex = 1; rtindex <= c->nrtes; rtindex++)
 			if (c->rte_relid[rtindex - 1] == relid)
@@ -462,34 +459,65 @@ delta_terms(uint32 changed)
 	return terms;
 }
 
-/* Feed the view's delta for a closed step into zset. */
+/* Feed the view's delta for a closed step into the run's Z-set. */
 void
-join_feed_deltas(Circuit *c, DeltaSource *src, RowHash *zset)
+join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 {
 	uint32		changed;
 	QueryEnvironment *env;
 	List	   *terms;
+	List	   *stores = NIL;
 	ListCell   *lc;
+	int			nterms = 0;
 
 	lock_inputs(c);
-	env = delta_environment(c, src, &changed);
+	env = delta_environment(c, src, &changed, &stores);
 	terms = delta_terms(changed);
+	foreach(lc, terms)
+		if (((TermCoef *) lfirst(lc))->coef != 0)
+			nterms++;
+	/*
+	 * One term over one statement's rows: every negative row is a row the
+	 * view holds (see circuit.c).  Several statements' rows may delete what
+	 * an earlier one inserted, and the plan may return them in any order.
+	 */
+	rs->can_batch = false;
+	if (nterms == 1)
+	{
+		int			changed_tables = 0;
+		bool		one_chunk = true;
+
+		foreach(lc, c->inputs)
+		{
+			List	   *chunks = delta_chunks_of(src, lfirst_oid(lc));
+
+			if (chunks != NIL)
+			{
+				changed_tables++;
+				one_chunk &= (list_length(chunks) == 1);
+			}
+		}
+		rs->can_batch = (changed_tables == 1 && one_chunk);
+	}
 	foreach(lc, terms)
 	{
 		TermCoef   *t = (TermCoef *) lfirst(lc);
 
 		if (t->coef != 0)
 			run_term(c, term_plan(c, t->mask, NULL), env, NULL, t->coef,
-					 emit_to_zset, zset);
+					 emit_to_zset, rs);
 	}
+	/* spilled deltas give their temporary files back now */
+	foreach(lc, stores)
+		tuplestore_end((Tuplestorestate *) lfirst(lc));
 }
 
-/* Feed the whole query's rows (weight +1 each) into zset, for a refresh. */
+/* Feed the whole query's rows (weight +1 each), for a refresh. */
 void
-join_feed_full(Circuit *c, RowHash *zset)
+join_feed_full(Circuit *c, RunState *rs)
 {
 	lock_inputs(c);
-	run_term(c, term_plan(c, 0, NULL), NULL, NULL, 1, emit_to_zset, zset);
+	run_term(c, term_plan(c, 0, NULL), NULL, NULL, 1, emit_to_zset, rs);
 }
 
 static void
