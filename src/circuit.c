@@ -82,6 +82,31 @@ new_zset(RunState *rs)
 										ALLOCSET_DEFAULT_SIZES);
 	rs->zset = rowhash_create(rs->zsetcxt, ROWHASH_IMAGE, rs->c->nrowcols,
 							  rs->c->nrowcols, rs->c->rowtypes, NULL, NULL);
+	rs->groups = rs->direct ? aggregate_create_groups(rs->c, rs->zsetcxt) : NULL;
+}
+
+/*
+ * A grouped view whose delta has a single sign (only inserts, or only
+ * deletes) has nothing to cancel: rows fold straight into their groups,
+ * without the Z-set.
+ */
+static bool
+single_signed(Circuit *c, DeltaSource *src)
+{
+	ListCell   *lc;
+	bool		pos = false,
+				neg = false;
+
+	if (c->kind != VIEW_GROUPED)
+		return false;
+	foreach(lc, delta_chunks_of(src, c->baseid))
+	{
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+		pos |= (chunk->newrows != NULL);
+		neg |= (chunk->oldrows != NULL);
+	}
+	return !(pos && neg);
 }
 
 static bool
@@ -121,7 +146,8 @@ apply_zset(RunState *rs)
 	RowHash    *zset = rs->zset;
 
 	/* a refreshed global aggregate gets its one row even from nothing */
-	if (zset_is_empty(zset) && !(rs->refresh && c->global && !rs->global_done))
+	if ((rs->direct ? rs->groups->nentries == 0 : zset_is_empty(zset)) &&
+		!(rs->refresh && c->global && !rs->global_done))
 		return;
 	begin_writes(rs);
 	SPI_connect();
@@ -129,13 +155,14 @@ apply_zset(RunState *rs)
 		bag_apply(c, zset);
 	else
 	{
-		RowHash    *groups = aggregate_create_groups(c, rs->zsetcxt);
+		RowHash    *groups = rs->direct ? rs->groups
+			: aggregate_create_groups(c, rs->zsetcxt);
 		uint64		i;
 
 		if (rs->refresh && c->global && !rs->global_done)
 			aggregate_ensure_global_group(c, groups);
 		rs->global_done = true;
-		for (i = 0; i < zset->nentries; i++)
+		for (i = 0; !rs->direct && i < zset->nentries; i++)
 		{
 			RowEntry   *e = zset->order[i];
 
@@ -157,14 +184,24 @@ apply_zset(RunState *rs)
 void
 circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 {
-	bool		found;
-	RowEntry   *e = rowhash_lookup(rs->zset, values, isnull, &found);
+	if (rs->direct)
+	{
+		aggregate_fold(rs->c, rs->groups, values, isnull, weight);
+		if (++rs->nfolded % FLUSH_CHECK_EVERY == 0 &&
+			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
+			apply_zset(rs);
+	}
+	else
+	{
+		bool		found;
+		RowEntry   *e = rowhash_lookup(rs->zset, values, isnull, &found);
 
-	e->weight += weight;
-	if (!found && rs->can_batch &&
-		rs->zset->nentries % FLUSH_CHECK_EVERY == 0 &&
-		MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
-		apply_zset(rs);
+		e->weight += weight;
+		if (!found && rs->can_batch &&
+			rs->zset->nentries % FLUSH_CHECK_EVERY == 0 &&
+			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
+			apply_zset(rs);
+	}
 }
 
 /* Feed the rows of a tuplestore, each with the given weight. */
@@ -221,6 +258,8 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	rs.cxt = cxt;
 	rs.refresh = refresh;
 	rs.baserel = table_open(c->baseid, AccessShareLock);
+	rs.direct = refresh ? (c->kind == VIEW_GROUPED)
+		: (!c->join && single_signed(c, src));
 	new_zset(&rs);
 
 	if (refresh)

@@ -278,6 +278,9 @@ typedef struct RunState
 	bool		can_batch;
 	bool		writing;		/* locked, snapshot pushed */
 	bool		global_done;	/* a global aggregate's row was written */
+	bool		direct;			/* fold rows straight into groups */
+	RowHash    *groups;			/* direct: the groups being folded */
+	uint64		nfolded;
 } RunState;
 
 extern void circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight);

@@ -139,6 +139,36 @@ numeric_times(Datum v, int64 w)
 							   NumericGetDatum(int64_to_numeric(w)));
 }
 
+/*
+ * acc += v * w, keeping one palloc'd running value: a bulk insert folds
+ * millions of rows into a few groups without growing memory.
+ */
+static MemoryContext persist_cxt;	/* the groups' context, during a fold */
+
+static Datum
+persist(Datum v, bool byval, int16 len)
+{
+	MemoryContext old = MemoryContextSwitchTo(persist_cxt);
+	Datum		copy = datumCopy(v, byval, len);
+
+	MemoryContextSwitchTo(old);
+	return copy;
+}
+
+static void
+numeric_accumulate(Datum *acc, Datum v, int64 w)
+{
+	Datum		prod = numeric_times(v, w);
+	Datum		sum = (*acc == (Datum) 0) ? prod
+		: DirectFunctionCall2(numeric_add, *acc, prod);
+	Datum		kept = persist(sum, false, -1);
+
+	/* arithmetic garbage stays in the caller's per-row memory */
+	if (*acc != (Datum) 0)
+		pfree(DatumGetPointer(*acc));
+	*acc = kept;
+}
+
 /* a + b; the result is always a fresh copy in the current context */
 static Datum
 numeric_plus(Datum a, Datum b)
@@ -174,8 +204,7 @@ accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("bigint out of range")));
-	acc->nsum = numeric_plus(acc->nsum,
-							 numeric_times(NumericGetDatum(int64_to_numeric(v)), w));
+	numeric_accumulate(&acc->nsum, NumericGetDatum(int64_to_numeric(v)), w);
 }
 
 static void
@@ -183,13 +212,11 @@ fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 		 MemoryContext cxt)
 {
 	/*
-	 * Running values live as long as the groups: the input may be in an
-	 * executor's memory that the next row reuses.
+	 * Running values live as long as the groups, copied into their context;
+	 * the input may be in an executor's memory that the next row reuses.
 	 */
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-
+	persist_cxt = cxt;
 	fold_value(a, acc, v, isnull, w);
-	MemoryContextSwitchTo(old);
 }
 
 static void
@@ -213,13 +240,17 @@ fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 			/* a later equal input replaces the earlier, as min()/max() do */
 			if (!acc->has_best || !better(a, acc->best, v))
 			{
-				acc->best = datumCopy(v, a->typbyval, a->typlen);
+				if (acc->has_best && !a->typbyval)
+					pfree(DatumGetPointer(acc->best));
+				acc->best = persist(v, a->typbyval, a->typlen);
 				acc->has_best = true;
 			}
 		}
 		else if (!acc->has_gone || better(a, v, acc->gone_best))
 		{
-			acc->gone_best = datumCopy(v, a->typbyval, a->typlen);
+			if (acc->has_gone && !a->typbyval)
+				pfree(DatumGetPointer(acc->gone_best));
+			acc->gone_best = persist(v, a->typbyval, a->typlen);
 			acc->has_gone = true;
 		}
 		return;
@@ -245,7 +276,7 @@ fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 			{
 				Numeric		n = DatumGetNumeric(v);
 
-				acc->nsum = numeric_plus(acc->nsum, numeric_times(v, w));
+				numeric_accumulate(&acc->nsum, v, w);
 				if (numeric_is_special(n))
 				{
 					if (w < 0)
@@ -302,7 +333,7 @@ fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 						acc->fcap = acc->fcap ? acc->fcap * 2 : 8;
 						acc->fvals = acc->fvals
 							? repalloc(acc->fvals, sizeof(double) * acc->fcap)
-							: palloc(sizeof(double) * acc->fcap);
+							: MemoryContextAlloc(persist_cxt, sizeof(double) * acc->fcap);
 					}
 					acc->fvals[acc->nfvals++] = d;
 				}
@@ -319,6 +350,7 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 			   int64 weight)
 {
 	GroupAccum *acc = group_accum(c, groups, values, isnull);
+	MemoryContext old = MemoryContextSwitchTo(c->econtext->ecxt_per_tuple_memory);
 	int			i;
 
 	acc->count += weight;
@@ -350,6 +382,7 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 		else
 			fold_one(a, &acc->aggs[i], (Datum) 0, false, weight, groups->cxt);
 	}
+	MemoryContextSwitchTo(old);
 }
 
 /* ----------------------------------------------------------------
