@@ -41,7 +41,7 @@ END
 $$;
 
 -- as a user sees it
-SELECT stepping.create_view('errors_v', 'SELECT g, string_agg(x::text, '','') AS xs FROM errors_t GROUP BY g');
+SELECT stepping.create_view('errors_v', 'SELECT g, x, rank() OVER (ORDER BY x) AS r FROM errors_t');
 SELECT stepping.create_view('errors_v', 'SELECT x FROM errors_t ORDER BY x');
 SELECT stepping.create_view('errors_v', 'SELECT g, x + 1 FROM errors_t');
 SELECT to_regclass('errors_v');
@@ -113,16 +113,9 @@ SELECT * FROM pg_temp.refused('SELECT x FROM errors_t UNION ALL SELECT x FROM er
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t EXCEPT SELECT y FROM errors_u');
 SELECT * FROM pg_temp.refused('SELECT x, n FROM errors_t, generate_series(1, 2) n');
 
--- aggregates
-SELECT * FROM pg_temp.refused('SELECT g, bool_and(x > 0) AS pos FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT array_agg(x) AS xs FROM errors_t');
-SELECT * FROM pg_temp.refused('SELECT g, string_agg(x::text, '','') AS s FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, bool_and(x > 0) AS b FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, count(*) FILTER (WHERE x > 1) AS c FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, count(DISTINCT x) AS c FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, sum(x ORDER BY x) AS s FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, sum(make_interval(days => x)) AS s FROM errors_t GROUP BY g');
-SELECT * FROM pg_temp.refused('SELECT g, avg(make_interval(days => x)) AS s FROM errors_t GROUP BY g');
+-- aggregates: every normal aggregate is maintained (see generic_aggs);
+-- a stable aggregate (jsonb_agg converts through output functions) is not
+SELECT * FROM pg_temp.refused('SELECT g, jsonb_agg(x) AS j FROM errors_t GROUP BY g');
 
 -- base tables that are not plain tables without children
 CREATE VIEW errors_pv AS SELECT id, x FROM errors_t;

@@ -21,6 +21,7 @@
 #include "catalog/pg_am.h"
 #include "access/htup_details.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_aggregate_d.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
@@ -196,15 +197,9 @@ check_expr_walker(Node *node, void *context)
 		/* aggregates are checked by plan_view; do not descend into args */
 		Aggref	   *agg = (Aggref *) node;
 
-		if (agg->aggfilter)
-			reject("aggregates with FILTER", "FILTER is not supported yet.");
-		if (agg->aggdistinct)
-			reject("aggregates with DISTINCT", "DISTINCT inside an aggregate is not supported yet.");
-		if (agg->aggorder)
-			reject("aggregates with ORDER BY", "Remove the ORDER BY inside the aggregate call.");
 		if (agg->agglevelsup > 0)
 			reject("an outer aggregate", NULL);
-		return expression_tree_walker((Node *) agg->args, check_expr_walker, context);
+		return expression_tree_walker(node, check_expr_walker, context);
 	}
 	return expression_tree_walker(node, check_expr_walker, context);
 }
@@ -438,11 +433,28 @@ plan_aggregate(Aggref *agg, AggSpec *spec)
 		argtype = exprType((Node *) linitial_node(TargetEntry, agg->args)->expr);
 	spec->argtype = argtype;
 
-	if (nsp != PG_CATALOG_NAMESPACE || list_length(agg->args) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain the aggregate %s", format_procedure(agg->aggfnoid)),
-				 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x), min(x), max(x).")));
+	/*
+	 * Aggregates with an exact incremental form are folded; every other
+	 * aggregate (string_agg, bool_and, count(DISTINCT x), FILTER, ORDER BY
+	 * inside the call, user-defined ...) is computed by PostgreSQL itself,
+	 * over the rows of each touched group.
+	 */
+	if (nsp != PG_CATALOG_NAMESPACE || list_length(agg->args) > 1 ||
+		agg->aggfilter || agg->aggdistinct || agg->aggorder ||
+		agg->aggkind != AGGKIND_NORMAL ||
+		!(strcmp(name, "min") == 0 || strcmp(name, "max") == 0 ||
+		  strcmp(name, "count") == 0 ||
+		  ((strcmp(name, "sum") == 0 || strcmp(name, "avg") == 0) &&
+		   (argtype == INT2OID || argtype == INT4OID || argtype == INT8OID ||
+			argtype == NUMERICOID || argtype == FLOAT4OID || argtype == FLOAT8OID))))
+	{
+		spec->kind = AGG_GENERIC;
+		spec->statetype = agg->aggtype;
+		spec->resultcoll = agg->aggcollid;
+		spec->aggref = agg;
+		spec->display = "aggregate";
+		return;
+	}
 
 	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0)
 	{
@@ -710,7 +722,7 @@ hidden_grouped_columns(ViewPlan *p, ResultShape *s, bool keys_too)
 
 		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
 		add_column(s, name, column_type_sql(a->statetype, -1, a->resultcoll));
-		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR)
+		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
 		{
 			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
 			add_column(s, name, "bigint");
@@ -971,14 +983,30 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 				col;
 	int			nargs = 0;
 	StringInfoData keys;
+	List	   *genvars = NIL;
 
 	c->ngroup = list_length(p->groupexprs);
 	c->naggs = list_length(p->aggrefs);
 	c->aggs = p->aggs;
 	for (i = 0; i < c->naggs; i++)
-		if (p->aggs[i].kind != AGG_COUNT_STAR)
+	{
+		if (p->aggs[i].kind == AGG_GENERIC)
+		{
+			/*
+			 * A generic aggregate's group must be touched whenever a column
+			 * it reads changes: those columns ride along in the circuit row.
+			 */
+			List	   *vars = pull_var_clause((Node *) list_nth(p->aggrefs, i),
+										   PVC_RECURSE_AGGREGATES);
+
+			foreach(lc, vars)
+				if (!list_member(genvars, lfirst(lc)))
+					genvars = lappend(genvars, lfirst(lc));
+		}
+		else if (p->aggs[i].kind != AGG_COUNT_STAR)
 			nargs++;
-	c->nrowcols = c->ngroup + nargs;
+	}
+	c->nrowcols = c->ngroup + nargs + list_length(genvars);
 	c->rowexprs = palloc0(sizeof(ExprState *) * Max(c->nrowcols, 1));
 	c->rowtypes = palloc0(sizeof(Oid) * Max(c->nrowcols, 1));
 	c->groupeqops = p->groupeqops;
@@ -1006,7 +1034,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		AggSpec    *a = &c->aggs[i];
 		char		name[NAMEDATALEN];
 
-		if (a->kind != AGG_COUNT_STAR)
+		if (a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
 		{
 			Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
 
@@ -1024,7 +1052,14 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		get_typlenbyval(a->statetype, &a->typlen, &a->typbyval);
 		if (OidIsValid(a->sortop))
 			fmgr_info_cxt(get_opcode(a->sortop), &a->sortfn, c->cxt);
-		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR)
+		if (a->kind == AGG_GENERIC)
+		{
+			c->ngeneric++;
+			a->sql = c->join ? NULL : deparse_over_base((Node *) agg, c->baseid);
+			a->display = c->join ? psprintf("%s(...)", get_func_name(agg->aggfnoid))
+				: a->sql;
+		}
+		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
 		{
 			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
 			a->col_nn = result_attnum(rdesc, name);
@@ -1039,6 +1074,16 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			c->needs_recompute_plan = true;
 		i++;
 	}
+	foreach(lc, genvars)
+	{
+		Expr	   *v = (Expr *) lfirst(lc);
+
+		c->rowexprs[col] = init_expr(v);
+		c->rowtypes[col] = exprType((Node *) v);
+		c->rownodes = lappend(c->rownodes, v);
+		col++;
+	}
+	Assert(col == c->nrowcols);
 	c->col_count = result_attnum(rdesc, "__stepping_count");
 	for (i = 0; i < c->ngroup; i++)
 		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
@@ -1106,6 +1151,8 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			default:
 				how = (a->kind == AGG_MIN || a->kind == AGG_MAX)
 					? "incremental on insert; recomputes a group when its extreme value is deleted"
+					: a->kind == AGG_GENERIC
+					? "computed by PostgreSQL over the rows of each touched group"
 					: "incremental";
 				break;
 		}

@@ -103,7 +103,8 @@ typedef enum AggKind
 	AGG_SUM,
 	AGG_AVG,
 	AGG_MIN,
-	AGG_MAX
+	AGG_MAX,
+	AGG_GENERIC					/* computed by PostgreSQL per touched group */
 } AggKind;
 
 /* How a sum or avg accumulates: the type of its running sum. */
@@ -131,6 +132,8 @@ typedef struct AggSpec
 	AttrNumber	col_msc;		/* result column: inputs at max scale, or 0 */
 	char	   *display;		/* e.g. "sum(amount)", for explain_view */
 	Oid			sortop;			/* min/max: the aggregate's sort operator */
+	Aggref	   *aggref;			/* generic: the call, as written */
+	char	   *sql;			/* generic, single table: the call as SQL */
 	Oid			inputcollid;
 	Oid			resultcoll;
 	FmgrInfo	sortfn;
@@ -190,6 +193,7 @@ typedef struct Circuit
 	TupleTableSlot *keyslot;	/* group key, for the finals (lazily) */
 	TupleTableSlot *aggslot;	/* aggregate finals (lazily) */
 	bool		needs_recompute_plan;	/* some aggregate may recompute */
+	int			ngeneric;		/* aggregates computed per touched group */
 	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
 
 	/* joins: the delta is computed by plans over delta relations */
@@ -298,6 +302,8 @@ extern void join_feed_full(Circuit *c, RunState *rs);
 extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
 							RowHash *groups);
 extern void join_free_plans(Circuit *c);
+extern void join_generic_values(Circuit *c, Datum *keys, bool *keynull,
+								Datum *out, bool *outnull);
 extern List *join_index_advice(Circuit *c);
 
 /* operators/bag.c */

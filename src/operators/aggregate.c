@@ -222,6 +222,8 @@ fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 static void
 fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 {
+	if (a->kind == AGG_GENERIC)
+		return;					/* computed per touched group at apply */
 	if (a->kind == AGG_COUNT_STAR)
 	{
 		acc->count += w;
@@ -439,6 +441,8 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 
 	switch (a->kind)
 	{
+		case AGG_GENERIC:
+			return true;		/* filled in by generic_values() */
 		case AGG_COUNT_STAR:
 		case AGG_COUNT:
 			st->value = Int64GetDatum(DatumGetInt64(st->value) + acc->count);
@@ -586,6 +590,9 @@ final_value(AggSpec *a, GroupAggState *st, bool *isnull)
 	*isnull = false;
 	switch (a->kind)
 	{
+		case AGG_GENERIC:
+			*isnull = st->value_null;
+			return st->value;
 		case AGG_COUNT_STAR:
 		case AGG_COUNT:
 			return st->value;
@@ -629,10 +636,15 @@ qualified_opname(Oid opno)
 	return name;
 }
 
+/*
+ * A plan over one group of a single-table view, prepared once per NULL
+ * pattern of the key: the TIDs of the group's rows (to recompute it), or,
+ * with generic set, the values of its generic aggregates.
+ */
 static SPIPlanPtr
-recompute_plan(Circuit *c, bool *keynull)
+group_plan(Circuit *c, bool *keynull, bool generic)
 {
-	uint64		mask = 0;
+	uint64		mask = generic ? UINT64CONST(1) << 63 : 0;
 	RecomputePlans *p;
 	StringInfoData sql;
 	Oid		   *argtypes;
@@ -640,8 +652,9 @@ recompute_plan(Circuit *c, bool *keynull)
 				nargs = 0;
 	int			nestlevel;
 	MemoryContext old;
+	bool		first = true;
 
-	for (i = 0; i < c->ngroup && i < 64; i++)
+	for (i = 0; i < c->ngroup && i < 63; i++)
 		if (keynull[i])
 			mask |= UINT64CONST(1) << i;
 	for (p = c->recompute; p; p = p->next)
@@ -649,11 +662,30 @@ recompute_plan(Circuit *c, bool *keynull)
 			return p->plan;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT ctid FROM ONLY %s", c->basename);
+	if (generic)
+	{
+		appendStringInfoString(&sql, "SELECT ");
+		for (i = 0; i < c->naggs; i++)
+			if (c->aggs[i].kind == AGG_GENERIC)
+			{
+				appendStringInfo(&sql, "%s%s", first ? "" : ", ", c->aggs[i].sql);
+				first = false;
+			}
+		appendStringInfo(&sql, " FROM ONLY %s", c->basename);
+		first = true;
+		if (c->where_sql)
+		{
+			appendStringInfo(&sql, " WHERE (%s)", c->where_sql);
+			first = false;
+		}
+	}
+	else
+		appendStringInfo(&sql, "SELECT ctid FROM ONLY %s", c->basename);
 	argtypes = palloc(sizeof(Oid) * Max(c->ngroup, 1));
 	for (i = 0; i < c->ngroup; i++)
 	{
-		appendStringInfoString(&sql, i ? " AND " : " WHERE ");
+		appendStringInfoString(&sql, first ? " WHERE " : " AND ");
+		first = false;
 		if (keynull[i])
 			appendStringInfo(&sql, "(%s) IS NULL", c->group_sql[i]);
 		else
@@ -717,7 +749,7 @@ recompute_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 static RowEntry *
 recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 {
-	SPIPlanPtr	plan = recompute_plan(c, g->isnull);
+	SPIPlanPtr	plan = group_plan(c, g->isnull, false);
 	Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));
 	char	   *nulls = palloc(Max(c->ngroup, 1));
 	RowHash    *one = aggregate_create_groups(c, cxt);
@@ -791,6 +823,52 @@ rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Let PostgreSQL compute the group's generic aggregates (string_agg,
+ * count(DISTINCT x), FILTER ...) over its rows.
+ */
+static void
+generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
+{
+	Datum	   *out = palloc(sizeof(Datum) * c->ngeneric);
+	bool	   *outnull = palloc(sizeof(bool) * c->ngeneric);
+	int			i,
+				j = 0;
+
+	if (c->join)
+		join_generic_values(c, key->values, key->isnull, out, outnull);
+	else
+	{
+		SPIPlanPtr	plan = group_plan(c, key->isnull, true);
+		Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));
+		int			nargs = 0;
+
+		for (i = 0; i < c->ngroup; i++)
+			if (!key->isnull[i])
+				args[nargs++] = key->values[i];
+		if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT ||
+			SPI_processed != 1)
+			elog(ERROR, "stepping: computing a group's aggregates failed");
+		for (i = 0; i < c->ngeneric; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, i);
+
+			out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								   i + 1, &outnull[i]);
+			if (!outnull[i])
+				out[i] = datumCopy(out[i], att->attbyval, att->attlen);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	for (i = 0; i < c->naggs; i++)
+		if (c->aggs[i].kind == AGG_GENERIC)
+		{
+			st[i].value = out[j];
+			st[i].value_null = outnull[j];
+			j++;
+		}
 }
 
 /* Did a row leaving the group spell the key as the stored row does? */
@@ -895,6 +973,8 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	}
 	if (count == 0)
 		zero_state(c, &count, st);
+	if (c->ngeneric > 0)
+		generic_values(c, key, st);
 
 	/* the row: visible columns, then hidden state */
 	memset(isnull, true, sizeof(bool) * desc->natts);

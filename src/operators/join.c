@@ -35,6 +35,7 @@
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/queryenvironment.h"
@@ -679,4 +680,187 @@ join_index_advice(Circuit *c)
 									  quote_identifier(get_attname(jc->relid, jc->attno, false))));
 	}
 	return advice;
+}
+
+/* ----------------------------------------------------------------
+ * Generic aggregates of one group, computed by a plan of the view's
+ * FROM/WHERE restricted to the group.
+ * ----------------------------------------------------------------
+ */
+
+typedef struct ValuesReceiver
+{
+	DestReceiver pub;
+	int			n;
+	Datum	   *out;
+	bool	   *outnull;
+	bool		got;
+} ValuesReceiver;
+
+static bool
+values_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ValuesReceiver *r = (ValuesReceiver *) self;
+	int			i;
+
+	slot_getallattrs(slot);
+	for (i = 0; i < r->n; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(slot->tts_tupleDescriptor, i);
+
+		r->outnull[i] = slot->tts_isnull[i];
+		r->out[i] = r->outnull[i] ? (Datum) 0
+			: datumCopy(slot->tts_values[i], att->attbyval, att->attlen);
+	}
+	r->got = true;
+	return true;
+}
+
+static TermPlan *generic_plans_for(Circuit *c, bool *keynull);
+
+void
+join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
+					bool *outnull)
+{
+	TermPlan   *t = generic_plans_for(c, keynull);
+	ParamListInfo params;
+	ValuesReceiver r;
+	QueryDesc  *qd;
+	int			k,
+				n = 0;
+	MemoryContext caller = CurrentMemoryContext;
+
+	for (k = 0; k < c->ngroup; k++)
+		if (!keynull[k])
+			n++;
+	params = makeParamList(n);
+	n = 0;
+	for (k = 0; k < c->ngroup; k++)
+	{
+		if (keynull[k])
+			continue;
+		params->params[n].value = keys[k];
+		params->params[n].isnull = false;
+		params->params[n].pflags = PARAM_FLAG_CONST;
+		params->params[n].ptype = c->rowtypes[k];
+		n++;
+	}
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = values_receive;
+	r.pub.rStartup = term_startup;
+	r.pub.rShutdown = term_noop;
+	r.pub.rDestroy = term_noop;
+	r.pub.mydest = DestNone;
+	r.n = c->ngeneric;
+	r.out = out;
+	r.outnull = outnull;
+
+	lock_inputs(c);
+	qd = CreateQueryDesc(t->stmt, c->query_sql, GetActiveSnapshot(),
+						 InvalidSnapshot, (DestReceiver *) &r, params, NULL, 0);
+	ExecutorStart(qd, 0);
+	{
+		/* copies of the values outlive the executor */
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		ExecutorRun(qd, ForwardScanDirection, 0, true);
+		MemoryContextSwitchTo(old);
+	}
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+	if (!r.got)
+		elog(ERROR, "stepping: computing a group's aggregates returned no row");
+}
+
+static TermPlan *
+generic_plans_for(Circuit *c, bool *keynull)
+{
+	uint64		nullmask = 0;
+	TermPlan   *t;
+	MemoryContext tmp,
+				old;
+	Query	   *q;
+	List	   *tlist = NIL;
+	int			i,
+				k,
+				resno = 0;
+	List	   *quals = NIL;
+	int			nparams = 0;
+
+	for (k = 0; k < c->ngroup && k < 63; k++)
+		if (keynull[k])
+			nullmask |= UINT64CONST(1) << k;
+	nullmask |= UINT64CONST(1) << 63;	/* marks generic plans */
+	for (t = c->terms; t; t = t->next)
+		if (t->keyed && t->nullmask == nullmask)
+			return t;
+
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "stepping aggregate planning",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	q = copyObject(c->joinquery);
+	for (i = 0; i < c->naggs; i++)
+		if (c->aggs[i].kind == AGG_GENERIC)
+		{
+			resno++;
+			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->aggs[i].aggref),
+												   resno, psprintf("a%d", resno), false));
+		}
+	q->targetList = tlist;
+	q->groupClause = NIL;
+	q->distinctClause = NIL;
+	q->havingQual = NULL;
+	q->sortClause = NIL;
+	q->hasAggs = true;
+	for (k = 0; k < c->ngroup; k++)
+	{
+		Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
+
+		if (keynull[k])
+		{
+			NullTest   *nt = makeNode(NullTest);
+
+			nt->arg = g;
+			nt->nulltesttype = IS_NULL;
+			nt->location = -1;
+			quals = lappend(quals, nt);
+		}
+		else
+		{
+			Param	   *p = makeNode(Param);
+
+			p->paramkind = PARAM_EXTERN;
+			p->paramid = ++nparams;
+			p->paramtype = c->rowtypes[k];
+			p->paramtypmod = -1;
+			p->paramcollid = exprCollation((Node *) g);
+			p->location = -1;
+			quals = lappend(quals,
+							make_opclause(c->groupeqops[k], BOOLOID, false,
+										  g, (Expr *) p, InvalidOid,
+										  c->groupcolls[k]));
+		}
+	}
+	if (q->jointree->quals)
+		quals = lappend(quals, q->jointree->quals);
+	if (quals)
+		q->jointree->quals = (Node *) make_ands_explicit(quals);
+
+	t = NULL;
+	{
+		PlannedStmt *stmt = pg_plan_query(q, c->query_sql, 0, NULL);
+
+		MemoryContextSwitchTo(c->cxt);
+		t = palloc0(sizeof(TermPlan));
+		t->mask = 0;
+		t->keyed = true;
+		t->nullmask = nullmask;
+		t->stmt = copyObject(stmt);
+		t->next = c->terms;
+		c->terms = t;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	return t;
 }
