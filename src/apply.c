@@ -26,6 +26,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "access/xact.h"
+#include "utils/tuplestore.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "nodes/makefuncs.h"
@@ -44,6 +45,7 @@ writer_open(Circuit *c)
 	int			k;
 
 	w->rel = table_open(c->viewid, RowExclusiveLock);
+	w->run = (c->run && c->run->capture) ? c->run : NULL;
 	w->estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
 	rte->rtekind = RTE_RELATION;
@@ -208,10 +210,34 @@ fill_new_slot(ResultWriter *w, Datum *values, bool *isnull)
 	return slot;
 }
 
+/*
+ * Views over this view read its output delta: rows leaving (old) and
+ * entering (new) the result table, kept in tuplestores for the run.
+ */
+static void
+capture_row(ResultWriter *w, TupleTableSlot *slot, bool entering)
+{
+	RunState   *rs = w->run;
+	Tuplestorestate **ts = entering ? &rs->cap_new : &rs->cap_old;
+
+	if (*ts == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rs->capcxt);
+
+		*ts = tuplestore_begin_heap(false, false, work_mem);
+		MemoryContextSwitchTo(old);
+	}
+	tuplestore_puttupleslot(*ts, slot);
+}
+
 void
 writer_insert(ResultWriter *w, Datum *values, bool *isnull)
 {
-	ExecSimpleRelationInsert(w->rri, w->estate, fill_new_slot(w, values, isnull));
+	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
+
+	ExecSimpleRelationInsert(w->rri, w->estate, slot);
+	if (w->run)
+		capture_row(w, slot, true);
 }
 
 /*
@@ -292,7 +318,11 @@ writer_insert_group(ResultWriter *w, Datum *values, bool *isnull)
 		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
 		list_free(recheck);
 		if (!specConflict)
+		{
+			if (w->run)
+				capture_row(w, slot, true);
 			return true;
+		}
 	}
 }
 
@@ -310,19 +340,33 @@ writer_new_snapshot(ResultWriter *w)
 void
 writer_update(ResultWriter *w, Datum *values, bool *isnull)
 {
-	ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot,
-							 fill_new_slot(w, values, isnull));
+	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
+
+	if (w->run)
+		capture_row(w, w->oldslot, false);
+	ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot, slot);
+	if (w->run)
+		capture_row(w, slot, true);
 }
 
 void
 writer_delete_current(ResultWriter *w)
 {
+	if (w->run)
+		capture_row(w, w->oldslot, false);
 	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
 }
 
 void
 writer_delete_tid(ResultWriter *w, ItemPointer tid)
 {
+	if (w->run)
+	{
+		if (!table_tuple_fetch_row_version(w->rel, tid, w->snapshot, w->oldslot))
+			elog(ERROR, "stepping: a row to delete from \"%s\" vanished",
+				 RelationGetRelationName(w->rel));
+		capture_row(w, w->oldslot, false);
+	}
 	ExecClearTuple(w->oldslot);
 	ItemPointerCopy(tid, &w->oldslot->tts_tid);
 	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);

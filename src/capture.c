@@ -218,21 +218,88 @@ free_chunk(DeltaChunk *chunk)
 static void
 close_step(List *tables)
 {
-	List	   *views = NIL;
+	List	   *pending = NIL;
+	List	   *done = NIL;
+	List	   *outputs = NIL;
 	ListCell   *lc;
 	DeltaSource src;
 
 	foreach(lc, tables)
-		views = list_concat_unique_oid(views,
-									   cache_views_of_table(((TableDeltas *) lfirst(lc))->relid));
-	src.tables = tables;
-	foreach(lc, views)
-	{
-		Circuit    *c = cache_get_circuit(lfirst_oid(lc));
+		pending = list_concat_unique_oid(pending,
+										 cache_views_of_table(((TableDeltas *) lfirst(lc))->relid));
+	src.tables = list_copy(tables);
 
-		circuit_run(c, &src);
+	/*
+	 * A view over other views runs after them, once, over all its inputs'
+	 * deltas: their output deltas join the step as deltas of their result
+	 * tables.
+	 */
+	while (pending != NIL)
+	{
+		Oid			viewid = InvalidOid;
+		Circuit    *c = NULL;
+		TableDeltas *out;
+		bool		refreshed;
+
+		foreach(lc, pending)
+		{
+			ListCell   *lc2;
+			bool		ready = true;
+
+			c = cache_get_circuit(lfirst_oid(lc));
+			foreach(lc2, c->inputs)
+				if (list_member_oid(pending, lfirst_oid(lc2)))
+					ready = false;
+			if (ready)
+			{
+				viewid = lfirst_oid(lc);
+				break;
+			}
+		}
+		if (!OidIsValid(viewid))
+			elog(ERROR, "stepping: views depend on each other in a cycle");
+		pending = list_delete_oid(pending, viewid);
+		done = lappend_oid(done, viewid);
+
+		out = circuit_run(c, &src, &refreshed);
+		if (refreshed)
+		{
+			/* its dependents were refreshed with it */
+			List	   *stack = list_make1_oid(viewid);
+
+			while (stack != NIL)
+			{
+				Oid			v = linitial_oid(stack);
+
+				stack = list_delete_first(stack);
+				foreach(lc, cache_views_of_table(v))
+				{
+					pending = list_delete_oid(pending, lfirst_oid(lc));
+					done = list_append_unique_oid(done, lfirst_oid(lc));
+					stack = lappend_oid(stack, lfirst_oid(lc));
+				}
+			}
+		}
+		else if (out)
+		{
+			outputs = lappend(outputs, out);
+			src.tables = lappend(src.tables, out);
+			foreach(lc, cache_views_of_table(viewid))
+				if (!list_member_oid(done, lfirst_oid(lc)))
+					pending = list_append_unique_oid(pending, lfirst_oid(lc));
+		}
 	}
-	list_free(views);
+
+	foreach(lc, outputs)
+	{
+		DeltaChunk *chunk = linitial(((TableDeltas *) lfirst(lc))->chunks);
+
+		if (chunk->oldrows)
+			tuplestore_end(chunk->oldrows);
+		if (chunk->newrows)
+			tuplestore_end(chunk->newrows);
+	}
+	list_free(done);
 }
 
 static int

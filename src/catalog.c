@@ -329,7 +329,8 @@ catalog_install_capture(Oid baseid)
 	int			i;
 
 	SPI_connect();
-	if (!has_trigger(baseid, capture_triggers[0]))
+	/* a result table is written only by stepping, which feeds its views */
+	if (!catalog_is_result_table(baseid) && !has_trigger(baseid, capture_triggers[0]))
 	{
 		initStringInfo(&sql);
 		appendStringInfo(&sql,

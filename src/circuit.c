@@ -241,9 +241,11 @@ feed_table(RunState *rs, Datum *values, bool *isnull)
 	ExecDropSingleTupleTableSlot(slot);
 }
 
-static void
+static TableDeltas *
 run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 {
+	MemoryContext caller = CurrentMemoryContext;
+	TableDeltas *output = NULL;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "stepping step",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -257,6 +259,10 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	rs.c = c;
 	rs.cxt = cxt;
 	rs.refresh = refresh;
+	/* views over this view: their step is this view's output delta */
+	rs.capture = (!refresh && cache_views_of_table(c->viewid) != NIL);
+	rs.capcxt = caller;
+	c->run = &rs;
 	rs.baserel = table_open(c->baseid, AccessShareLock);
 	rs.direct = refresh ? (c->kind == VIEW_GROUPED)
 		: (!c->join && single_signed(c, src));
@@ -296,6 +302,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		}
 	}
 	apply_zset(&rs);
+	c->run = NULL;
 
 	if (rs.writing)
 		PopActiveSnapshot();
@@ -303,6 +310,20 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	table_close(rs.baserel, NoLock);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+
+	if (rs.cap_old || rs.cap_new)
+	{
+		/* this view's output delta, the input of views over it */
+		DeltaChunk *chunk = MemoryContextAllocZero(caller, sizeof(DeltaChunk));
+
+		chunk->subid = GetCurrentSubTransactionId();
+		chunk->oldrows = rs.cap_old;
+		chunk->newrows = rs.cap_new;
+		output = MemoryContextAllocZero(caller, sizeof(TableDeltas));
+		output->relid = c->viewid;
+		output->chunks = list_make1(chunk);
+	}
+	return output;
 }
 
 static void
@@ -318,9 +339,10 @@ maintenance_context(void *arg)
  * search_path, as PostgreSQL runs a SECURITY DEFINER function: whoever
  * writes the base table, the view computes what its owner defined.
  */
-static void
+static TableDeltas *
 run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 {
+	TableDeltas *volatile output = NULL;
 	Oid			saved_user;
 	int			saved_sec;
 	int			nestlevel;
@@ -340,17 +362,19 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	stepping_begin_apply();
 	PG_TRY();
 	{
-		run_guarded(c, src, refresh);
+		output = run_guarded(c, src, refresh);
 	}
 	PG_FINALLY();
 	{
 		stepping_end_apply();
 		c->running--;
+		c->run = NULL;
 	}
 	PG_END_TRY();
 	stepping_leave_fixed_path(nestlevel);
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	error_context_stack = errcallback.previous;
+	return output;
 }
 
 List *
@@ -368,15 +392,20 @@ delta_chunks_of(DeltaSource *src, Oid relid)
 	return NIL;
 }
 
-/* Run a view's circuit over the deltas of a closed step. */
-void
-circuit_run(Circuit *c, DeltaSource *src)
+/*
+ * Run a view's circuit over the deltas of a closed step.  Returns the view's
+ * own output delta when views over it need it (in the caller's memory), and
+ * sets *refreshed when a TRUNCATE made it recompute (its dependents were
+ * refreshed too).
+ */
+TableDeltas *
+circuit_run(Circuit *c, DeltaSource *src, bool *refreshed)
 {
 	ListCell   *lc;
-
 	ListCell   *lc2;
 	bool		changed = false;
 
+	*refreshed = false;
 	CommandCounterIncrement();
 	foreach(lc2, c->inputs)
 	{
@@ -388,19 +417,27 @@ circuit_run(Circuit *c, DeltaSource *src)
 			if (((DeltaChunk *) lfirst(lc))->truncated)
 			{
 				/* a base table's old rows are gone: recompute from what is left */
-				run_circuit(c, src, true);
-				return;
+				circuit_refresh(c);
+				*refreshed = true;
+				return NULL;
 			}
 		}
 	}
 	if (changed)
-		run_circuit(c, src, false);
+		return run_circuit(c, src, false);
+	return NULL;
 }
 
-/* Recompute a view from its base table, in place. */
+/* Recompute a view from its base tables, in place, then the views over it. */
 void
 circuit_refresh(Circuit *c)
 {
+	List	   *deps;
+	ListCell   *lc;
+
 	CommandCounterIncrement();
-	run_circuit(c, NULL, true);
+	(void) run_circuit(c, NULL, true);
+	deps = list_copy(cache_views_of_table(c->viewid));
+	foreach(lc, deps)
+		circuit_refresh(cache_get_circuit(lfirst_oid(lc)));
 }

@@ -247,9 +247,6 @@ validate_relation(RangeTblEntry *rte)
 		reject("a query over a table with inheritance children or parents",
 			   "Inheritance is not supported: statement triggers do not see writes to other members.");
 	table_close(rel, AccessShareLock);
-	if (catalog_is_result_table(rte->relid))
-		reject("a view over another stepping view",
-			   "Views over views are not supported yet; write the query over the base tables.");
 }
 
 static void

@@ -207,6 +207,8 @@ typedef struct Circuit
 	List	   *index_advice;	/* CREATE INDEX statements, text */
 
 	List	   *explain;		/* text lines, built at compile */
+
+	struct RunState *run;		/* while running: where writes are captured */
 } Circuit;
 
 extern Circuit *compile_view(Oid viewid, const char *query_sql,
@@ -285,10 +287,16 @@ typedef struct RunState
 	bool		direct;			/* fold rows straight into groups */
 	RowHash    *groups;			/* direct: the groups being folded */
 	uint64		nfolded;
+
+	/* the view's own output delta, for views over this view */
+	bool		capture;
+	MemoryContext capcxt;		/* where the captured rows live */
+	Tuplestorestate *cap_old;
+	Tuplestorestate *cap_new;
 } RunState;
 
 extern void circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight);
-extern void circuit_run(Circuit *c, DeltaSource *src);
+extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
 extern void circuit_refresh(Circuit *c);
 extern void circuit_lock_view(Oid viewid);
 
@@ -324,6 +332,7 @@ extern void aggregate_free_plans(Circuit *c);
 
 typedef struct ResultWriter
 {
+	struct RunState *run;		/* capture written rows here, or NULL */
 	Relation	rel;
 	Relation	keyrel;			/* key / hash index, or NULL */
 	EState	   *estate;
