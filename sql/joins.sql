@@ -282,7 +282,7 @@ UPDATE joins_txn SET acct = 2 WHERE id = 3;
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l LEFT JOIN joins_r r ON l.k = r.k');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l RIGHT JOIN joins_r r ON l.k = r.k');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l FULL JOIN joins_r r ON l.k = r.k');
-SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l JOIN (SELECT k FROM joins_r) r ON l.k = r.k');
+SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l JOIN LATERAL (SELECT k FROM joins_r WHERE joins_r.k = l.k) r ON true');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l WHERE l.k IN (SELECT k FROM joins_r)');
 \set VERBOSITY default
 SELECT count(*) FROM pg_class WHERE relname = 'joins_bad';

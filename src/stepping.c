@@ -10,11 +10,14 @@
 
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/event_trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "nodes/makefuncs.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -63,6 +66,177 @@ check_owner(Oid relid)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
 }
 
+static Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
+
+/* A name for the n-th internal view of a view, unused in its schema. */
+static RangeVar *
+internal_name(RangeVar *outer, int n)
+{
+	Oid			nspid = RangeVarGetCreationNamespace(outer);
+	int			attempt = 0;
+
+	for (;;)
+	{
+		char		name[NAMEDATALEN];
+		char		suffix[32];
+
+		snprintf(suffix, sizeof(suffix), attempt ? "__sub%d_%d" : "__sub%d", n, attempt);
+		snprintf(name, sizeof(name), "%.*s%s",
+				 (int) (NAMEDATALEN - 1 - strlen(suffix)), outer->relname, suffix);
+		if (!OidIsValid(get_relname_relid(name, nspid)))
+			return makeRangeVar(get_namespace_name(nspid), pstrdup(name), -1);
+		attempt++;
+	}
+}
+
+/*
+ * Subqueries in FROM and WITH queries become views of their own (internal
+ * views, named <view>__subN, that live and die with the view), and the
+ * query reads their result tables instead: an aggregate or DISTINCT below
+ * a join keeps its state there, maintained like any view over views.
+ */
+static List *
+materialize_subqueries(Query *query, RangeVar *rv, int *counter)
+{
+	List	   *internal = NIL;
+	List	   *cte_names = NIL;
+	List	   *cte_oids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Query	   *sub = NULL;
+		Oid			oid = InvalidOid;
+
+		if (rte->rtekind == RTE_SUBQUERY)
+		{
+			if (rte->lateral)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("stepping cannot maintain LATERAL subqueries"),
+						 errhint("Write the subquery without references to the tables before it.")));
+			sub = rte->subquery;
+		}
+		else if (rte->rtekind == RTE_CTE)
+		{
+			ListCell   *lc2;
+			ListCell   *lc3;
+
+			if (rte->ctelevelsup > 0 || rte->self_reference)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("stepping cannot maintain recursive WITH queries")));
+			forboth(lc2, cte_names, lc3, cte_oids)
+				if (strcmp((char *) lfirst(lc2), rte->ctename) == 0)
+					oid = lfirst_oid(lc3);
+			if (!OidIsValid(oid))
+			{
+				foreach(lc2, query->cteList)
+				{
+					CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc2);
+
+					if (strcmp(cte->ctename, rte->ctename) != 0)
+						continue;
+					if (cte->cterecursive)
+						ereport(ERROR,
+								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+								 errmsg("stepping cannot maintain recursive WITH queries")));
+					if (!IsA(cte->ctequery, Query) ||
+						((Query *) cte->ctequery)->commandType != CMD_SELECT)
+						ereport(ERROR,
+								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+								 errmsg("stepping cannot maintain data-modifying WITH queries")));
+					sub = (Query *) cte->ctequery;
+				}
+			}
+		}
+		else
+			continue;
+
+		if (!OidIsValid(oid))
+		{
+			char	   *sub_sql = deparse_view_query(sub);
+
+			(*counter)++;
+			oid = create_view_from_query(internal_name(rv, *counter),
+										 analyze_view_query(sub_sql, true), sub_sql);
+			internal = lappend_oid(internal, oid);
+			if (rte->rtekind == RTE_CTE)
+			{
+				cte_names = lappend(cte_names, rte->ctename);
+				cte_oids = lappend_oid(cte_oids, oid);
+			}
+		}
+		rte->rtekind = RTE_RELATION;
+		rte->relid = oid;
+		rte->relkind = RELKIND_RELATION;
+		rte->rellockmode = AccessShareLock;
+		rte->subquery = NULL;
+		rte->ctename = NULL;
+		rte->ctelevelsup = 0;
+		rte->inh = false;
+		rte->requiredPerms = ACL_SELECT;
+		rte->checkAsUser = InvalidOid;
+	}
+	query->cteList = NIL;
+	return internal;
+}
+
+static Oid
+create_view_from_query(RangeVar *rv, Query *query, const char *original)
+{
+	Query	   *stored;
+	char	   *stored_sql;
+	ResultShape *shape;
+	List	   *baseids;
+	List	   *internal;
+	ListCell   *lc;
+	Oid			viewid;
+	Circuit    *c;
+	int			counter = 0;
+
+	internal = materialize_subqueries(query, rv, &counter);
+	validate_view_query(query);
+	(void) ExecCheckRTPerms(query->rtable, true);
+	stored_sql = deparse_view_query(query);
+	stored = analyze_view_query(stored_sql, true);
+	validate_view_query(stored);
+	baseids = view_base_tables(stored);
+
+	/* no writer may change a base table until the view is in place */
+	foreach(lc, baseids)
+		LockRelationOid(lfirst_oid(lc), ExclusiveLock);
+
+	shape = shape_result_table(stored);
+	viewid = catalog_create_result_table(rv, shape, stored);
+	catalog_insert_view(viewid, stored_sql, original, baseids, shape->keycolnames,
+						kind_name(shape, stored));
+	foreach(lc, baseids)
+		catalog_install_capture(lfirst_oid(lc));
+
+	/* internal views go with the view that reads them */
+	foreach(lc, internal)
+	{
+		ObjectAddress dependent,
+					referenced;
+
+		ObjectAddressSet(dependent, RelationRelationId, lfirst_oid(lc));
+		ObjectAddressSet(referenced, RelationRelationId, viewid);
+		recordDependencyOn(&dependent, &referenced, DEPENDENCY_AUTO);
+	}
+	CommandCounterIncrement();
+
+	c = cache_get_circuit(viewid);
+	foreach(lc, c->index_advice)
+		ereport(NOTICE,
+				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewname),
+				 errdetail("Every change to the other side of the join will scan the table."),
+				 errhint("%s", (char *) lfirst(lc))));
+	circuit_refresh(c);
+	return viewid;
+}
+
 /*
  * stepping.create_view(name text, query text) RETURNS regclass
  */
@@ -73,14 +247,6 @@ stepping_create_view(PG_FUNCTION_ARGS)
 	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	List	   *names;
 	RangeVar   *rv;
-	Query	   *query;
-	Query	   *stored;
-	char	   *stored_sql;
-	ResultShape *shape;
-	List	   *baseids;
-	ListCell   *lc;
-	Oid			viewid;
-	Circuit    *c;
 
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
@@ -95,36 +261,8 @@ stepping_create_view(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("view name \"%s\" may not name a database", name)));
 
-	/* analyze as the user wrote it, then store it fully qualified */
-	query = analyze_view_query(sql, false);
-	validate_view_query(query);
-	(void) ExecCheckRTPerms(query->rtable, true);
-	stored_sql = deparse_view_query(query);
-	stored = analyze_view_query(stored_sql, true);
-	validate_view_query(stored);
-	baseids = view_base_tables(stored);
-
-	/* no writer may change a base table until the view is in place */
-	foreach(lc, baseids)
-		LockRelationOid(lfirst_oid(lc), ExclusiveLock);
-
-	shape = shape_result_table(stored);
-	viewid = catalog_create_result_table(rv, shape, stored);
-	catalog_insert_view(viewid, stored_sql, sql, baseids, shape->keycolnames,
-						kind_name(shape, stored));
-	foreach(lc, baseids)
-		catalog_install_capture(lfirst_oid(lc));
-	CommandCounterIncrement();
-
-	c = cache_get_circuit(viewid);
-	foreach(lc, c->index_advice)
-		ereport(NOTICE,
-				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewname),
-				 errdetail("Every change to the other side of the join will scan the table."),
-				 errhint("%s", (char *) lfirst(lc))));
-	circuit_refresh(c);
-
-	PG_RETURN_OID(viewid);
+	/* analyze as the user wrote it; it is stored fully qualified */
+	PG_RETURN_OID(create_view_from_query(rv, analyze_view_query(sql, false), sql));
 }
 
 /*
