@@ -97,14 +97,19 @@ single_signed(Circuit *c, DeltaSource *src)
 	bool		pos = false,
 				neg = false;
 
+	ListCell   *lci;
+
 	if (c->kind != VIEW_GROUPED)
 		return false;
-	foreach(lc, delta_chunks_of(src, c->baseid))
+	foreach(lci, c->inputs)
 	{
-		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+		foreach(lc, delta_chunks_of(src, lfirst_oid(lci)))
+		{
+			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
 
-		pos |= (chunk->newrows != NULL);
-		neg |= (chunk->oldrows != NULL);
+			pos |= (chunk->newrows != NULL);
+			neg |= (chunk->oldrows != NULL);
+		}
 	}
 	return !(pos && neg);
 }
@@ -207,10 +212,9 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 /* Feed the rows of a tuplestore, each with the given weight. */
 static void
 feed_tuplestore(RunState *rs, Tuplestorestate *ts, int64 weight,
-				Datum *values, bool *isnull)
+				Datum *values, bool *isnull, TupleTableSlot *slot)
 {
 	Circuit    *c = rs->c;
-	TupleTableSlot *slot = c->baseslot;
 
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
@@ -224,11 +228,11 @@ feed_tuplestore(RunState *rs, Tuplestorestate *ts, int64 weight,
 }
 
 static void
-feed_table(RunState *rs, Datum *values, bool *isnull)
+feed_table(RunState *rs, Relation rel, Datum *values, bool *isnull)
 {
 	Circuit    *c = rs->c;
-	TupleTableSlot *slot = table_slot_create(rs->baserel, NULL);
-	TableScanDesc scan = table_beginscan(rs->baserel, GetActiveSnapshot(), 0, NULL);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
@@ -279,7 +283,15 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		if (c->join)
 			join_feed_full(c, &rs);
 		else
-			feed_table(&rs, values, isnull);
+		{
+			foreach(lc, c->inputs)
+			{
+				Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
+
+				feed_table(&rs, in, values, isnull);
+				table_close(in, NoLock);
+			}
+		}
 	}
 	else if (c->join)
 	{
@@ -289,16 +301,25 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	}
 	else
 	{
-		/* single table: the delta is known before any lock is taken */
-		rs.can_batch = true;
-		foreach(lc, delta_chunks_of(src, c->baseid))
-		{
-			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+		/* single table (or union): the delta is known before any lock */
+		ListCell   *lci;
+		int			n = 0;
 
-			if (chunk->oldrows)
-				feed_tuplestore(&rs, chunk->oldrows, -1, values, isnull);
-			if (chunk->newrows)
-				feed_tuplestore(&rs, chunk->newrows, 1, values, isnull);
+		rs.can_batch = true;
+		foreach(lci, c->inputs)
+		{
+			TupleTableSlot *slot = c->setop ? list_nth(c->inputslots, n) : c->baseslot;
+
+			n++;
+			foreach(lc, delta_chunks_of(src, lfirst_oid(lci)))
+			{
+				DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+				if (chunk->oldrows)
+					feed_tuplestore(&rs, chunk->oldrows, -1, values, isnull, slot);
+				if (chunk->newrows)
+					feed_tuplestore(&rs, chunk->newrows, 1, values, isnull, slot);
+			}
 		}
 	}
 	apply_zset(&rs);

@@ -57,6 +57,7 @@ typedef struct ViewPlan
 	bool		global;
 	Oid			baseid;
 	bool		join;			/* more than one input */
+	bool		setop;			/* UNION [ALL] of internal views */
 	List	   *visible;		/* TargetEntry *, non-junk, in order */
 	int			nvisible;
 
@@ -268,12 +269,91 @@ validate_from_item(Query *query, Node *n)
 		reject("this kind of FROM item", NULL);
 }
 
+/*
+ * UNION ALL, or UNION, of branches that have become internal views (see
+ * create_view_from_query): every branch must already have the union's
+ * column types.  INTERSECT and EXCEPT are not maintained yet.
+ */
+/* The internal view a UNION branch reads: SELECT its columns FROM it. */
+static Oid
+set_operation_leaf(Query *query, RangeTblRef *ref)
+{
+	RangeTblEntry *rte = rt_fetch(ref->rtindex, query->rtable);
+	Query	   *sub = rte->subquery;
+	RangeTblEntry *inner;
+	ListCell   *lc;
+	int			i = 1;
+
+	if (rte->rtekind != RTE_SUBQUERY || sub == NULL ||
+		list_length(sub->rtable) != 1 || sub->jointree->quals != NULL ||
+		sub->setOperations || sub->hasAggs || sub->groupClause || sub->distinctClause)
+		reject("this set operation", NULL);
+	inner = linitial_node(RangeTblEntry, sub->rtable);
+	if (inner->rtekind != RTE_RELATION || !catalog_is_result_table(inner->relid))
+		reject("this set operation", NULL);
+	foreach(lc, sub->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk || !IsA(tle->expr, Var) || ((Var *) tle->expr)->varattno != i)
+			reject("this set operation", NULL);
+		i++;
+	}
+	return inner->relid;
+}
+
+/*
+ * UNION ALL, or UNION, of branches that create_view has made internal views
+ * (each branch reads SELECT <its columns> FROM <internal view>).
+ * INTERSECT and EXCEPT are not maintained yet.
+ */
+static void
+validate_set_operation(Query *query, Node *node, bool all)
+{
+	if (IsA(node, RangeTblRef))
+	{
+		(void) set_operation_leaf(query, (RangeTblRef *) node);
+		return;
+	}
+	if (IsA(node, SetOperationStmt))
+	{
+		SetOperationStmt *op = (SetOperationStmt *) node;
+
+		if (op->op != SETOP_UNION)
+			reject("INTERSECT or EXCEPT", "Only UNION and UNION ALL are supported yet.");
+		if (op->all != all)
+			reject("a mix of UNION and UNION ALL", "Use one kind of UNION in a view.");
+		validate_set_operation(query, op->larg, all);
+		validate_set_operation(query, op->rarg, all);
+		return;
+	}
+	reject("this set operation", NULL);
+}
+
+static void
+set_operation_inputs(Query *query, Node *node, List **inputs)
+{
+	if (IsA(node, RangeTblRef))
+		*inputs = lappend_oid(*inputs, set_operation_leaf(query, (RangeTblRef *) node));
+	else
+	{
+		set_operation_inputs(query, ((SetOperationStmt *) node)->larg, inputs);
+		set_operation_inputs(query, ((SetOperationStmt *) node)->rarg, inputs);
+	}
+}
+
 /* The distinct base tables a (validated) query reads, in range table order. */
 List *
 view_base_tables(Query *query)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+
+	if (query->setOperations)
+	{
+		set_operation_inputs(query, query->setOperations, &result);
+		return result;
+	}
 
 	foreach(lc, query->rtable)
 	{
@@ -314,7 +394,10 @@ validate_view_query(Query *query)
 	if (query->cteList)
 		reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
 	if (query->setOperations)
-		reject("UNION, INTERSECT or EXCEPT", "Set operations are not supported yet.");
+	{
+		validate_set_operation(query, query->setOperations,
+							   ((SetOperationStmt *) query->setOperations)->all);
+	}
 	if (query->rowMarks || query->hasForUpdate)
 		reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
 	if (query->sortClause)
@@ -335,7 +418,7 @@ validate_view_query(Query *query)
 	if (query->distinctClause && (query->groupClause || query->hasAggs))
 		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
 
-	if (query->jointree->fromlist == NIL)
+	if (query->jointree->fromlist == NIL && !query->setOperations)
 		reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 	if (list_length(query->rtable) > 32)
@@ -573,12 +656,14 @@ plan_view(Query *query)
 {
 	ViewPlan   *p = palloc0(sizeof(ViewPlan));
 	ListCell   *lc;
+	ListCell   *lc2;
 	List	   *sgcs;
 	int			i;
 
 	p->baseid = linitial_oid(view_base_tables(query));
-	p->join = (count_relations(query) > 1);
-	if (list_length(query->rtable) > count_relations(query))
+	p->setop = (query->setOperations != NULL);
+	p->join = !p->setop && (count_relations(query) > 1);
+	if (!p->setop && list_length(query->rtable) > count_relations(query))
 		query->targetList = (List *) flatten_join_alias_vars(query, (Node *) query->targetList);
 	foreach(lc, query->targetList)
 	{
@@ -588,6 +673,33 @@ plan_view(Query *query)
 			p->visible = lappend(p->visible, tle);
 	}
 	p->nvisible = list_length(p->visible);
+
+	if (p->setop)
+	{
+		SetOperationStmt *top = (SetOperationStmt *) query->setOperations;
+
+		/* UNION ALL is a bag of its branches; UNION, DISTINCT over them */
+		if (top->all)
+		{
+			p->kind = VIEW_BAG;
+			return p;
+		}
+		p->kind = VIEW_GROUPED;
+		p->groupeqops = palloc0(sizeof(Oid) * p->nvisible);
+		p->groupcolls = palloc0(sizeof(Oid) * p->nvisible);
+		p->group_vis = palloc0(sizeof(int) * p->nvisible);
+		i = 0;
+		forboth(lc, p->visible, lc2, top->groupClauses)
+		{
+			TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+			p->groupexprs = lappend(p->groupexprs, tle->expr);
+			plan_group_key(p, i, tle->expr, lfirst_node(SortGroupClause, lc2));
+			i++;
+		}
+		p->aggs = palloc0(sizeof(AggSpec));
+		return p;
+	}
 
 	if (!query->hasAggs && !query->groupClause && !query->distinctClause)
 	{
@@ -1018,7 +1130,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 
 		c->rowexprs[col] = init_expr(e);
 		c->rowtypes[col] = exprType((Node *) e);
-		c->group_sql[col] = c->join ? psprintf("key %d", col + 1)
+		c->group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
 			: deparse_over_base((Node *) e, c->baseid);
 		c->rownodes = lappend(c->rownodes, e);
 		appendStringInfo(&keys, "%s%s", col ? ", " : "", c->group_sql[col]);
@@ -1082,7 +1194,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	}
 	Assert(col == c->nrowcols);
 	c->col_count = result_attnum(rdesc, "__stepping_count");
-	for (i = 0; i < c->ngroup; i++)
+	for (i = 0; i < c->ngroup && !p->setop; i++)
 		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
 			c->key_spelling_varies = true;
 
@@ -1245,6 +1357,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 
 	c->inputs = view_base_tables(query);
 	c->join = p->join;
+	c->setop = p->setop;
 	if (c->join)
 	{
 		ListCell   *lc;
@@ -1308,6 +1421,22 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->explain = list_insert_nth(c->explain, opline,
 								 psprintf("project: %d column%s per row; consolidate: equal rows' weights summed by binary image, zero weights dropped",
 										  c->nrowcols, c->nrowcols == 1 ? "" : "s"));
+	if (c->setop)
+	{
+		/* each branch's rows are read through a slot of its own table */
+		ListCell   *lc;
+
+		foreach(lc, c->inputs)
+		{
+			Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
+
+			c->inputslots = lappend(c->inputslots,
+									MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(in)),
+															 &TTSOpsMinimalTuple));
+			table_close(in, NoLock);
+			explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
+		}
+	}
 	explain_line(c, "output: %s (%s)", c->viewname,
 				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
 				 : "one lookup and one insert, update or delete per touched group");

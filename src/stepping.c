@@ -54,7 +54,7 @@ kind_name(ResultShape *shape, Query *query)
 		return "bag";
 	if (shape->global)
 		return "global aggregate";
-	if (query->distinctClause)
+	if (query->distinctClause || query->setOperations)
 		return "distinct";
 	return "aggregate";
 }
@@ -87,6 +87,30 @@ internal_name(RangeVar *outer, int n)
 			return makeRangeVar(get_namespace_name(nspid), pstrdup(name), -1);
 		attempt++;
 	}
+}
+
+static char *
+branch_sql(Oid viewid)
+{
+	Relation	rel = table_open(viewid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT ");
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || strncmp(NameStr(att->attname), STEPPING_HIDDEN_PREFIX,
+										 strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			continue;
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", quote_identifier(NameStr(att->attname)));
+	}
+	appendStringInfo(&buf, " FROM %s", qualified_relname(viewid));
+	table_close(rel, AccessShareLock);
+	return buf.data;
 }
 
 /*
@@ -167,6 +191,12 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 				cte_names = lappend(cte_names, rte->ctename);
 				cte_oids = lappend_oid(cte_oids, oid);
 			}
+		}
+		if (query->setOperations)
+		{
+			/* a UNION branch stays a subquery: SELECT its columns FROM it */
+			rte->subquery = analyze_view_query(branch_sql(oid), true);
+			continue;
 		}
 		rte->rtekind = RTE_RELATION;
 		rte->relid = oid;

@@ -196,6 +196,10 @@ typedef struct Circuit
 	int			ngeneric;		/* aggregates computed per touched group */
 	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
 
+	/* UNION [ALL]: several inputs share the linear front */
+	bool		setop;
+	List	   *inputslots;		/* per input: a slot of its descriptor */
+
 	/* joins: the delta is computed by plans over delta relations */
 	bool		join;
 	Query	   *joinquery;		/* the view's analyzed query */
