@@ -110,7 +110,7 @@ SELECT * FROM pg_temp.refused('SELECT s.x FROM errors_t, LATERAL (SELECT errors_
 SELECT * FROM pg_temp.refused('WITH d AS (DELETE FROM errors_u RETURNING y) SELECT y FROM d');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t INTERSECT ALL SELECT y FROM errors_u');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t UNION ALL SELECT x FROM errors_t UNION SELECT y FROM errors_u');
-SELECT * FROM pg_temp.refused('SELECT x FROM errors_t EXCEPT SELECT y FROM errors_u');
+SELECT * FROM pg_temp.refused('SELECT x FROM errors_t EXCEPT SELECT y FROM errors_u EXCEPT SELECT id FROM errors_t');
 SELECT * FROM pg_temp.refused('SELECT x, n FROM errors_t, generate_series(1, 2) n');
 
 -- aggregates: every normal aggregate is maintained (see generic_aggs);

@@ -10,7 +10,7 @@ INSERT INTO setops_b(y,t) SELECT i%5, 'a'||(i%2) FROM generate_series(1,8) i;
 SELECT stepping.create_view('setops_1', 'SELECT x AS v, t FROM setops_a UNION ALL SELECT y, t FROM setops_b WHERE y > 1 UNION ALL SELECT x, t FROM setops_a WHERE x = 0');
 SELECT stepping.create_view('setops_2', 'SELECT x AS v, t FROM setops_a UNION SELECT y, t FROM setops_b');
 SELECT stepping.create_view('setops_3', 'SELECT t, count(*) AS n FROM (SELECT t FROM setops_a UNION ALL SELECT t FROM setops_b) s GROUP BY t');
-SELECT stepping.create_view('setops_4', 'SELECT x FROM setops_a INTERSECT SELECT y FROM setops_b');
+SELECT stepping.create_view('setops_4', 'SELECT x FROM setops_a INTERSECT ALL SELECT y FROM setops_b');
 SELECT stepping.create_view('setops_5', 'SELECT x::bigint AS v FROM setops_a UNION ALL SELECT y FROM setops_b');
 \set check 'SELECT v, c.* FROM unnest(ARRAY[''setops_1'', ''setops_2'', ''setops_3'', ''setops_5'']) v, stepping.check_view(v::regclass) c'
 :check;

@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "nodes/makefuncs.h"
+#include "parser/parsetree.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -213,6 +214,61 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 	return internal;
 }
 
+/*
+ * A INTERSECT B and A EXCEPT B (set semantics) are rewritten into what the
+ * engine maintains: a GROUP BY over the tagged UNION ALL of both branches,
+ * keeping the rows that both sides hold (INTERSECT) or only the left one
+ * does (EXCEPT).  Returns NULL when the query is not of that shape.
+ */
+static Query *
+rewrite_intersect_except(Query *query)
+{
+	SetOperationStmt *op = (SetOperationStmt *) query->setOperations;
+	StringInfoData cols,
+				list,
+				sql;
+	ListCell   *lc;
+	int			i = 0;
+	char	   *left,
+			   *right;
+
+	if (op == NULL || op->op == SETOP_UNION)
+		return NULL;
+	if (op->all)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain INTERSECT ALL or EXCEPT ALL"),
+				 errhint("Use INTERSECT or EXCEPT without ALL.")));
+	if (!IsA(op->larg, RangeTblRef) || !IsA(op->rarg, RangeTblRef))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain nested INTERSECT or EXCEPT"),
+				 errhint("Write the view over one INTERSECT or EXCEPT of two SELECTs.")));
+	left = deparse_view_query(rt_fetch(((RangeTblRef *) op->larg)->rtindex, query->rtable)->subquery);
+	right = deparse_view_query(rt_fetch(((RangeTblRef *) op->rarg)->rtindex, query->rtable)->subquery);
+
+	initStringInfo(&cols);
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		appendStringInfo(&cols, "%sc%d AS %s", i ? ", " : "", i + 1,
+						 quote_identifier(tle->resname ? tle->resname : "?column?"));
+		i++;
+	}
+	initStringInfo(&list);
+	for (i = 0; i < list_length(query->targetList); i++)
+		appendStringInfo(&list, "%sc%d", i ? ", " : "", i + 1);
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT %s FROM (SELECT %s, 1 AS in_left, 0 AS in_right FROM (%s) l(%s) "
+					 "UNION ALL SELECT %s, 0 AS in_left, 1 AS in_right FROM (%s) r(%s)) u "
+					 "GROUP BY %s HAVING sum(in_left) > 0 AND sum(in_right) %s 0",
+					 cols.data, list.data, left, list.data, list.data, right, list.data,
+					 list.data, op->op == SETOP_INTERSECT ? ">" : "=");
+	return analyze_view_query(sql.data, true);
+}
+
 static Oid
 create_view_from_query(RangeVar *rv, Query *query, const char *original)
 {
@@ -225,7 +281,10 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	Oid			viewid;
 	Circuit    *c;
 	int			counter = 0;
+	Query	   *rewritten = rewrite_intersect_except(query);
 
+	if (rewritten)
+		query = rewritten;
 	internal = materialize_subqueries(query, rv, &counter);
 	validate_view_query(query);
 	(void) ExecCheckRTPerms(query->rtable, true);
