@@ -80,8 +80,9 @@ new_zset(RunState *rs)
 		MemoryContextDelete(rs->zsetcxt);
 	rs->zsetcxt = AllocSetContextCreate(rs->cxt, "stepping zset",
 										ALLOCSET_DEFAULT_SIZES);
-	rs->zset = rowhash_create(rs->zsetcxt, ROWHASH_IMAGE, rs->c->nrowcols,
-							  rs->c->nrowcols, rs->c->rowtypes, NULL, NULL);
+	rs->zset = rs->direct ? NULL
+		: rowhash_create(rs->zsetcxt, ROWHASH_IMAGE, rs->c->nrowcols,
+						 rs->c->nrowcols, rs->c->rowtypes, NULL, NULL);
 	rs->groups = rs->direct ? aggregate_create_groups(rs->c, rs->zsetcxt) : NULL;
 }
 
@@ -143,9 +144,9 @@ begin_writes(RunState *rs)
 	rs->writing = true;
 }
 
-/* Run the stateful part over the consolidated Z-set, then start a new one. */
+/* Run the stateful part over the consolidated Z-set; more: start a new one. */
 static void
-apply_zset(RunState *rs)
+apply_zset(RunState *rs, bool more)
 {
 	Circuit    *c = rs->c;
 	RowHash    *zset = rs->zset;
@@ -178,6 +179,8 @@ apply_zset(RunState *rs)
 	}
 	SPI_finish();
 
+	if (!more)
+		return;
 	/* the next batch sees this one's rows */
 	CommandCounterIncrement();
 	PopActiveSnapshot();
@@ -194,7 +197,7 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 		aggregate_fold(rs->c, rs->groups, values, isnull, weight);
 		if (++rs->nfolded % FLUSH_CHECK_EVERY == 0 &&
 			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
-			apply_zset(rs);
+			apply_zset(rs, true);
 	}
 	else
 	{
@@ -205,7 +208,7 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 		if (!found && rs->can_batch &&
 			rs->zset->nentries % FLUSH_CHECK_EVERY == 0 &&
 			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
-			apply_zset(rs);
+			apply_zset(rs, true);
 	}
 }
 
@@ -322,7 +325,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 			}
 		}
 	}
-	apply_zset(&rs);
+	apply_zset(&rs, false);
 	c->run = NULL;
 
 	if (rs.writing)
