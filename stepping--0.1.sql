@@ -13,9 +13,19 @@ CREATE TABLE stepping.catalog (
     base_tables    regclass[] NOT NULL,
     key_columns    name[],
     kind           text NOT NULL,
+    internal_of    regclass,        -- set for the internal views of a view
     created_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 SELECT pg_catalog.pg_extension_config_dump('stepping.catalog', '');
+
+-- Every catalog row, from create_view or from a restore, records the result
+-- table's dependencies on what its query reads (tables, columns, functions).
+CREATE FUNCTION stepping.catalog_inserted()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'stepping_catalog_inserted'
+LANGUAGE C;
+CREATE TRIGGER record_dependencies AFTER INSERT ON stepping.catalog
+    FOR EACH ROW EXECUTE FUNCTION stepping.catalog_inserted();
 
 -- One row per view, updated at the start of every maintenance step: the row
 -- lock serializes maintenance of one view, and under REPEATABLE READ /
@@ -104,6 +114,7 @@ CREATE VIEW stepping.views AS
            c.base_tables,
            c.key_columns,
            c.kind,
+           c.internal_of,
            c.created_at
       FROM stepping.catalog c;
 

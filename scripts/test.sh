@@ -11,6 +11,12 @@
 #      b. isolation   : pg_isolation_regress over specs/*.spec, if any exist.
 #      c. random      : bash test/random/run.sh --seed 1, if that file exists (counts as
 #                       one test; skipped with --quick).
+#      d. scripts     : each counts as one test (run with --quick too), in this order:
+#                       dump_restore  bash test/dump_restore.sh   (pg_dump/restore of views)
+#                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
+#                       crash         bash test/crash.sh          (immediate shutdown + restart;
+#                                     last, as it restarts the server)
+#                       Their output goes to tmp_check/<name>.log.
 #   5. the server log is checked for crashed backends ("terminated by signal").
 #
 # Isolation test layout (PostgreSQL 15's pg_isolation_regress has no --expecteddir; it
@@ -51,6 +57,9 @@ done
 : "${STEPPING_REGRESS_TIMEOUT:=240}"
 : "${STEPPING_ISOLATION_TIMEOUT:=180}"
 : "${STEPPING_RANDOM_TIMEOUT:=300}"
+: "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
+: "${STEPPING_HOSTILE_TIMEOUT:=480}"
+: "${STEPPING_CRASH_TIMEOUT:=240}"
 # isolationtester cancels a step blocked this long (and fails the spec) instead of
 # hanging (a permutation that waits on a blocked session); it gives up at twice this.
 : "${PGISOLATIONTIMEOUT:=20}"
@@ -273,6 +282,39 @@ else
         msg "random ... FAILED (exit $rc)"
         fail_one random
     fi
+fi
+
+# ---------------------------------------------------------------------------
+# 4d. script suites: dump/restore, hostile inputs, crash recovery (last: it
+#     stops the server with an immediate shutdown and starts it again)
+# ---------------------------------------------------------------------------
+# run_script NAME TIMEOUT CMD... — one test named NAME, passed when CMD exits 0
+run_script() {
+    local name="$1" secs="$2"
+    shift 2
+    msg "== $name: $*"
+    run_limited "$secs" "$STEPPING_ROOT/tmp_check/$name.log" \
+        env STEPPING_PG_DATA="$PG_DATA" STEPPING_PG_LOG="$PG_LOG" "$@"
+    rc=$_rc
+    if [ "$rc" -eq 0 ]; then
+        msg "$name ... ok"
+        PASSED=$((PASSED + 1))
+    else
+        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+            warn "$name timed out after ${secs}s"
+        fi
+        msg "$name ... FAILED (exit $rc; output in tmp_check/$name.log)"
+        fail_one "$name"
+    fi
+}
+if [ -f test/dump_restore.sh ]; then
+    run_script dump_restore "$STEPPING_DUMP_RESTORE_TIMEOUT" bash test/dump_restore.sh
+fi
+if [ -f test/hostile/run.sh ]; then
+    run_script hostile "$STEPPING_HOSTILE_TIMEOUT" bash test/hostile/run.sh
+fi
+if [ -f test/crash.sh ]; then
+    run_script crash "$STEPPING_CRASH_TIMEOUT" bash test/crash.sh
 fi
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "catalog/dependency.h"
+#include "commands/trigger.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "access/htup_details.h"
@@ -169,12 +170,13 @@ catalog_is_result_table(Oid relid)
 
 void
 catalog_insert_view(Oid viewid, const char *query, const char *original,
-					List *baseids, List *keycolnames, const char *kind)
+					List *baseids, List *keycolnames, const char *kind,
+					Oid internal_of)
 {
-	Oid			argtypes[6] = {OIDOID, TEXTOID, TEXTOID, OIDARRAYOID, TEXTARRAYOID, TEXTOID};
+	Oid			argtypes[7] = {OIDOID, TEXTOID, TEXTOID, OIDARRAYOID, TEXTARRAYOID, TEXTOID, OIDOID};
 	Datum	   *bases;
-	Datum		args[6];
-	char		nulls[6] = "      ";
+	Datum		args[7];
+	char		nulls[7] = "       ";
 	Datum	   *keys;
 	ListCell   *lc;
 	int			i = 0;
@@ -201,12 +203,15 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 		nulls[4] = 'n';
 	}
 	args[5] = CStringGetTextDatum(kind);
+	args[6] = ObjectIdGetDatum(internal_of);
+	if (!OidIsValid(internal_of))
+		nulls[6] = 'n';
 
 	catalog_become_owner(&saved);
 	SPI_connect();
-	if (SPI_execute_with_args("INSERT INTO stepping.catalog (view_rel, query, original_query, base_tables, key_columns, kind) "
-							  "VALUES ($1::regclass, $2, $3, $4::regclass[], $5::name[], $6)",
-							  6, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_with_args("INSERT INTO stepping.catalog (view_rel, query, original_query, base_tables, key_columns, kind, internal_of) "
+							  "VALUES ($1::regclass, $2, $3, $4::regclass[], $5::name[], $6, $7::regclass)",
+							  7, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "stepping: could not write stepping.catalog");
 	if (SPI_execute_with_args("INSERT INTO stepping.view_state (view_rel) VALUES ($1::regclass)",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
@@ -241,9 +246,13 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
 	char	   *qname;
 	ListCell   *lc1,
 			   *lc2;
-	ObjectAddress resultaddr;
 
 	nspid = RangeVarGetCreationNamespace(rv);
+	if (isAnyTempNamespace(nspid) || rv->relpersistence == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the result table of a stepping view cannot be temporary"),
+				 errhint("Other sessions change the base tables too; name a regular schema.")));
 	if (OidIsValid(get_relname_relid(rv->relname, nspid)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
@@ -294,13 +303,7 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
 	if (!OidIsValid(relid))
 		elog(ERROR, "stepping: result table was not created");
 
-	/*
-	 * The result table depends on what the query reads, as a view's rule
-	 * does: base tables, their columns, functions, operators, types.  So
-	 * DROP needs CASCADE, and ALTER COLUMN TYPE meets our event trigger.
-	 */
-	ObjectAddressSet(resultaddr, RelationRelationId, relid);
-	recordDependencyOnExpr(&resultaddr, (Node *) query, NIL, DEPENDENCY_NORMAL);
+	/* dependencies are recorded when the catalog row is inserted */
 	return relid;
 }
 
@@ -393,7 +396,28 @@ catalog_drop_orphans(void)
 																	  SPI_tuptable->tupdesc,
 																	  1, &isnull)));
 	}
-	catalog_restore_user(&saved);
+	/* internal views go with the view that read them */
+	if (SPI_execute("SELECT v.view_rel::oid FROM stepping.catalog v WHERE v.internal_of IS NOT NULL "
+					"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v.internal_of)",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not read stepping.catalog");
+	{
+		List	   *gone = NIL;
+
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			gone = lappend_oid(gone, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+																	SPI_tuptable->tupdesc,
+																	1, &isnull)));
+		}
+		catalog_restore_user(&saved);
+		foreach(lc, gone)
+			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(lfirst_oid(lc))))
+				spi_exec(psprintf("DROP TABLE %s", qualified_relname(lfirst_oid(lc))),
+						 SPI_OK_UTILITY);
+	}
 	foreach(lc, bases)
 	{
 		Oid			baseid = lfirst_oid(lc);
@@ -421,4 +445,35 @@ catalog_drop_orphans(void)
 		CacheInvalidateRelcacheByRelid(baseid);
 	}
 	SPI_finish();
+}
+
+/*
+ * AFTER INSERT on stepping.catalog: the result table depends on everything
+ * its query reads, as a view's rule does (base tables, columns, functions,
+ * operators, types): DROP needs CASCADE, ALTER COLUMN TYPE meets the
+ * event trigger.  Firing on the row makes a restore record them too.
+ */
+PG_FUNCTION_INFO_V1(stepping_catalog_inserted);
+
+Datum
+stepping_catalog_inserted(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	Oid			viewid;
+	char	   *query;
+	ObjectAddress addr;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		elog(ERROR, "stepping.catalog_inserted() must be a row trigger");
+	row = td->tg_trigtuple;
+	desc = RelationGetDescr(td->tg_relation);
+	viewid = DatumGetObjectId(heap_getattr(row, 1, desc, &isnull));
+	query = TextDatumGetCString(heap_getattr(row, 2, desc, &isnull));
+	ObjectAddressSet(addr, RelationRelationId, viewid);
+	recordDependencyOnExpr(&addr, (Node *) analyze_view_query(query, true), NIL,
+						   DEPENDENCY_NORMAL);
+	return PointerGetDatum(row);
 }

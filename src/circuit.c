@@ -318,6 +318,13 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 			{
 				DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
 
+				/*
+				 * A view's captured output keeps its old and new rows apart,
+				 * not in the order they happened: a row may leave after
+				 * entering, so it is consolidated whole.
+				 */
+				if (chunk->unordered)
+					rs.can_batch = false;
 				if (chunk->oldrows)
 					feed_tuplestore(&rs, chunk->oldrows, -1, values, isnull, slot);
 				if (chunk->newrows)
@@ -341,6 +348,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		DeltaChunk *chunk = MemoryContextAllocZero(caller, sizeof(DeltaChunk));
 
 		chunk->subid = GetCurrentSubTransactionId();
+		chunk->unordered = true;
 		chunk->oldrows = rs.cap_old;
 		chunk->newrows = rs.cap_new;
 		output = MemoryContextAllocZero(caller, sizeof(TableDeltas));

@@ -243,7 +243,13 @@ validate_relation(RangeTblEntry *rte)
 			   "Disable row-level security on the base table, or keep the summary by other means.");
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		reject("a query over a temporary table",
-			   "Use a regular or unlogged table.");
+			   "Use a regular table.");
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
+		reject("a query over an unlogged table",
+			   "Crash recovery empties an unlogged table but not the view's result table; use a regular table.");
+	if (RelationGetNamespace(rel) == PG_CATALOG_NAMESPACE ||
+		RelationGetNamespace(rel) == get_namespace_oid("stepping", false))
+		reject("a query over a system or stepping catalog table", NULL);
 	if (has_subclass(rte->relid) || has_superclass(rte->relid))
 		reject("a query over a table with inheritance children or parents",
 			   "Inheritance is not supported: statement triggers do not see writes to other members.");
@@ -421,8 +427,25 @@ validate_view_query(Query *query)
 	if (query->jointree->fromlist == NIL && !query->setOperations)
 		reject("a query without a FROM table",
 			   "Name the base table the view reads.");
-	if (list_length(query->rtable) > 32)
-		reject("a query over more than 32 tables", NULL);
+	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
+		reject("a join of more than 10 tables",
+			   "A statement that changes every input of a join costs one plan per subset of them; join fewer tables, or join in a view over views.");
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *r1 = lfirst_node(RangeTblEntry, lc);
+		ListCell   *lc2;
+		int			same = 0;
+
+		if (r1->rtekind != RTE_RELATION)
+			continue;
+		foreach(lc2, query->rtable)
+			if (lfirst_node(RangeTblEntry, lc2)->rtekind == RTE_RELATION &&
+				lfirst_node(RangeTblEntry, lc2)->relid == r1->relid)
+				same++;
+		if (same > 4)
+			reject("a table joined with itself more than four times",
+				   "Each change to the table costs one plan per subset of its occurrences.");
+	}
 	foreach(lc, query->jointree->fromlist)
 		validate_from_item(query, (Node *) lfirst(lc));
 
@@ -1315,6 +1338,61 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 }
 
 /*
+ * The result table must still have the columns the query produces, with the
+ * same types: a base column's type changed behind our back (a restore
+ * without our dependencies, say) must stop maintenance with an error, never
+ * let state of one type be read as another.
+ */
+static void
+check_result_shape(Query *query, Relation result)
+{
+	ResultShape *shape = shape_result_table(copyObject(query));
+	TupleDesc	desc = RelationGetDescr(result);
+	ListCell   *ln,
+			   *lt;
+	int			i = 0;
+
+	forboth(ln, shape->colnames, lt, shape->coltypes)
+	{
+		Form_pg_attribute att;
+
+		while (i < desc->natts && TupleDescAttr(desc, i)->attisdropped)
+			i++;
+		if (i >= desc->natts)
+			break;
+		att = TupleDescAttr(desc, i);
+		if (strcmp(NameStr(att->attname), (char *) lfirst(ln)) != 0 ||
+			strcmp(column_type_sql(att->atttypid, att->atttypmod, att->attcollation),
+				   (char *) lfirst(lt)) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("stepping view \"%s\" no longer matches its query",
+							RelationGetRelationName(result)),
+					 errdetail("Result column \"%s\" is %s; the query now gives \"%s\" %s.",
+							   NameStr(att->attname),
+							   column_type_sql(att->atttypid, att->atttypmod, att->attcollation),
+							   (char *) lfirst(ln), (char *) lfirst(lt)),
+					 errhint("A table the view reads changed; drop the view with stepping.drop_view() and create it again.")));
+		i++;
+	}
+	if (i != desc->natts || list_length(shape->colnames) != i)
+	{
+		int			live = 0,
+					k;
+
+		for (k = 0; k < desc->natts; k++)
+			if (!TupleDescAttr(desc, k)->attisdropped)
+				live++;
+		if (live != list_length(shape->colnames))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("stepping view \"%s\" no longer matches its query",
+							RelationGetRelationName(result)),
+					 errhint("Drop the view with stepping.drop_view() and create it again.")));
+	}
+}
+
+/*
  * Compile the stored definition of a view into a circuit, in a memory context
  * of its own under parent.
  */
@@ -1351,6 +1429,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->basename = qualified_relname(c->baseid);
 
 	result = table_open(viewid, AccessShareLock);
+	check_result_shape(query, result);
 	c->owner = result->rd_rel->relowner;
 	c->resultdesc = CreateTupleDescCopy(RelationGetDescr(result));
 	base = table_open(c->baseid, AccessShareLock);

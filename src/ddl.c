@@ -98,7 +98,7 @@ refuse_base_change(Oid relid, const char *what)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("cannot %s \"%s\": stepping views read it", what,
 					qualified_relname(relid)),
-			 errdetail("Statement triggers would no longer see every change to the table."),
+			 errdetail("The views could no longer be kept equal to their queries."),
 			 errhint("Drop its views with stepping.drop_view() first.")));
 }
 
@@ -144,6 +144,11 @@ check_alter_table(AlterTableStmt *stmt)
 					refuse_base_change(relid, "make an inheritance child of");
 				if (IsA(cmd->def, RangeVar) && is_base_table(relid_of((RangeVar *) cmd->def)))
 					refuse_base_change(relid_of((RangeVar *) cmd->def), "add an inheritance child to");
+				break;
+			case AT_EnableRowSecurity:
+			case AT_ForceRowSecurity:
+				if (base)
+					refuse_base_change(relid, "enable row-level security on");
 				break;
 			case AT_AttachPartition:
 				if (IsA(cmd->def, PartitionCmd) &&

@@ -293,6 +293,20 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	validate_view_query(stored);
 	baseids = view_base_tables(stored);
 
+	/*
+	 * Maintenance runs inside every writer's statements: like CREATE
+	 * TRIGGER, it needs the TRIGGER privilege on each base table.
+	 */
+	foreach(lc, baseids)
+	{
+		if (pg_class_aclcheck(lfirst_oid(lc), GetUserId(), ACL_TRIGGER) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to maintain a view over \"%s\"",
+							qualified_relname(lfirst_oid(lc))),
+					 errhint("Creating a view needs the TRIGGER privilege on every table it reads.")));
+	}
+
 	/* no writer may change a base table until the view is in place */
 	foreach(lc, baseids)
 		LockRelationOid(lfirst_oid(lc), ExclusiveLock);
@@ -300,19 +314,26 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	shape = shape_result_table(stored);
 	viewid = catalog_create_result_table(rv, shape, stored);
 	catalog_insert_view(viewid, stored_sql, original, baseids, shape->keycolnames,
-						kind_name(shape, stored));
+						kind_name(shape, stored), InvalidOid);
 	foreach(lc, baseids)
 		catalog_install_capture(lfirst_oid(lc));
 
-	/* internal views go with the view that reads them */
+	/* internal views go with the view that reads them (catalog_drop_orphans) */
 	foreach(lc, internal)
 	{
-		ObjectAddress dependent,
-					referenced;
+		Oid			argtypes[2] = {OIDOID, OIDOID};
+		Datum		args[2];
+		CatalogUser saved;
 
-		ObjectAddressSet(dependent, RelationRelationId, lfirst_oid(lc));
-		ObjectAddressSet(referenced, RelationRelationId, viewid);
-		recordDependencyOn(&dependent, &referenced, DEPENDENCY_AUTO);
+		args[0] = ObjectIdGetDatum(lfirst_oid(lc));
+		args[1] = ObjectIdGetDatum(viewid);
+		catalog_become_owner(&saved);
+		SPI_connect();
+		if (SPI_execute_with_args("UPDATE stepping.catalog SET internal_of = $2::regclass WHERE view_rel = $1",
+								  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "stepping: could not update stepping.catalog");
+		SPI_finish();
+		catalog_restore_user(&saved);
 	}
 	CommandCounterIncrement();
 

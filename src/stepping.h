@@ -247,6 +247,8 @@ typedef struct DeltaChunk
 {
 	SubTransactionId subid;
 	bool		truncated;		/* TRUNCATE: the table's old rows all went */
+	bool		unordered;		/* old and new rows not in statement order
+								 * (a view's captured output) */
 	Tuplestorestate *oldrows;	/* weight -1, or NULL */
 	Tuplestorestate *newrows;	/* weight +1, or NULL */
 } DeltaChunk;
@@ -392,7 +394,8 @@ extern List *catalog_views_of_table(Oid baseid);
 extern bool catalog_is_result_table(Oid relid);
 extern void catalog_insert_view(Oid viewid, const char *query,
 								const char *original, List *baseids,
-								List *keycolnames, const char *kind);
+								List *keycolnames, const char *kind,
+								Oid internal_of);
 extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
 										Query *query);
 extern void catalog_install_capture(Oid baseid);

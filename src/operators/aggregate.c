@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/tableam.h"
@@ -328,6 +330,11 @@ fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
 					acc->recompute = true;
 					break;
 				}
+				/* avg's transition also sums squares, and raises on overflow */
+				if (a->kind == AGG_AVG && isinf(d * d) && !isinf(d))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("value out of range: overflow")));
 				for (k = 0; k < w; k++)
 				{
 					if (acc->nfvals >= acc->fcap)
@@ -555,7 +562,16 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 				else
 					sum = DatumGetFloat4(st->value);
 				for (; k < acc->nfvals; k++)
-					sum = sum + (float4) acc->fvals[k];
+				{
+					float4		v = (float4) acc->fvals[k];
+					float4		r = sum + v;
+
+					if (isinf(r) && !isinf(sum) && !isinf(v))
+						ereport(ERROR,
+								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+								 errmsg("value out of range: overflow")));
+					sum = r;
+				}
 				st->value = Float4GetDatum(sum);
 				break;
 			}
@@ -572,7 +588,16 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 				else
 					sum = acc->fvals[k++];
 				for (; k < acc->nfvals; k++)
-					sum = sum + acc->fvals[k];
+				{
+					float8		r = sum + acc->fvals[k];
+
+					/* as float8pl and float8_accum do */
+					if (isinf(r) && !isinf(sum) && !isinf(acc->fvals[k]))
+						ereport(ERROR,
+								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+								 errmsg("value out of range: overflow")));
+					sum = r;
+				}
 				st->value = Float8GetDatum(sum);
 				break;
 			}

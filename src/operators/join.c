@@ -495,7 +495,8 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 			if (chunks != NIL)
 			{
 				changed_tables++;
-				one_chunk &= (list_length(chunks) == 1);
+				one_chunk &= (list_length(chunks) == 1 &&
+							  !((DeltaChunk *) linitial(chunks))->unordered);
 			}
 		}
 		rs->can_batch = (changed_tables == 1 && one_chunk);

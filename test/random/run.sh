@@ -28,7 +28,8 @@
 #                 mixed (mixed-scale numeric values in g), float, float4, numeric,
 #                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,
 #                 merge, copy, cte, join, txn, subxact, refresh, lifecycle, triggers,
-#                 fk, quoted, udf, special, toast, bulk, workmem, xsession, bag,
+#                 fk, quoted, udf, special, toast, bulk, workmem, xsession, minmax,
+#                 having, bag,
 #                 distinct, groupby, global
 #
 # Exit status: 0 all checks passed, 1 a mismatch or an unexpected error
@@ -50,7 +51,7 @@ sabotage=0
 concurrency=0
 worker_tx=30
 
-usage() { sed -n "2,39p" "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2; }
 isnum() { [[ "$1" =~ ^[0-9]+$ ]] || { echo "run.sh: $2 needs a non-negative integer, got '$1'" >&2; exit 2; }; }
 
 while [ $# -gt 0 ]; do

@@ -1,0 +1,2209 @@
+-- test/random/joins.sql: randomized differential test of stepping views over
+-- JOINs of 2-4 base tables, subqueries in FROM, WITH queries, set operations
+-- and views over views.
+--
+-- Loaded by test/random/run_joins.sh into a scratch database; everything
+-- lives in schema rj (base tables of a round in schema jt, views in jv).
+-- One round = CALL rj.run_round(seed, round, nviews, nstmts, trace, disable, phase):
+--   phase 1 (one session): 2-4 base tables with roles
+--       pk    id serial PRIMARY KEY
+--       dim   id int PRIMARY KEY (ids 1..10, a "dimension" many rows join to)
+--       bag   id int, no key (duplicate rows)
+--       child id serial PRIMARY KEY, pid REFERENCES <a pk/dim table> (id)
+--             ON DELETE CASCADE ON UPDATE CASCADE
+--     all with the columns id, pid, k, j, lo, hi, v int, n numeric(10,2),
+--     x float8 (multiples of 0.5: sums are exact), t text, b bool;
+--     initial rows, the view definitions, and ~70% of the views;
+--   phase 2 (a NEW session, so stored definitions and join plans are made
+--     again): random DML - autocommit statements, transactions over several
+--     tables that COMMIT or ROLLBACK, exception blocks (savepoints) that roll
+--     back or release, statements failing half-way, TRUNCATE, ON CONFLICT,
+--     MERGE, writable CTEs over two tables, FK cascades - and the remaining
+--     views after a third of the statements; then everything is dropped.
+-- After EVERY statement every live view is checked twice:
+--   * SELECT count(*) FROM stepping.check_view(v) must be 0, and
+--   * an independent oracle: the result table's visible columns vs. a fresh
+--     run of the ORIGINAL query text, as multisets of row text.
+-- Generation only uses random() after setseed(), so (seed, round) always
+-- replays the same statements.  On a mismatch the round stores the view, the
+-- statement, the diff and a psql-replayable script in rj.failure.
+--
+-- View generator vocabulary: a FROM item (base table, subquery, WITH query,
+-- another view's result table) is described as jsonb
+--   {"alias": "a1", "sql": "jt.t1", "cols": {"k": "int", "t": "txt", ...},
+--    "tab": 1 (0 = not a base table), "mask": <bits of base tables>, "depth": n}
+-- with column classes int, num, flt, txt, bool.  Subqueries, WITH queries and
+-- "inner" views (views other views read) always output columns named from
+-- the base tables' vocabulary, so join conditions, predicates, expressions
+-- and aggregates can be generated over any item the same way.
+
+DROP SCHEMA IF EXISTS rj CASCADE;
+CREATE SCHEMA rj;
+
+CREATE TABLE rj.stats (
+    seed       bigint,
+    round      int,
+    views      int,
+    statements int,
+    checks     bigint,
+    min_seen   int,
+    seconds    numeric
+);
+
+-- one row per view of a finished round: its construct tags
+CREATE TABLE rj.vstats (
+    seed      bigint,
+    round     int,
+    view_name text,
+    tags      text[],
+    seen      int,
+    checks    bigint
+);
+
+-- statement kinds run
+CREATE TABLE rj.sstats (
+    seed  bigint,
+    round int,
+    kind  text,
+    n     int
+);
+
+CREATE TABLE rj.failure (
+    seed       bigint,
+    round      int,
+    kind       text,
+    view_name  text,
+    view_query text,
+    stmt       text,
+    detail     text,
+    script     text
+);
+
+-- state handed from phase 1 to phase 2
+CREATE TABLE rj.rstate (
+    seed     bigint,
+    round    int,
+    vnames   text[],
+    vqueries text[],
+    vcols    text[],
+    vmasks   int[],
+    vtags    text[],
+    nlive    int,
+    nchecks  bigint,
+    vchk     bigint[],
+    script   text[],
+    settings text[],
+    t0       timestamptz
+);
+
+-- ------------------------------------------------------------------
+-- random helpers
+-- ------------------------------------------------------------------
+
+CREATE FUNCTION rj.ri(lo int, hi int) RETURNS int
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN lo + floor(random() * (hi - lo + 1))::int;
+END $$;
+
+CREATE FUNCTION rj.chance(p float8) RETURNS bool
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN random() < p;
+END $$;
+
+CREATE FUNCTION rj.pick(arr text[]) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF coalesce(cardinality(arr), 0) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN arr[1 + floor(random() * cardinality(arr))::int];
+END $$;
+
+CREATE FUNCTION rj.pickj(arr jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF arr IS NULL OR jsonb_array_length(arr) = 0 THEN
+        RETURN NULL;
+    END IF;
+    RETURN arr -> floor(random() * jsonb_array_length(arr))::int;
+END $$;
+
+CREATE FUNCTION rj.setting(name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(current_setting('rj.' || name, true), '')
+$$;
+
+-- feature switches: run_joins.sh --disable a,b,c (to look for bugs behind a known one)
+CREATE FUNCTION rj.disabled(feature text) RETURNS bool
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN position(',' || feature || ',' IN ',' || rj.setting('disable') || ',') > 0;
+END $$;
+
+CREATE FUNCTION rj.note(s text) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF rj.setting('trace') = 'on' THEN
+        RAISE NOTICE '%', s;
+    END IF;
+    RETURN s;
+END $$;
+
+-- ------------------------------------------------------------------
+-- the round's base tables: jt.t1 .. jt.tN, roles and FK parents in settings
+-- ------------------------------------------------------------------
+
+CREATE FUNCTION rj.ntab() RETURNS int
+LANGUAGE sql STABLE AS $$ SELECT nullif(rj.setting('ntab'), '')::int $$;
+
+CREATE FUNCTION rj.role(t int) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT split_part(rj.setting('roles'), ',', t) $$;
+
+-- the FK parent of table t (0 = none)
+CREATE FUNCTION rj.parent(t int) RETURNS int
+LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(split_part(rj.setting('parents'), ',', t), '')::int, 0) $$;
+
+CREATE FUNCTION rj.tname(t int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT 'jt.t' || t $$;
+
+CREATE FUNCTION rj.bit(t int) RETURNS int
+LANGUAGE sql IMMUTABLE AS $$ SELECT 1 << (t - 1) $$;
+
+-- table t and the children its deletes / key updates / TRUNCATE CASCADE reach
+CREATE FUNCTION rj.cascade_mask(t int) RETURNS int
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    m int := rj.bit(t);
+    i int;
+BEGIN
+    FOR i IN 1..rj.ntab() LOOP
+        IF rj.parent(i) = t THEN
+            m := m | rj.bit(i);
+        END IF;
+    END LOOP;
+    RETURN m;
+END $$;
+
+CREATE FUNCTION rj.base_cols() RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT '{"id": "int", "pid": "int", "k": "int", "j": "int", "lo": "int", "hi": "int",
+             "v": "int", "n": "num", "x": "flt", "t": "txt", "b": "bool"}'::jsonb
+$$;
+
+-- FROM-item sources of the round: the base tables
+CREATE FUNCTION rj.table_srcs() RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    s jsonb := '[]';
+    i int;
+BEGIN
+    FOR i IN 1..rj.ntab() LOOP
+        s := s || jsonb_build_object('sql', rj.tname(i), 'cols', rj.base_cols(), 'tab', i,
+                                     'mask', rj.bit(i), 'depth', 0);
+    END LOOP;
+    RETURN s;
+END $$;
+
+-- ------------------------------------------------------------------
+-- values and base-table predicates
+-- ------------------------------------------------------------------
+
+CREATE FUNCTION rj.texts() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['x', 'y', 'z', 'xy', 'x,y', '', 'a b', '"q"', 'NULL', 'x']
+$$;
+
+-- a literal for column col of table tbl (index)
+CREATE FUNCTION rj.lit(col text, tbl int DEFAULT 0) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF col = 'pid' AND tbl > 0 AND rj.role(tbl) = 'child' THEN
+        IF rj.chance(0.15) THEN
+            RETURN 'NULL';
+        END IF;
+        RETURN format('(SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1)', rj.tname(rj.parent(tbl)), rj.ri(0, 9));
+    END IF;
+    IF col <> 'id' AND random() < 0.12 THEN
+        RETURN 'NULL';
+    END IF;
+    CASE col
+    WHEN 'id' THEN RETURN rj.ri(1, 10)::text;
+    WHEN 'pid' THEN RETURN rj.ri(1, 8)::text;
+    WHEN 'k', 'j' THEN RETURN rj.ri(0, 6)::text;
+    WHEN 'lo' THEN RETURN rj.ri(-1, 6)::text;
+    WHEN 'hi' THEN RETURN rj.ri(1, 9)::text;
+    WHEN 'v' THEN RETURN rj.ri(-2, 9)::text;
+    WHEN 'n' THEN RETURN (rj.ri(-4, 20) * 0.25)::numeric(10, 2)::text;
+    WHEN 'x' THEN RETURN (rj.ri(-4, 12) * 0.5)::text;
+    WHEN 't' THEN RETURN quote_literal(rj.pick(rj.texts()));
+    WHEN 'b' THEN RETURN rj.pick(ARRAY['true', 'false']);
+    END CASE;
+    RETURN 'NULL';
+END $$;
+
+-- columns an INSERT of table t names
+CREATE FUNCTION rj.ins_cols(t int) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF rj.role(t) IN ('pk', 'child') THEN
+        RETURN ARRAY['pid', 'k', 'j', 'lo', 'hi', 'v', 'n', 'x', 't', 'b'];
+    END IF;
+    RETURN ARRAY['id', 'pid', 'k', 'j', 'lo', 'hi', 'v', 'n', 'x', 't', 'b'];
+END $$;
+
+CREATE FUNCTION rj.row_lit(t int, id_override text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    vals text[] := '{}';
+    c text;
+BEGIN
+    FOREACH c IN ARRAY rj.ins_cols(t) LOOP
+        IF c = 'id' AND id_override IS NOT NULL THEN
+            vals := vals || id_override;
+        ELSE
+            vals := vals || rj.lit(c, t);
+        END IF;
+    END LOOP;
+    RETURN '(' || array_to_string(vals, ', ') || ')';
+END $$;
+
+-- a predicate over the bare columns of a base table (for DML)
+CREATE FUNCTION rj.tpred(depth int DEFAULT 1) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    c int := rj.ri(0, 6);
+    x float8 := random();
+BEGIN
+    IF depth > 0 AND x < 0.2 THEN
+        RETURN format('(%s %s %s)', rj.tpred(depth - 1), rj.pick(ARRAY['AND', 'OR']), rj.tpred(depth - 1));
+    END IF;
+    RETURN rj.pick(ARRAY[
+        format('k = %s', c), format('k <> %s', c), format('j < %s', c), 'k IS NULL', 'j IS NULL',
+        format('v > %s', c), format('v <= %s', c), 'id % 3 = 0', 'id % 2 = 1', 'pid IS NULL',
+        format('pid = %s', rj.ri(1, 8)), format('t = %s', quote_literal(rj.pick(rj.texts()))),
+        't IS NULL', 'b', 'NOT b', format('n > %s', rj.ri(0, 4)), format('x < %s', rj.ri(-1, 5)),
+        'k = j', 'lo >= hi', format('(coalesce(k, 0) + coalesce(v, 0)) %% 3 = %s', rj.ri(0, 2)),
+        format('id = %s', rj.ri(1, 12))]);
+END $$;
+
+-- ------------------------------------------------------------------
+-- view generator: references, predicates, expressions, aggregates
+-- ------------------------------------------------------------------
+
+-- qualified references to the columns of class cls of the items
+CREATE FUNCTION rj.refs(items jsonb, cls text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(CASE WHEN e.it->>'alias' = '' THEN c.key
+                                   ELSE (e.it->>'alias') || '.' || c.key END ORDER BY e.ord, c.key), '{}')
+      FROM jsonb_array_elements(items) WITH ORDINALITY AS e(it, ord),
+           jsonb_each_text(e.it->'cols') AS c
+     WHERE c.value = cls
+$$;
+
+CREATE FUNCTION rj.ref(items jsonb, cls text) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN rj.pick(rj.refs(items, cls));
+END $$;
+
+-- a second reference of class cls, from another item than ref1 if possible
+CREATE FUNCTION rj.ref_other(items jsonb, cls text, ref1 text) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    a text[] := rj.refs(items, cls);
+    o text[];
+BEGIN
+    SELECT array_agg(r ORDER BY n) INTO o FROM unnest(a) WITH ORDINALITY AS u(r, n)
+     WHERE ref1 IS NULL OR split_part(r, '.', 1) <> split_part(ref1, '.', 1);
+    IF o IS NOT NULL AND rj.chance(0.8) THEN
+        RETURN rj.pick(o);
+    END IF;
+    RETURN rj.pick(a);
+END $$;
+
+CREATE FUNCTION rj.cols_cls(it jsonb, cls text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(c.key ORDER BY c.key), '{}')
+      FROM jsonb_each_text(it->'cols') AS c WHERE c.value = cls
+$$;
+
+CREATE FUNCTION rj.common_cols(l jsonb, r jsonb, cls text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(c.key ORDER BY c.key), '{}')
+      FROM jsonb_each_text(l->'cols') AS c
+     WHERE c.value = cls AND (r->'cols'->>c.key) = cls
+$$;
+
+CREATE FUNCTION rj.has(it jsonb, col text) RETURNS bool
+LANGUAGE sql IMMUTABLE AS $$ SELECT (it->'cols') ? col $$;
+
+-- an atomic predicate over the items
+CREATE FUNCTION rj.vpred_atom(items jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i1 text := rj.ref(items, 'int');
+    i2 text := rj.ref_other(items, 'int', i1);
+    n1 text := rj.ref(items, 'num');
+    f1 text := rj.ref(items, 'flt');
+    t1 text := rj.ref(items, 'txt');
+    t2 text := rj.ref_other(items, 'txt', t1);
+    b1 text := rj.ref(items, 'bool');
+    c int := rj.ri(0, 6);
+    cands text[] := '{}';
+BEGIN
+    IF i1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('%s = %s', i1, c), format('%s < %s', i1, c), format('%s >= %s', i1, c),
+                                format('%s IS NULL', i1), format('%s IS NOT NULL', i1), format('%s %% 2 = 0', i1),
+                                format('%s BETWEEN 1 AND 4', i1), format('%s IN (1, 3, 5)', i1),
+                                format('%s <> %s', i1, c), format('%s < %s', i1, i2), format('%s <> %s', i1, i2),
+                                format('%s + %s > 4', i1, i2),
+                                format('coalesce(%s, 0) = coalesce(%s, 0)', i1, i2)];
+    END IF;
+    IF n1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('%s > 1.5', n1), format('%s <= 2.25', n1), format('%s IS NOT NULL', n1)];
+    END IF;
+    IF f1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('%s >= 0', f1), format('%s < 2.5', f1)];
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('%s = ''x''', t1), format('%s <> ''y''', t1), format('%s IN (''x'', ''z'')', t1),
+                                format('%s LIKE ''x%%''', t1), format('%s IS NULL', t1), format('length(%s) > 1', t1),
+                                format('%s = %s', t1, t2)];
+    END IF;
+    IF b1 IS NOT NULL THEN
+        cands := cands || ARRAY[b1, format('NOT %s', b1), format('%s IS NOT TRUE', b1)];
+    END IF;
+    IF cardinality(cands) = 0 THEN
+        RETURN 'true';
+    END IF;
+    RETURN rj.pick(cands);
+END $$;
+
+CREATE FUNCTION rj.vpred(items jsonb, depth int DEFAULT 1) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+BEGIN
+    IF depth <= 0 OR x < 0.6 THEN
+        RETURN rj.vpred_atom(items);
+    ELSIF x < 0.8 THEN
+        RETURN format('(%s AND %s)', rj.vpred(items, depth - 1), rj.vpred(items, depth - 1));
+    ELSIF x < 0.95 THEN
+        RETURN format('(%s OR %s)', rj.vpred(items, depth - 1), rj.vpred(items, depth - 1));
+    END IF;
+    RETURN format('NOT (%s)', rj.vpred(items, depth - 1));
+END $$;
+
+-- a scalar expression over the items; want = the class it must have (or NULL)
+CREATE FUNCTION rj.expr(items jsonb, want text DEFAULT NULL, OUT e text, OUT cls text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i1 text := rj.ref(items, 'int');
+    i2 text := rj.ref_other(items, 'int', i1);
+    n1 text := rj.ref(items, 'num');
+    f1 text := rj.ref(items, 'flt');
+    t1 text := rj.ref(items, 'txt');
+    t2 text := rj.ref_other(items, 'txt', t1);
+    b1 text := rj.ref(items, 'bool');
+    cands text[] := '{}';
+    s text;
+BEGIN
+    IF i1 IS NOT NULL THEN
+        cands := cands || ARRAY['int|' || i1, 'int|' || i1, 'int|' || i2,
+                                format('int|%s + %s', i1, i2), format('int|%s * 2 - 1', i1),
+                                format('int|coalesce(%s, %s)', i1, i2), format('int|abs(%s - %s)', i1, i2),
+                                format('int|%s %% 3', i1), format('int|greatest(%s, %s)', i1, i2),
+                                format('txt|CASE WHEN %s > %s THEN ''gt'' WHEN %s = %s THEN ''eq'' ELSE ''other'' END', i1, i2, i1, i2),
+                                format('bool|%s > %s', i1, i2)];
+    END IF;
+    IF n1 IS NOT NULL THEN
+        -- numeric expressions keep one scale per expression (1.5 vs 1.50 would be
+        -- equal DISTINCT/GROUP BY keys spelled differently)
+        cands := cands || ARRAY['num|' || n1, 'num|' || n1, format('num|%s * 2', n1), format('num|round(%s)', n1),
+                                format('num|coalesce(%s, 0.00)', n1)];
+        IF i1 IS NOT NULL THEN
+            cands := cands || format('num|%s + %s', n1, i1);
+        END IF;
+    END IF;
+    IF f1 IS NOT NULL THEN
+        -- never a float times a possibly negative value: -0 and 0 print differently
+        cands := cands || ARRAY['flt|' || f1, format('flt|%s * 2', f1)];
+        IF i1 IS NOT NULL THEN
+            cands := cands || format('flt|%s + %s', f1, i1);
+        END IF;
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || ARRAY['txt|' || t1, 'txt|' || t1, format('txt|coalesce(%s, %s)', t1, t2),
+                                format('txt|%s || ''/'' || %s', t1, t2), format('txt|upper(%s)', t1),
+                                format('int|length(%s)', t1)];
+    END IF;
+    IF b1 IS NOT NULL THEN
+        cands := cands || ARRAY['bool|' || b1, format('bool|NOT %s', b1)];
+        IF i1 IS NOT NULL THEN
+            cands := cands || format('bool|%s AND %s > 1', b1, i1);
+        END IF;
+    END IF;
+    IF want IS NOT NULL THEN
+        SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
+         WHERE split_part(c, '|', 1) = want;
+    END IF;
+    s := rj.pick(cands);
+    IF s IS NULL THEN
+        cls := coalesce(want, 'int');
+        e := CASE cls WHEN 'int' THEN '0' WHEN 'num' THEN '0.00' WHEN 'flt' THEN '0.5::float8'
+                      WHEN 'txt' THEN '''-''' ELSE 'true' END;
+        RETURN;
+    END IF;
+    cls := split_part(s, '|', 1);
+    e := substr(s, length(cls) + 2);
+END $$;
+
+-- an aggregate (or an expression over aggregates) over the items; tag = construct
+CREATE FUNCTION rj.agg(items jsonb, OUT e text, OUT tag text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i1 text := rj.ref(items, 'int');
+    i2 text := rj.ref_other(items, 'int', i1);
+    n1 text := rj.ref(items, 'num');
+    f1 text := rj.ref(items, 'flt');
+    t1 text := rj.ref(items, 'txt');
+    b1 text := rj.ref(items, 'bool');
+    cands text[] := ARRAY['count|count(*)', 'count|count(*)'];
+    s text;
+BEGIN
+    IF i1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('count|count(%s)', i1), format('sum_int|sum(%s)', i1),
+                                format('sum_int|sum(%s)', i2), format('avg_int|avg(%s)', i1),
+                                format('minmax|min(%s)', i1), format('minmax|max(%s)', i2),
+                                format('sum_int|sum(%s * %s)', i1, i2), format('sum_int|sum(%s + %s)', i1, i2),
+                                format('agg_expr|coalesce(sum(%s), 0) * 2', i1),
+                                format('agg_expr|max(%s) - min(%s)', i1, i2),
+                                'agg_expr|CASE WHEN count(*) > 2 THEN ''many'' ELSE ''few'' END',
+                                format('count_distinct|count(DISTINCT %s)', i1),
+                                format('generic|array_agg(%s ORDER BY %s)', i1, i1),
+                                format('generic|string_agg(%s::text, '','' ORDER BY %s)', i1, i1),
+                                format('generic|variance(%s)', i1),
+                                format('generic|every(%s > 2)', i1),
+                                format('filter|count(*) FILTER (WHERE %s > %s)', i1, i2),
+                                format('filter|sum(%s) FILTER (WHERE %s < 4)', i1, i2)];
+    END IF;
+    IF n1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('sum_num|sum(%s)', n1), format('avg_num|avg(%s)', n1),
+                                format('minmax|min(%s)', n1), format('minmax|max(%s)', n1),
+                                format('agg_expr|round(avg(%s), 1)', n1)];
+        IF i1 IS NOT NULL THEN
+            cands := cands || format('filter|sum(%s) FILTER (WHERE %s > 0)', n1, i1);
+        END IF;
+    END IF;
+    IF f1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('sum_float|sum(%s)', f1), format('avg_float|avg(%s)', f1),
+                                format('minmax|max(%s)', f1), format('minmax|min(%s)', f1)];
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('count|count(%s)', t1), format('minmax|min(%s)', t1),
+                                format('minmax|max(%s)', t1),
+                                format('string_agg|string_agg(%s, '','' ORDER BY %s)', t1, t1),
+                                format('string_agg|string_agg(DISTINCT %s, ''|'' ORDER BY %s)', t1, t1),
+                                format('count_distinct|count(DISTINCT %s)', t1)];
+        IF i1 IS NOT NULL THEN
+            -- ties of the ORDER BY have equal t: the result is deterministic
+            cands := cands || format('string_agg|string_agg(%s, '','' ORDER BY %s, %s)', t1, i1, t1);
+        END IF;
+    END IF;
+    IF b1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('bool_and|bool_and(%s)', b1), format('bool_and|bool_or(%s)', b1),
+                                format('filter|count(*) FILTER (WHERE %s)', b1)];
+        IF i1 IS NOT NULL THEN
+            cands := cands || format('filter|sum(%s) FILTER (WHERE %s)', i1, b1);
+        END IF;
+    END IF;
+    IF rj.disabled('generic') THEN
+        SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
+         WHERE split_part(c, '|', 1) NOT IN ('generic', 'string_agg', 'bool_and', 'filter', 'count_distinct');
+    END IF;
+    IF rj.disabled('float') THEN
+        SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
+         WHERE split_part(c, '|', 1) NOT IN ('sum_float', 'avg_float');
+    END IF;
+    s := rj.pick(cands);
+    tag := split_part(s, '|', 1);
+    e := substr(s, length(tag) + 2);
+END $$;
+
+CREATE FUNCTION rj.having(items jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i1 text := rj.ref(items, 'int');
+    n1 text := rj.ref(items, 'num');
+    t1 text := rj.ref(items, 'txt');
+    b1 text := rj.ref(items, 'bool');
+    cands text[] := ARRAY['count(*) > 1', 'count(*) <= 3'];
+BEGIN
+    IF i1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('sum(%s) > 3', i1), format('min(%s) IS NOT NULL', i1)];
+        IF NOT rj.disabled('generic') THEN
+            cands := cands || format('count(DISTINCT %s) >= 2', i1);
+        END IF;
+    END IF;
+    IF n1 IS NOT NULL THEN
+        cands := cands || format('avg(%s) < 2', n1);
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || format('max(%s) <> ''x''', t1);
+    END IF;
+    IF b1 IS NOT NULL AND NOT rj.disabled('generic') THEN
+        cands := cands || format('bool_or(%s)', b1);
+    END IF;
+    RETURN rj.pick(cands);
+END $$;
+
+-- ------------------------------------------------------------------
+-- join conditions
+-- ------------------------------------------------------------------
+
+-- a join condition between an earlier item l and the new item r:
+-- {"cond": text, "kind": equi|fk|expr|ndf|range|residual|or|nonequi,
+--  "using": column usable as JOIN ... USING (col) (or absent), "loose": bool}
+CREATE FUNCTION rj.join_cond(l jsonb, r jsonb, allow_loose bool) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    la text := l->>'alias';
+    ra text := r->>'alias';
+    ci text[] := rj.common_cols(l, r, 'int');
+    li text[] := rj.cols_cls(l, 'int');
+    rin text[] := rj.cols_cls(r, 'int');
+    lt int := coalesce((l->>'tab')::int, 0);
+    rt int := coalesce((r->>'tab')::int, 0);
+    c text;
+    c2 text;
+    c3 text;
+    x float8;
+    tries int := 0;
+BEGIN
+    -- an FK pair: child.pid = parent.id
+    IF lt > 0 AND rt > 0 AND rj.chance(0.7) THEN
+        IF rj.parent(rt) = lt THEN
+            RETURN jsonb_build_object('cond', format('%s.pid = %s.id', ra, la), 'kind', 'fk', 'loose', false);
+        ELSIF rj.parent(lt) = rt THEN
+            RETURN jsonb_build_object('cond', format('%s.pid = %s.id', la, ra), 'kind', 'fk', 'loose', false);
+        END IF;
+    END IF;
+    LOOP
+        tries := tries + 1;
+        x := random();
+        IF tries > 30 THEN
+            -- fallback: an equality of any two integer columns
+            RETURN jsonb_build_object('cond', format('%s.%s = %s.%s', la, rj.pick(li), ra, rj.pick(rin)),
+                                      'kind', 'equi', 'loose', false);
+        END IF;
+        IF x < 0.36 THEN
+            IF cardinality(ci) > 0 THEN
+                c := CASE WHEN 'k' = ANY (ci) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(ci) END;
+                RETURN jsonb_build_object('cond', format('%s.%s = %s.%s', la, c, ra, c), 'kind', 'equi',
+                                          'using', c, 'loose', false);
+            END IF;
+        ELSIF x < 0.44 THEN
+            -- equality of differently named columns: a fact's k to a dimension's id, ...
+            c := CASE WHEN 'k' = ANY (li) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(li) END;
+            c2 := CASE WHEN 'id' = ANY (rin) AND rj.chance(0.5) THEN 'id' ELSE rj.pick(rin) END;
+            IF rj.chance(0.5) AND 'id' = ANY (li) AND 'k' = ANY (rin) THEN
+                c := 'id';
+                c2 := 'k';
+            END IF;
+            IF c IS NOT NULL AND c2 IS NOT NULL THEN
+                RETURN jsonb_build_object('cond', format('%s.%s = %s.%s', la, c, ra, c2), 'kind', 'equi', 'loose', false);
+            END IF;
+        ELSIF x < 0.50 THEN
+            IF (l->'cols'->>'t') = 'txt' AND (r->'cols'->>'t') = 'txt' THEN
+                RETURN jsonb_build_object('cond', format('%s.t = %s.t', la, ra), 'kind', 'equi', 'using', 't', 'loose', false);
+            END IF;
+        ELSIF x < 0.58 THEN
+            c := rj.pick(li);
+            c2 := rj.pick(rin);
+            IF c IS NOT NULL AND c2 IS NOT NULL THEN
+                RETURN jsonb_build_object('cond', rj.pick(ARRAY[
+                           format('coalesce(%s.%s, 0) = coalesce(%s.%s, 0)', la, c, ra, c2),
+                           format('%s.%s + 1 = %s.%s', la, c, ra, c2),
+                           format('%s.%s = %s.%s %% 4', la, c, ra, c2)]),
+                       'kind', 'expr', 'loose', false);
+            END IF;
+        ELSIF x < 0.62 THEN
+            IF cardinality(ci) > 0 THEN
+                c := rj.pick(ci);
+                RETURN jsonb_build_object('cond', format('%s.%s IS NOT DISTINCT FROM %s.%s', la, c, ra, c),
+                                          'kind', 'ndf', 'loose', false);
+            END IF;
+        ELSIF x < 0.72 THEN
+            -- a range: r.v in [l.lo, l.hi) (or the other way round)
+            IF rj.has(l, 'lo') AND rj.has(l, 'hi') AND cardinality(rin) > 0 THEN
+                c := CASE WHEN 'v' = ANY (rin) AND rj.chance(0.6) THEN 'v' ELSE rj.pick(rin) END;
+                IF (r->'cols'->>'x') = 'flt' AND rj.chance(0.3) THEN
+                    c := 'x';
+                END IF;
+                RETURN jsonb_build_object('cond', format('%2$s.%3$s >= %1$s.lo AND %2$s.%3$s < %1$s.hi', la, ra, c),
+                                          'kind', 'range', 'loose', false);
+            ELSIF rj.has(r, 'lo') AND rj.has(r, 'hi') AND cardinality(li) > 0 THEN
+                c := CASE WHEN 'k' = ANY (li) AND rj.chance(0.6) THEN 'k' ELSE rj.pick(li) END;
+                RETURN jsonb_build_object('cond', format('%1$s.%3$s BETWEEN %2$s.lo AND %2$s.hi', la, ra, c),
+                                          'kind', 'range', 'loose', false);
+            END IF;
+        ELSIF x < 0.82 THEN
+            -- an equality plus a residual inequality
+            IF cardinality(ci) > 0 THEN
+                c := rj.pick(ci);
+                c2 := rj.pick(li);
+                c3 := rj.pick(rin);
+                RETURN jsonb_build_object('cond', format('%1$s.%3$s = %2$s.%3$s AND %1$s.%4$s %6$s %2$s.%5$s',
+                                                         la, ra, c, c2, c3, rj.pick(ARRAY['<', '<>', '>='])),
+                                          'kind', 'residual', 'loose', false);
+            END IF;
+        ELSIF x < 0.88 THEN
+            IF cardinality(ci) > 1 THEN
+                c := rj.pick(ci);
+                c2 := rj.pick(ci);
+                IF c <> c2 THEN
+                    RETURN jsonb_build_object('cond', format('(%1$s.%3$s = %2$s.%3$s OR %1$s.%4$s = %2$s.%4$s)', la, ra, c, c2),
+                                              'kind', 'or', 'loose', false);
+                END IF;
+            END IF;
+        ELSIF x < 0.94 THEN
+            c := CASE WHEN 'k' = ANY (li) THEN 'k' ELSE rj.pick(li) END;
+            c2 := CASE WHEN 'k' = ANY (rin) THEN 'k' ELSE rj.pick(rin) END;
+            IF c IS NOT NULL AND c2 IS NOT NULL THEN
+                RETURN jsonb_build_object('cond', format('abs(%s.%s - %s.%s) = 1', la, c, ra, c2),
+                                          'kind', 'nonequi', 'loose', false);
+            END IF;
+        ELSIF allow_loose THEN
+            c := CASE WHEN 'k' = ANY (li) THEN 'k' ELSE rj.pick(li) END;
+            c2 := CASE WHEN 'k' = ANY (rin) THEN 'k' ELSE rj.pick(rin) END;
+            IF c IS NOT NULL AND c2 IS NOT NULL THEN
+                RETURN jsonb_build_object('cond', format('%s.%s %s %s.%s', la, c, rj.pick(ARRAY['<', '>']), ra, c2),
+                                          'kind', 'nonequi', 'loose', true);
+            END IF;
+        END IF;
+    END LOOP;
+END $$;
+
+-- ------------------------------------------------------------------
+-- derived queries: subqueries in FROM, WITH queries, inner views.  Their
+-- output columns are named from the base-table vocabulary.
+-- {"sql", "cols": {name: class}, "names": [ordered], "mask", "depth", "tags": [..]}
+-- ------------------------------------------------------------------
+
+-- a random source: mostly base tables, sometimes a view from srcs
+CREATE FUNCTION rj.pick_src(srcs jsonb, p_view float8 DEFAULT 0.3) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    tabs jsonb;
+    views jsonb;
+BEGIN
+    SELECT coalesce(jsonb_agg(s ORDER BY n), '[]') INTO tabs
+      FROM jsonb_array_elements(srcs) WITH ORDINALITY AS e(s, n) WHERE (s->>'depth')::int = 0;
+    SELECT coalesce(jsonb_agg(s ORDER BY n), '[]') INTO views
+      FROM jsonb_array_elements(srcs) WITH ORDINALITY AS e(s, n) WHERE (s->>'depth')::int > 0;
+    IF jsonb_array_length(views) > 0 AND rj.chance(p_view) THEN
+        RETURN rj.pickj(views);
+    END IF;
+    RETURN rj.pickj(tabs);
+END $$;
+
+-- candidate aggregates producing the vocabulary column name over source alias a
+CREATE FUNCTION rj.dagg_cands(name text, a text, cols jsonb) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    c text[] := '{}';
+BEGIN
+    CASE name
+    WHEN 'v' THEN
+        c := ARRAY['int|count(*)'];
+        IF cols->>'v' = 'int' THEN
+            c := c || ARRAY[format('int|sum(%s.v)', a), format('int|max(%s.v)', a), format('int|min(%s.v)', a)];
+        END IF;
+        IF cols->>'k' = 'int' THEN
+            c := c || ARRAY[format('int|sum(%s.k)', a), format('int|count(%s.k)', a)];
+        END IF;
+    WHEN 'j' THEN
+        c := ARRAY['int|count(*)'];
+        IF cols->>'j' = 'int' THEN
+            c := c || format('int|max(%s.j)', a);
+        END IF;
+        IF cols->>'k' = 'int' THEN
+            c := c || format('int|count(DISTINCT %s.k)', a);
+        END IF;
+    WHEN 'n' THEN
+        IF cols->>'n' = 'num' THEN
+            c := ARRAY[format('num|sum(%s.n)', a), format('num|max(%s.n)', a), format('num|min(%s.n)', a)];
+        END IF;
+    WHEN 't' THEN
+        IF cols->>'t' = 'txt' THEN
+            c := ARRAY[format('txt|max(%s.t)', a), format('txt|min(%s.t)', a),
+                       format('txt|string_agg(%s.t, '','' ORDER BY %s.t)', a, a)];
+        END IF;
+    WHEN 'x' THEN
+        IF cols->>'x' = 'flt' THEN
+            c := ARRAY[format('flt|sum(%s.x)', a), format('flt|max(%s.x)', a)];
+        END IF;
+    WHEN 'b' THEN
+        IF cols->>'b' = 'bool' THEN
+            c := ARRAY[format('bool|bool_and(%s.b)', a), format('bool|bool_or(%s.b)', a)];
+        END IF;
+    WHEN 'lo' THEN
+        IF cols->>'lo' = 'int' THEN
+            c := ARRAY[format('int|min(%s.lo)', a)];
+        END IF;
+    WHEN 'hi' THEN
+        IF cols->>'hi' = 'int' THEN
+            c := ARRAY[format('int|max(%s.hi)', a)];
+        END IF;
+    ELSE
+        NULL;
+    END CASE;
+    RETURN c;
+END $$;
+
+CREATE FUNCTION rj.cast_to(e text, cls text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('(%s)::%s', e, CASE cls WHEN 'int' THEN 'int' WHEN 'num' THEN 'numeric'
+                                          WHEN 'flt' THEN 'float8' WHEN 'txt' THEN 'text' ELSE 'bool' END)
+$$;
+
+CREATE FUNCTION rj.gen_derived(srcs jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+    s1 jsonb := rj.pick_src(srcs);
+    s2 jsonb;
+    it1 jsonb;
+    it2 jsonb;
+    items jsonb;
+    outs text[] := '{}';
+    names text[] := '{}';
+    cols jsonb := '{}';
+    keys text[] := '{}';
+    cands text[];
+    vocab text[] := ARRAY['v', 'n', 't', 'x', 'b', 'j', 'lo', 'hi'];
+    nm text;
+    c text;
+    s text;
+    cls text;
+    w text := '';
+    q text;
+    kind text;
+    cond jsonb;
+    i int;
+    n int;
+    ag text;
+    op text;
+BEGIN
+    it1 := jsonb_build_object('alias', 's1', 'cols', s1->'cols', 'tab', s1->'tab');
+    items := jsonb_build_array(it1);
+    IF x < 0.28 THEN
+        kind := 'agg';
+    ELSIF x < 0.40 THEN
+        kind := 'distinct';
+    ELSIF x < 0.60 THEN
+        kind := 'join';
+    ELSIF x < 0.80 THEN
+        kind := 'joinagg';
+    ELSIF x < 0.88 OR rj.disabled('setop') THEN
+        kind := 'proj';
+    ELSE
+        kind := 'union';
+    END IF;
+    IF kind IN ('join', 'joinagg', 'union') THEN
+        s2 := CASE WHEN rj.chance(0.2) THEN s1 ELSE rj.pick_src(srcs) END;
+        it2 := jsonb_build_object('alias', 's2', 'cols', s2->'cols', 'tab', s2->'tab');
+        items := items || it2;
+    END IF;
+
+    IF kind IN ('agg', 'joinagg') THEN
+        -- group keys from s1, aggregates (over s1 or s2) named from the vocabulary
+        n := CASE WHEN rj.chance(0.8) THEN 1 ELSE 2 END;
+        FOR i IN 1..n LOOP
+            cands := rj.cols_cls(it1, 'int') || rj.cols_cls(it1, 'txt') || rj.cols_cls(it1, 'bool');
+            IF 'k' = ANY (cands) AND rj.chance(0.5) THEN
+                c := 'k';
+            ELSE
+                c := rj.pick(cands);
+            END IF;
+            CONTINUE WHEN c = ANY (names);
+            outs := outs || ('s1.' || c);
+            keys := keys || ('s1.' || c);
+            names := names || c;
+            cols := cols || jsonb_build_object(c, it1->'cols'->>c);
+        END LOOP;
+        n := rj.ri(1, 3);
+        FOR i IN 1..n LOOP
+            nm := rj.pick(vocab);
+            CONTINUE WHEN nm = ANY (names);
+            IF kind = 'joinagg' AND rj.chance(0.7) THEN
+                cands := rj.dagg_cands(nm, 's2', it2->'cols');
+            ELSE
+                cands := rj.dagg_cands(nm, 's1', it1->'cols');
+            END IF;
+            s := rj.pick(cands);
+            CONTINUE WHEN s IS NULL;
+            cls := split_part(s, '|', 1);
+            outs := outs || format('%s AS %s', substr(s, length(cls) + 2), nm);
+            names := names || nm;
+            cols := cols || jsonb_build_object(nm, cls);
+        END LOOP;
+        IF NOT (cols ?| ARRAY['v', 'j']) AND rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
+            outs := outs || 'count(*) AS v'::text;
+            names := names || 'v'::text;
+            cols := cols || '{"v": "int"}';
+        END IF;
+        IF rj.chance(0.35) THEN
+            w := ' WHERE ' || rj.vpred(items, 1);
+        END IF;
+        IF kind = 'agg' THEN
+            q := format('SELECT %s FROM %s s1%s GROUP BY %s', array_to_string(outs, ', '), s1->>'sql', w,
+                        array_to_string(keys, ', '));
+        ELSE
+            cond := rj.join_cond(it1, it2, false);
+            q := format('SELECT %s FROM %s s1 JOIN %s s2 ON %s%s GROUP BY %s', array_to_string(outs, ', '),
+                        s1->>'sql', s2->>'sql', cond->>'cond', w, array_to_string(keys, ', '));
+        END IF;
+        IF rj.chance(0.15) THEN
+            q := q || ' HAVING count(*) > 1';
+        END IF;
+    ELSIF kind IN ('distinct', 'proj') THEN
+        n := rj.ri(2, 4);
+        FOR i IN 1..n LOOP
+            c := rj.pick(ARRAY(SELECT jsonb_object_keys(it1->'cols') ORDER BY 1));
+            CONTINUE WHEN c = ANY (names);
+            cls := it1->'cols'->>c;
+            CONTINUE WHEN kind = 'distinct' AND cls = 'flt' AND rj.chance(0.5);
+            IF kind = 'proj' AND rj.chance(0.3) THEN
+                outs := outs || format('%s AS %s', CASE cls WHEN 'int' THEN format('coalesce(s1.%s, 0) + 1', c)
+                                                            WHEN 'txt' THEN format('upper(s1.%s)', c)
+                                                            WHEN 'num' THEN format('s1.%s * 2', c)
+                                                            WHEN 'bool' THEN format('NOT s1.%s', c)
+                                                            ELSE 's1.' || c END, c);
+            ELSE
+                outs := outs || ('s1.' || c);
+            END IF;
+            names := names || c;
+            cols := cols || jsonb_build_object(c, cls);
+        END LOOP;
+        IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
+            c := rj.pick(rj.cols_cls(it1, 'int'));
+            outs := outs || ('s1.' || c);
+            names := names || c;
+            cols := cols || jsonb_build_object(c, 'int');
+        END IF;
+        IF rj.chance(0.5) THEN
+            w := ' WHERE ' || rj.vpred(items, 1);
+        END IF;
+        q := format('SELECT %s%s FROM %s s1%s', CASE WHEN kind = 'distinct' THEN 'DISTINCT ' ELSE '' END,
+                    array_to_string(outs, ', '), s1->>'sql', w);
+    ELSIF kind = 'join' THEN
+        cond := rj.join_cond(it1, it2, false);
+        n := rj.ri(2, 4);
+        FOR i IN 1..n LOOP
+            IF rj.chance(0.5) THEN
+                c := rj.pick(ARRAY(SELECT jsonb_object_keys(it1->'cols') ORDER BY 1));
+                s := 's1';
+            ELSE
+                c := rj.pick(ARRAY(SELECT jsonb_object_keys(it2->'cols') ORDER BY 1));
+                s := 's2';
+            END IF;
+            CONTINUE WHEN c = ANY (names);
+            outs := outs || (s || '.' || c);
+            names := names || c;
+            cols := cols || jsonb_build_object(c, CASE WHEN s = 's1' THEN it1 ELSE it2 END->'cols'->>c);
+        END LOOP;
+        IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
+            c := rj.pick(rj.cols_cls(it2, 'int'));
+            outs := outs || ('s2.' || c);
+            names := names || c;
+            cols := cols || jsonb_build_object(c, 'int');
+        END IF;
+        IF rj.chance(0.4) THEN
+            w := ' WHERE ' || rj.vpred(items, 1);
+        END IF;
+        q := format('SELECT %s%s FROM %s s1 JOIN %s s2 ON %s%s', CASE WHEN rj.chance(0.2) THEN 'DISTINCT ' ELSE '' END,
+                    array_to_string(outs, ', '), s1->>'sql', s2->>'sql', cond->>'cond', w);
+    ELSE
+        -- UNION [ALL] of two single-source SELECTs over the columns both have
+        cands := ARRAY(SELECT c1.key FROM jsonb_each_text(it1->'cols') c1
+                        WHERE (it2->'cols'->>c1.key) = c1.value ORDER BY 1);
+        IF cardinality(cands) = 0 OR cardinality(rj.common_cols(it1, it2, 'int')) = 0 THEN
+            RETURN rj.gen_derived(srcs);
+        END IF;
+        n := rj.ri(1, 3);
+        FOR i IN 1..n LOOP
+            c := rj.pick(cands);
+            CONTINUE WHEN c = ANY (names);
+            names := names || c;
+            cols := cols || jsonb_build_object(c, it1->'cols'->>c);
+        END LOOP;
+        IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
+            c := rj.pick(rj.common_cols(it1, it2, 'int'));
+            IF c IS NULL THEN
+                -- nothing in common: fall back to a projection
+                RETURN rj.gen_derived(srcs);
+            END IF;
+            names := names || c;
+            cols := cols || jsonb_build_object(c, 'int');
+        END IF;
+        op := CASE WHEN rj.chance(0.6) THEN 'UNION ALL' ELSE 'UNION' END;
+        q := format('SELECT %s FROM %s s1%s %s SELECT %s FROM %s s2%s',
+                    (SELECT string_agg(rj.cast_to('s1.' || nn, cols->>nn) || ' AS ' || nn, ', ' ORDER BY o)
+                       FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
+                    s1->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it1), 0) ELSE '' END,
+                    op,
+                    (SELECT string_agg(rj.cast_to('s2.' || nn, cols->>nn), ', ' ORDER BY o)
+                       FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
+                    s2->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it2), 0) ELSE '' END);
+        kind := CASE WHEN op = 'UNION' THEN 'union' ELSE 'union_all' END;
+    END IF;
+    RETURN jsonb_build_object('sql', q, 'cols', cols, 'names', to_jsonb(names),
+                              'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0),
+                              'depth', greatest((s1->>'depth')::int, coalesce((s2->>'depth')::int, 0)),
+                              'tags', jsonb_build_array('d_' || kind));
+END $$;
+
+-- ------------------------------------------------------------------
+-- top-level views
+-- {"q", "cols": oracle column list, "mask", "depth", "tags": [..],
+--  "expose": {name: class} for inner views other views may read, else null}
+-- ------------------------------------------------------------------
+
+-- the SELECT list and tail of a view over items: bag, DISTINCT, GROUP BY, global
+CREATE FUNCTION rj.gen_output(items jsonb, OUT sel text, OUT tail text, OUT names text[], OUT tags text[])
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+    outs text[] := '{}';
+    keys text[] := '{}';
+    ex record;
+    ag record;
+    n int;
+    i int;
+BEGIN
+    names := '{}';
+    tags := '{}';
+    tail := '';
+    IF x < 0.22 THEN
+        tags := tags || 'bag'::text;
+        n := rj.ri(1, 4);
+        FOR i IN 1..n LOOP
+            SELECT * INTO ex FROM rj.expr(items);
+            outs := outs || format('%s AS x%s', ex.e, i);
+            names := names || ('x' || i);
+        END LOOP;
+        IF rj.chance(0.3) AND (items->0->'cols') ? 'id' THEN
+            outs := outs || format('%s.id AS xid', items->0->>'alias');
+            names := names || 'xid'::text;
+        END IF;
+        sel := array_to_string(outs, ', ');
+    ELSIF x < 0.37 THEN
+        tags := tags || 'distinct'::text;
+        n := rj.ri(1, 3);
+        FOR i IN 1..n LOOP
+            SELECT * INTO ex FROM rj.expr(items);
+            outs := outs || format('%s AS x%s', ex.e, i);
+            names := names || ('x' || i);
+        END LOOP;
+        sel := 'DISTINCT ' || array_to_string(outs, ', ');
+    ELSIF x < 0.80 THEN
+        tags := tags || 'groupby'::text;
+        n := CASE WHEN rj.chance(0.7) THEN 1 ELSE 2 END;
+        FOR i IN 1..n LOOP
+            SELECT * INTO ex FROM rj.expr(items);
+            CONTINUE WHEN ex.e = ANY (keys);
+            keys := keys || ex.e;
+            IF rj.chance(0.85) THEN
+                outs := outs || format('%s AS k%s', ex.e, i);
+                names := names || ('k' || i);
+            END IF;
+        END LOOP;
+        n := rj.ri(1, 3);
+        FOR i IN 1..n LOOP
+            SELECT * INTO ag FROM rj.agg(items);
+            outs := outs || format('%s AS x%s', ag.e, i);
+            names := names || ('x' || i);
+            tags := tags || ('agg_' || ag.tag);
+        END LOOP;
+        sel := array_to_string(outs, ', ');
+        tail := ' GROUP BY ' || array_to_string(keys, ', ');
+        IF rj.chance(0.2) THEN
+            tail := tail || ' HAVING ' || rj.having(items);
+            tags := tags || 'having'::text;
+        END IF;
+    ELSE
+        tags := tags || 'global'::text;
+        n := rj.ri(1, 3);
+        FOR i IN 1..n LOOP
+            SELECT * INTO ag FROM rj.agg(items);
+            outs := outs || format('%s AS x%s', ag.e, i);
+            names := names || ('x' || i);
+            tags := tags || ('agg_' || ag.tag);
+        END LOOP;
+        sel := array_to_string(outs, ', ');
+        IF rj.chance(0.06) THEN
+            tail := ' HAVING ' || rj.having(items);   -- zero or one row
+            tags := tags || 'having'::text;
+        END IF;
+    END IF;
+END $$;
+
+CREATE FUNCTION rj.names_list(names text[]) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT string_agg(quote_ident(n), ', ' ORDER BY o) FROM unnest(names) WITH ORDINALITY AS u(n, o)
+$$;
+
+-- a join view of 2-4 FROM items
+CREATE FUNCTION rj.gen_join(srcs jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    m int;
+    x float8;
+    i int;
+    j int;
+    p int;
+    items jsonb := '[]';
+    it jsonb;
+    src jsonb;
+    d jsonb;
+    used_tabs int[] := '{}';
+    ctes text[] := '{}';
+    cte_items jsonb := '[]';
+    tags text[] := '{}';
+    conds text[] := '{}';
+    wheres text[] := '{}';
+    cond jsonb;
+    style text;
+    from_sql text;
+    lcount jsonb;
+    nloose int := 0;
+    mask int := 0;
+    depth int := 0;
+    outp record;
+    q text;
+    k text;
+    item_sql text;
+    using_col text;
+BEGIN
+    x := random();
+    m := CASE WHEN x < 0.45 THEN 2 WHEN x < 0.8 THEN 3 ELSE 4 END;
+    FOR i IN 1..m LOOP
+        x := random();
+        IF i > 1 AND cardinality(used_tabs) > 0 AND x < 0.2 AND NOT rj.disabled('selfjoin') THEN
+            -- a self-join: a base table already in the FROM list again
+            p := used_tabs[rj.ri(1, cardinality(used_tabs))];
+            src := jsonb_build_object('sql', rj.tname(p), 'cols', rj.base_cols(), 'tab', p,
+                                      'mask', rj.bit(p), 'depth', 0);
+            tags := tags || 'selfjoin'::text;
+            item_sql := src->>'sql';
+        ELSIF x < 0.33 AND NOT rj.disabled('subquery') THEN
+            d := rj.gen_derived(srcs);
+            src := jsonb_build_object('sql', '(' || (d->>'sql') || ')', 'cols', d->'cols', 'tab', 0,
+                                      'mask', d->'mask', 'depth', d->'depth');
+            tags := tags || 'subquery'::text || ARRAY(SELECT 'sub' || substr(jsonb_array_elements_text(d->'tags'), 2));
+            item_sql := src->>'sql';
+        ELSIF x < 0.43 AND NOT rj.disabled('cte') THEN
+            IF jsonb_array_length(cte_items) > 0 AND rj.chance(0.5) THEN
+                -- the same WITH query a second time
+                src := rj.pickj(cte_items);
+                tags := tags || 'cte_twice'::text;
+            ELSE
+                d := rj.gen_derived(srcs);
+                k := 'w' || (jsonb_array_length(cte_items) + 1);
+                ctes := ctes || format('%s AS (%s)', k, d->>'sql');
+                src := jsonb_build_object('sql', k, 'cols', d->'cols', 'tab', 0, 'mask', d->'mask', 'depth', d->'depth');
+                cte_items := cte_items || src;
+                tags := tags || 'cte'::text || ARRAY(SELECT 'cte' || substr(jsonb_array_elements_text(d->'tags'), 2));
+            END IF;
+            item_sql := src->>'sql';
+        ELSE
+            src := rj.pick_src(srcs, 0.4);
+            item_sql := src->>'sql';
+            IF (src->>'tab')::int > 0 THEN
+                IF (src->>'tab')::int = ANY (used_tabs) THEN
+                    tags := tags || 'selfjoin'::text;
+                END IF;
+                used_tabs := used_tabs || (src->>'tab')::int;
+            ELSE
+                tags := tags || 'over_view'::text;
+            END IF;
+        END IF;
+        IF (src->>'tab')::int > 0 AND NOT ((src->>'tab')::int = ANY (used_tabs)) THEN
+            used_tabs := used_tabs || (src->>'tab')::int;
+        END IF;
+        it := jsonb_build_object('alias', 'a' || i, 'cols', src->'cols', 'tab', src->'tab', 'sql', item_sql);
+        items := items || it;
+        mask := mask | (src->>'mask')::int;
+        depth := greatest(depth, (src->>'depth')::int);
+    END LOOP;
+
+    -- join graph: a spanning tree (item i joins an earlier item), conditions
+    x := random();
+    style := CASE WHEN x < 0.4 THEN 'on' WHEN x < 0.7 THEN 'comma' ELSE 'mixed' END;
+    tags := tags || ('syntax_' || style);
+    lcount := (SELECT jsonb_object_agg(key, 1) FROM jsonb_object_keys(items->0->'cols') AS key);
+    from_sql := format('%s a1', items->0->>'sql');
+    FOR i IN 2..m LOOP
+        -- prefer an FK partner
+        j := NULL;
+        FOR p IN 1..i - 1 LOOP
+            IF (items->(p-1)->>'tab')::int > 0 AND (items->(i-1)->>'tab')::int > 0
+               AND (rj.parent((items->(i-1)->>'tab')::int) = (items->(p-1)->>'tab')::int
+                    OR rj.parent((items->(p-1)->>'tab')::int) = (items->(i-1)->>'tab')::int)
+               AND rj.chance(0.7) THEN
+                j := p;
+            END IF;
+        END LOOP;
+        j := coalesce(j, rj.ri(1, i - 1));
+        cond := rj.join_cond(items->(j-1), items->(i-1), nloose = 0 AND m <= 3);
+        IF (cond->>'loose')::bool THEN
+            nloose := nloose + 1;
+        END IF;
+        tags := tags || ('cond_' || (cond->>'kind'));
+        IF cond->>'kind' = 'fk' THEN
+            tags := tags || 'fk_pair'::text;
+        END IF;
+        using_col := NULL;
+        IF style = 'comma' THEN
+            from_sql := from_sql || format(', %s a%s', items->(i-1)->>'sql', i);
+            wheres := wheres || (cond->>'cond');
+        ELSIF style = 'mixed' AND cond ? 'using' AND coalesce((lcount->>(cond->>'using'))::int, 0) = 1
+              AND rj.chance(0.7) AND NOT rj.disabled('using') THEN
+            from_sql := from_sql || format(' JOIN %s a%s USING (%s)', items->(i-1)->>'sql', i, cond->>'using');
+            using_col := cond->>'using';
+            tags := tags || 'using'::text;
+        ELSIF style = 'mixed' AND rj.chance(0.2) THEN
+            from_sql := from_sql || format(' CROSS JOIN %s a%s', items->(i-1)->>'sql', i);
+            wheres := wheres || (cond->>'cond');
+        ELSE
+            from_sql := from_sql || format(' %sJOIN %s a%s ON %s', CASE WHEN rj.chance(0.3) THEN 'INNER ' ELSE '' END,
+                                           items->(i-1)->>'sql', i, cond->>'cond');
+        END IF;
+        -- column-name counts of the left side (USING needs exactly one)
+        FOR k IN SELECT jsonb_object_keys(items->(i-1)->'cols') LOOP
+            IF k IS DISTINCT FROM using_col THEN
+                lcount := lcount || jsonb_build_object(k, coalesce((lcount->>k)::int, 0) + 1);
+            END IF;
+        END LOOP;
+    END LOOP;
+    IF m >= 3 AND rj.chance(0.12) THEN
+        -- a cycle: one more condition between two items
+        i := rj.ri(2, m);
+        j := rj.ri(1, i - 1);
+        cond := rj.join_cond(items->(j-1), items->(i-1), false);
+        wheres := wheres || (cond->>'cond');
+        tags := tags || 'cycle'::text;
+    END IF;
+    IF rj.chance(0.6) THEN
+        wheres := wheres || rj.vpred(items, 1);
+        tags := tags || 'filter'::text;
+    END IF;
+    SELECT * INTO outp FROM rj.gen_output(items);
+    tags := tags || outp.tags || ('join' || m);
+    IF depth > 0 THEN
+        tags := tags || ('chain' || (depth + 1));
+    END IF;
+    q := format('%sSELECT %s FROM %s%s%s',
+                CASE WHEN cardinality(ctes) > 0 THEN 'WITH ' || array_to_string(ctes, ', ') || ' ' ELSE '' END,
+                outp.sel, from_sql,
+                CASE WHEN cardinality(wheres) > 0 THEN ' WHERE ' || array_to_string(wheres, ' AND ') ELSE '' END,
+                outp.tail);
+    RETURN jsonb_build_object('q', q, 'cols', rj.names_list(outp.names), 'mask', mask, 'depth', depth + 1,
+                              'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags) u ORDER BY 1)));
+END $$;
+
+-- one branch of a set operation: 1-2 FROM items, output columns of the classes sig
+CREATE FUNCTION rj.gen_branch(srcs jsonb, sig text[], OUT sql text, OUT mask int, OUT depth int, OUT tags text[])
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    s1 jsonb := rj.pick_src(srcs, 0.2);
+    s2 jsonb;
+    items jsonb;
+    outs text[] := '{}';
+    keys text[] := '{}';
+    cond jsonb;
+    ex record;
+    x float8;
+    i int;
+    from_sql text;
+    w text := '';
+    a text;
+BEGIN
+    tags := '{}';
+    items := jsonb_build_array(jsonb_build_object('alias', 'a1', 'cols', s1->'cols', 'tab', s1->'tab'));
+    mask := (s1->>'mask')::int;
+    depth := (s1->>'depth')::int;
+    from_sql := format('%s a1', s1->>'sql');
+    IF rj.chance(0.55) THEN
+        s2 := rj.pick_src(srcs, 0.2);
+        items := items || jsonb_build_object('alias', 'a2', 'cols', s2->'cols', 'tab', s2->'tab');
+        cond := rj.join_cond(items->0, items->1, false);
+        from_sql := from_sql || format(' JOIN %s a2 ON %s', s2->>'sql', cond->>'cond');
+        mask := mask | (s2->>'mask')::int;
+        depth := greatest(depth, (s2->>'depth')::int);
+        tags := tags || 'setop_join'::text;
+    END IF;
+    IF rj.chance(0.4) THEN
+        w := ' WHERE ' || rj.vpred(items, 1);
+    END IF;
+    x := random();
+    IF x < 0.25 THEN
+        -- GROUP BY the first column, aggregates for the others
+        SELECT * INTO ex FROM rj.expr(items, sig[1]);
+        keys := keys || ex.e;
+        outs := outs || (rj.cast_to(ex.e, sig[1]) || ' AS c1');
+        FOR i IN 2..cardinality(sig) LOOP
+            a := CASE sig[i]
+                 WHEN 'int' THEN rj.pick(ARRAY['count(*)', format('sum(%s)', (rj.expr(items, 'int')).e),
+                                               format('max(%s)', (rj.expr(items, 'int')).e)])
+                 WHEN 'num' THEN format('sum(%s)', (rj.expr(items, 'num')).e)
+                 WHEN 'flt' THEN format('max(%s)', (rj.expr(items, 'flt')).e)
+                 WHEN 'txt' THEN rj.pick(ARRAY[format('max(%s)', (rj.expr(items, 'txt')).e),
+                                               format('min(%s)', (rj.expr(items, 'txt')).e)])
+                 ELSE format('bool_or(%s)', (rj.expr(items, 'bool')).e) END;
+            outs := outs || (rj.cast_to(a, sig[i]) || ' AS c' || i);
+        END LOOP;
+        sql := format('SELECT %s FROM %s%s GROUP BY %s', array_to_string(outs, ', '), from_sql, w,
+                      array_to_string(keys, ', '));
+        tags := tags || 'setop_groupby'::text;
+    ELSE
+        FOR i IN 1..cardinality(sig) LOOP
+            SELECT * INTO ex FROM rj.expr(items, sig[i]);
+            outs := outs || (rj.cast_to(ex.e, sig[i]) || ' AS c' || i);
+        END LOOP;
+        sql := format('SELECT %s%s FROM %s%s', CASE WHEN x < 0.4 THEN 'DISTINCT ' ELSE '' END,
+                      array_to_string(outs, ', '), from_sql, w);
+    END IF;
+END $$;
+
+CREATE FUNCTION rj.gen_setop(srcs jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+    op text;
+    nb int;
+    sig text[] := '{}';
+    n int := rj.ri(1, 3);
+    i int;
+    br record;
+    parts text[] := '{}';
+    tags text[] := '{}';
+    mask int := 0;
+    depth int := 0;
+    q text;
+    names text[] := '{}';
+BEGIN
+    op := CASE WHEN x < 0.35 THEN 'UNION ALL' WHEN x < 0.6 THEN 'UNION' WHEN x < 0.8 THEN 'INTERSECT' ELSE 'EXCEPT' END;
+    nb := CASE WHEN op LIKE 'UNION%' THEN rj.ri(2, 3) ELSE 2 END;
+    sig := ARRAY[rj.pick(ARRAY['int', 'int', 'txt'])];
+    FOR i IN 2..n LOOP
+        sig := sig || rj.pick(ARRAY['int', 'num', 'txt', 'bool', 'flt']);
+    END LOOP;
+    FOR i IN 1..nb LOOP
+        SELECT * INTO br FROM rj.gen_branch(srcs, sig);
+        parts := parts || br.sql;
+        tags := tags || br.tags;
+        mask := mask | br.mask;
+        depth := greatest(depth, br.depth);
+    END LOOP;
+    q := array_to_string(parts, ' ' || op || ' ');
+    tags := tags || lower(replace(op, ' ', '_'));
+    FOR i IN 1..n LOOP
+        names := names || ('c' || i);
+    END LOOP;
+    IF rj.chance(0.2) AND op LIKE 'UNION%' THEN
+        -- the set operation as a subquery under an aggregate
+        q := format('SELECT s.c1, count(*) AS x1 FROM (%s) s GROUP BY s.c1', q);
+        names := ARRAY['c1', 'x1'];
+        tags := tags || 'setop_in_from'::text;
+    END IF;
+    IF depth > 0 THEN
+        tags := tags || ('chain' || (depth + 1));
+    END IF;
+    RETURN jsonb_build_object('q', q, 'cols', rj.names_list(names), 'mask', mask, 'depth', depth + 1,
+                              'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags || 'setop'::text) u ORDER BY 1)));
+END $$;
+
+-- a view of the round.  srcs: base tables and earlier inner views.
+CREATE FUNCTION rj.gen_view(srcs jsonb, allow_inner bool) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+    d jsonb;
+    tries int := 0;
+BEGIN
+    IF allow_inner AND x < 0.2 AND NOT rj.disabled('chain') THEN
+        -- an inner view, for later views to read: its outputs use the vocabulary
+        LOOP
+            d := rj.gen_derived(srcs);
+            tries := tries + 1;
+            -- an inner view joins (or at least reads another view)
+            EXIT WHEN d->'tags'->>0 IN ('d_join', 'd_joinagg', 'd_union', 'd_union_all')
+                      OR (d->>'depth')::int > 0 OR tries > 6;
+        END LOOP;
+        RETURN jsonb_build_object('q', d->>'sql',
+                                  'cols', rj.names_list(ARRAY(SELECT jsonb_array_elements_text(d->'names'))),
+                                  'mask', d->'mask', 'depth', (d->>'depth')::int + 1,
+                                  'tags', d->'tags' || '["inner_view"]'::jsonb
+                                          || CASE WHEN (d->>'depth')::int > 0
+                                                  THEN jsonb_build_array('chain' || ((d->>'depth')::int + 1))
+                                                  ELSE '[]'::jsonb END,
+                                  'expose', d->'cols');
+    ELSIF x < 0.36 AND NOT rj.disabled('setop') THEN
+        RETURN rj.gen_setop(srcs);
+    END IF;
+    RETURN rj.gen_join(srcs);
+END $$;
+
+-- ------------------------------------------------------------------
+-- DML
+-- ------------------------------------------------------------------
+
+CREATE FUNCTION rj.other_table(t int) RETURNS int
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    o int := rj.ri(1, rj.ntab() - 1);
+BEGIN
+    IF o >= t THEN
+        o := o + 1;
+    END IF;
+    RETURN o;
+END $$;
+
+CREATE FUNCTION rj.gen_insert(t int, nrows int DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    rows text[] := '{}';
+    n int := coalesce(nrows, rj.ri(1, 5));
+    i int;
+BEGIN
+    FOR i IN 1..n LOOP
+        IF i > 1 AND rj.chance(0.25) THEN
+            rows := rows || rows[rj.ri(1, i - 1)];   -- an exact duplicate
+        ELSE
+            rows := rows || rj.row_lit(t);
+        END IF;
+    END LOOP;
+    RETURN format('INSERT INTO %s (%s) VALUES %s%s', rj.tname(t), array_to_string(rj.ins_cols(t), ', '),
+                  array_to_string(rows, ', '),
+                  CASE WHEN rj.role(t) = 'dim' THEN ' ON CONFLICT (id) DO NOTHING' ELSE '' END);
+END $$;
+
+-- INSERT INTO table b SELECT from rows of relation src having columns k, j, v, n, t
+-- (a child's rows get the smallest parent id, or NULL when src_tab is that parent:
+-- its rows may be the ones the same statement deletes)
+CREATE FUNCTION rj.insert_from(b int, src text, src_tab int DEFAULT 0) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    CASE rj.role(b)
+    WHEN 'pk' THEN
+        RETURN format('INSERT INTO %s (k, j, v, n, t) SELECT k, j, v, n, t FROM %s', rj.tname(b), src);
+    WHEN 'bag' THEN
+        RETURN format('INSERT INTO %s (id, k, j, v, n, t) SELECT coalesce(k, 0), k, j, v, n, t FROM %s', rj.tname(b), src);
+    WHEN 'dim' THEN
+        RETURN format('INSERT INTO %s (id, k, j, v, n, t) SELECT coalesce(k, 0) + 1, k, j, v, n, t FROM %s ON CONFLICT (id) DO NOTHING',
+                      rj.tname(b), src);
+    ELSE
+        RETURN format('INSERT INTO %s (pid, k, j, v, n, t) SELECT %s, k, j, v, n, t FROM %s',
+                      rj.tname(b), CASE WHEN rj.parent(b) = src_tab THEN 'NULL::int'
+                                        ELSE format('(SELECT min(id) FROM %s)', rj.tname(rj.parent(b))) END, src);
+    END CASE;
+END $$;
+
+-- one random DML statement on table t; mask = tables it may change
+CREATE FUNCTION rj.gen_dml(t int, OUT stmt text, OUT mask int, OUT kind text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    tn text := rj.tname(t);
+    role text := rj.role(t);
+    o int := rj.other_table(t);
+    otn text := rj.tname(o);
+    n bigint;
+    x float8;
+    ids int[];
+    rows text[];
+    i int;
+    id int;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM %s', tn) INTO n;
+    x := random();
+    IF n > 28 THEN
+        x := 0.47 + random() * 0.13;               -- shrink: deletes
+    ELSIF n < 6 AND x > 0.4 THEN
+        x := random() * 0.16;                      -- grow: inserts
+    END IF;
+    mask := rj.bit(t);
+    IF x < 0.16 THEN
+        kind := 'insert';
+        stmt := rj.gen_insert(t);
+    ELSIF x < 0.21 THEN
+        kind := 'insert_select';
+        IF role = 'child' THEN
+            -- children for some parent rows
+            stmt := format('INSERT INTO %s (pid, k, j, v, n, t, b) SELECT id, k, j, v, n, t, b FROM %s WHERE %s',
+                           tn, rj.tname(rj.parent(t)), rj.tpred(0));
+        ELSE
+            stmt := rj.insert_from(t, format('(SELECT * FROM %s WHERE %s ORDER BY k, j, v, n, t LIMIT 6) AS src', otn, rj.tpred(0)), o);
+        END IF;
+    ELSIF x < 0.33 THEN
+        kind := 'update_join_key';
+        stmt := format('UPDATE %s SET %s WHERE %s', tn, rj.pick(ARRAY[
+                    'k = ' || rj.lit('k'), 'k = (coalesce(k, 0) + 1) % 7', 'k = j', 'k = NULL',
+                    'j = ' || rj.lit('j') || ', k = ' || rj.lit('k'),
+                    'lo = coalesce(lo, 0) - 1, hi = coalesce(hi, 0) + 1', 'lo = ' || rj.lit('lo'),
+                    't = ' || rj.lit('t'), 'v = ' || rj.lit('v'),
+                    CASE WHEN role = 'child' THEN format('pid = (SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1)',
+                                                         rj.tname(rj.parent(t)), rj.ri(0, 8))
+                         ELSE 'pid = ' || rj.lit('pid') END]), rj.tpred(1));
+    ELSIF x < 0.41 THEN
+        -- a "dimension" row (or a key's rows) many other rows join to
+        kind := 'update_dim_row';
+        stmt := format('UPDATE %s SET %s WHERE %s', tn, rj.pick(ARRAY[
+                    'v = coalesce(v, 0) + 1', 't = ' || rj.lit('t'), 'n = n + 0.25, x = x + 0.5',
+                    'b = NOT b', 'hi = hi + 1', 'v = ' || rj.lit('v') || ', t = ' || rj.lit('t'),
+                    'j = ' || rj.lit('j')]),
+                       rj.pick(ARRAY[format('id = %s', rj.ri(1, 10)), format('k = %s', rj.ri(0, 6))]));
+    ELSIF x < 0.46 THEN
+        IF role IN ('pk', 'dim') THEN
+            -- move a parent key: ON UPDATE CASCADE moves its children along
+            kind := 'update_pk_cascade';
+            mask := rj.cascade_mask(t);
+            EXECUTE format('SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1', tn, rj.ri(0, greatest(n - 1, 0)::int)) INTO id;
+            id := coalesce(id, 1);
+            stmt := format('UPDATE %1$s SET id = -id WHERE id = %2$s AND NOT EXISTS (SELECT FROM %1$s WHERE id = %3$s)',
+                           tn, id, -id);
+        ELSIF role = 'child' THEN
+            kind := 'update_reparent';
+            stmt := format('UPDATE %s SET pid = (SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1) WHERE %s',
+                           tn, rj.tname(rj.parent(t)), rj.ri(0, 8), rj.tpred(0));
+        ELSE
+            kind := 'update_noop';
+            stmt := format('UPDATE %s SET v = v, k = k WHERE %s', tn, rj.tpred(0));
+        END IF;
+    ELSIF x < 0.58 THEN
+        kind := 'delete';
+        mask := rj.cascade_mask(t);
+        IF rj.chance(0.03) THEN
+            stmt := format('DELETE FROM %s', tn);
+        ELSE
+            stmt := format('DELETE FROM %s WHERE %s', tn, rj.tpred(1));
+        END IF;
+    ELSIF x < 0.60 AND NOT rj.disabled('truncate') THEN
+        kind := 'truncate';
+        mask := rj.cascade_mask(t);
+        IF rj.chance(0.3) THEN
+            mask := mask | rj.cascade_mask(o);
+            stmt := format('TRUNCATE %s, %s CASCADE', tn, otn);
+        ELSE
+            stmt := format('TRUNCATE %s CASCADE', tn);
+        END IF;
+    ELSIF x < 0.68 AND role <> 'bag' AND NOT rj.disabled('upsert') THEN
+        kind := 'upsert';
+        ids := '{}';
+        rows := '{}';
+        FOR i IN 1..rj.ri(1, 4) LOOP
+            IF role = 'dim' THEN
+                id := rj.ri(1, 10);
+            ELSIF rj.chance(0.5) THEN
+                EXECUTE format('SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1', tn, rj.ri(0, 20)) INTO id;
+                id := coalesce(id, -rj.ri(1, 10));
+            ELSE
+                id := -rj.ri(1, 10);
+            END IF;
+            CONTINUE WHEN id = ANY (ids);
+            ids := ids || id;
+            rows := rows || format('(%s, %s, %s, %s, %s)', id,
+                                   CASE WHEN role = 'child' THEN rj.lit('pid', t) ELSE rj.lit('pid') END,
+                                   rj.lit('k'), rj.lit('v'), rj.lit('t'));
+        END LOOP;
+        IF rj.chance(0.25) THEN
+            stmt := format('INSERT INTO %s (id, pid, k, v, t) VALUES %s ON CONFLICT (id) DO NOTHING',
+                           tn, array_to_string(rows, ', '));
+        ELSE
+            stmt := format('INSERT INTO %s AS tt (id, pid, k, v, t) VALUES %s ON CONFLICT (id) DO UPDATE SET '
+                           'k = EXCLUDED.k, v = coalesce(tt.v, 0) + 1, t = EXCLUDED.t%s',
+                           tn, array_to_string(rows, ', '),
+                           CASE WHEN rj.chance(0.3) THEN ' WHERE tt.b IS NOT TRUE' ELSE '' END);
+        END IF;
+    ELSIF x < 0.78 AND NOT rj.disabled('wcte') THEN
+        -- writable CTEs changing two tables in one statement
+        kind := 'writable_cte';
+        mask := rj.cascade_mask(t) | rj.cascade_mask(o);
+        i := rj.ri(1, 4);
+        IF i = 1 THEN
+            stmt := format('WITH d AS (DELETE FROM %s WHERE %s RETURNING k, j, v, n, t) %s',
+                           tn, rj.tpred(0), rj.insert_from(o, 'd', t));
+        ELSIF i = 2 THEN
+            stmt := format('WITH u AS (UPDATE %s SET v = coalesce(v, 0) + 1 WHERE %s RETURNING k) '
+                           'UPDATE %s SET j = coalesce(j, 0) %% 5 + 1 WHERE k IN (SELECT k FROM u)',
+                           tn, rj.tpred(0), otn);
+        ELSIF i = 3 THEN
+            stmt := format('WITH i AS (%s RETURNING k) DELETE FROM %s WHERE k IN (SELECT k FROM i)',
+                           rj.gen_insert(t), otn);
+        ELSE
+            stmt := format('WITH d AS (DELETE FROM %s WHERE %s RETURNING k) '
+                           'UPDATE %s SET k = (k + 1) %% 7 WHERE k IN (SELECT k FROM d)',
+                           otn, rj.tpred(0), tn);
+        END IF;
+    ELSIF x < 0.84 THEN
+        kind := 'update_from';
+        stmt := format('UPDATE %s AS tt SET v = s.v, t = s.t FROM (SELECT k, max(v) AS v, max(t) AS t FROM %s GROUP BY k) AS s '
+                       'WHERE tt.k = s.k AND %s', tn, otn, rj.vpred(jsonb_build_array(jsonb_build_object('alias', 'tt', 'cols', rj.base_cols())), 0));
+    ELSIF x < 0.88 AND NOT rj.disabled('merge') THEN
+        kind := 'merge';
+        mask := rj.cascade_mask(t);
+        stmt := format('MERGE INTO %s AS tt USING (SELECT k, count(*) AS c, max(t) AS mt FROM %s GROUP BY k) AS s ON tt.k = s.k '
+                       'WHEN MATCHED AND s.c > 2 THEN DELETE '
+                       'WHEN MATCHED THEN UPDATE SET v = s.c, t = s.mt', tn, otn);
+    ELSIF x < 0.91 THEN
+        kind := 'update_noop';
+        stmt := format('UPDATE %s SET %s WHERE %s', tn, rj.pick(ARRAY['v = v', 'k = k, j = j', 't = t']), rj.tpred(1));
+    ELSE
+        kind := 'insert';
+        stmt := rj.gen_insert(t);
+    END IF;
+END $$;
+
+-- a statement on table t that fails half-way (division by zero or an FK violation)
+CREATE FUNCTION rj.gen_failing(t int) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    tn text := rj.tname(t);
+BEGIN
+    IF rj.role(t) = 'child' AND rj.chance(0.4) THEN
+        RETURN format('INSERT INTO %s (pid, k, v) VALUES ((SELECT min(id) FROM %s), 1, 1), (-999999, 2, 2)',
+                      tn, rj.tname(rj.parent(t)));
+    ELSIF rj.chance(0.5) THEN
+        RETURN format('UPDATE %s SET v = CASE WHEN k = %s THEN 1 / (coalesce(v, 0) - coalesce(v, 0)) ELSE coalesce(v, 0) + 1 END',
+                      tn, rj.ri(0, 6));
+    END IF;
+    -- rows 1..n-1 go in, row n divides by zero
+    RETURN format('INSERT INTO %s (%sk, v) SELECT %si %% 7, 10 / (%s - i) FROM generate_series(1, 6) AS i',
+                  tn, CASE WHEN rj.role(t) IN ('dim', 'bag') THEN 'id, ' ELSE '' END,
+                  CASE rj.role(t) WHEN 'dim' THEN 'i + 20, ' WHEN 'bag' THEN 'i, ' ELSE '' END, rj.ri(2, 6));
+END $$;
+
+-- ------------------------------------------------------------------
+-- checking
+-- ------------------------------------------------------------------
+
+-- rows where the result table (visible columns, by name) and a fresh run of
+-- the original query differ, compared as text multisets
+CREATE FUNCTION rj.diff_query(v text, q text, cols text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('SELECT r.row_text, sum(r.w)::int AS excess FROM ('
+                  '(SELECT x::text AS row_text, 1 AS w FROM (SELECT %3$s FROM %1$s) x) '
+                  'UNION ALL (SELECT y::text, -1 FROM (%2$s) y)) r '
+                  'GROUP BY r.row_text HAVING sum(r.w) <> 0', v, q, cols)
+$$;
+
+-- check the given views; bad = index of the first wrong one (0 = all fine)
+CREATE FUNCTION rj.check_all(vnames text[], vqueries text[], vcols text[],
+                             OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
+                             OUT detail text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i int;
+    n1 bigint;
+    n2 bigint;
+    d1 text;
+    d2 text;
+BEGIN
+    bad := 0;
+    FOR i IN 1..coalesce(array_length(vnames, 1), 0) LOOP
+        SELECT count(*) INTO n1 FROM stepping.check_view(vnames[i]::regclass);
+        EXECUTE format('SELECT count(*) FROM (%s) z', rj.diff_query(vnames[i], vqueries[i], vcols[i])) INTO n2;
+        IF n1 <> 0 OR n2 <> 0 THEN
+            bad := i;
+            vname := vnames[i];
+            vquery := vqueries[i];
+            vcol := vcols[i];
+            SELECT string_agg(format('  %s %s', side, row_data), E'\n' ORDER BY side, row_data)
+              INTO d1 FROM (SELECT * FROM stepping.check_view(vnames[i]::regclass) LIMIT 40) s;
+            EXECUTE format('SELECT string_agg(format(''  %%s %%s%%s'', CASE WHEN excess > 0 THEN ''+'' ELSE ''-'' END, row_text, CASE WHEN abs(excess) > 1 THEN ''  (x'' || abs(excess) || '')'' ELSE '''' END), E''\n'' ORDER BY row_text) FROM (SELECT * FROM (%s) z LIMIT 40) z2',
+                           rj.diff_query(vnames[i], vqueries[i], vcols[i])) INTO d2;
+            detail := format(E'stepping.check_view rows (%s):\n%s\nindependent text-multiset diff (%s rows; + = result table has it in excess, - = result table lacks it):\n%s',
+                             n1, coalesce(d1, '  (none)'), n2, coalesce(d2, '  (none)'));
+            RETURN;
+        END IF;
+    END LOOP;
+END $$;
+
+-- self-test: delete one row of the first non-empty result table, bypassing
+-- the guard triggers; the next check must report it
+CREATE FUNCTION rj.sabotage(vnames text[]) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i int;
+    n bigint;
+    s text;
+BEGIN
+    FOR i IN 1..coalesce(array_length(vnames, 1), 0) LOOP
+        EXECUTE format('SELECT count(*) FROM %s', vnames[i]) INTO n;
+        IF n > 0 THEN
+            s := format('ALTER TABLE %1$s DISABLE TRIGGER ALL; '
+                        'DELETE FROM %1$s WHERE ctid = (SELECT min(ctid) FROM %1$s); '
+                        'ALTER TABLE %1$s ENABLE TRIGGER ALL;', vnames[i]);
+            EXECUTE s;
+            RETURN '-- deliberate corruption (--sabotage self-test):' || chr(10) || s;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- delete every row of every base table (children first), check every view, roll back
+CREATE FUNCTION rj.drain_check(vnames text[], vqueries text[], vcols text[],
+                               OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
+                               OUT detail text, OUT stmt text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i int;
+    chk record;
+BEGIN
+    stmt := 'BEGIN;';
+    FOR i IN REVERSE rj.ntab()..1 LOOP
+        stmt := stmt || format(' DELETE FROM %s;', rj.tname(i));
+    END LOOP;
+    BEGIN
+        FOR i IN REVERSE rj.ntab()..1 LOOP
+            EXECUTE format('DELETE FROM %s', rj.tname(i));
+        END LOOP;
+        SELECT * INTO chk FROM rj.check_all(vnames, vqueries, vcols);
+        RAISE EXCEPTION USING ERRCODE = 'RB001';
+    EXCEPTION WHEN SQLSTATE 'RB001' THEN
+        NULL;
+    END;
+    stmt := stmt || ' ROLLBACK;';
+    bad := chk.bad;
+    vname := chk.vname;
+    vquery := chk.vquery;
+    vcol := chk.vcol;
+    detail := chk.detail;
+END $$;
+
+-- statement accounting: vseen[i] = statements that changed (or may have
+-- changed) one of view i's base tables while it was live
+CREATE FUNCTION rj.bump(vseen int[], vmasks int[], nlive int, mask int) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    i int;
+BEGIN
+    FOR i IN 1..nlive LOOP
+        IF vmasks[i] & mask <> 0 THEN
+            vseen[i] := vseen[i] + 1;
+        END IF;
+    END LOOP;
+    RETURN vseen;
+END $$;
+
+CREATE FUNCTION rj.addchk(vchk bigint[], nlive int) RETURNS bigint[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    i int;
+BEGIN
+    FOR i IN 1..nlive LOOP
+        vchk[i] := vchk[i] + 1;
+    END LOOP;
+    RETURN vchk;
+END $$;
+
+CREATE FUNCTION rj.done(vseen int[], nlive int, nviews int, s int) RETURNS bool
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT nlive = nviews AND (SELECT min(u.n) FROM unnest(vseen) AS u(n)) >= s
+$$;
+
+-- the table for the next statement: random among those some view still needs
+CREATE FUNCTION rj.pick_table(vmasks int[], vseen int[], nlive int, s int) RETURNS int
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    need int := 0;
+    cands int[] := '{}';
+    i int;
+BEGIN
+    FOR i IN 1..cardinality(vmasks) LOOP
+        IF i > nlive OR vseen[i] < s THEN
+            need := need | vmasks[i];
+        END IF;
+    END LOOP;
+    FOR i IN 1..rj.ntab() LOOP
+        IF need & rj.bit(i) <> 0 THEN
+            cands := cands || i;
+        END IF;
+    END LOOP;
+    IF cardinality(cands) = 0 OR rj.chance(0.15) THEN
+        RETURN rj.ri(1, rj.ntab());
+    END IF;
+    RETURN cands[rj.ri(1, cardinality(cands))];
+END $$;
+
+CREATE FUNCTION rj.count_kind(m jsonb, kind text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT m || jsonb_build_object(kind, coalesce((m->>kind)::int, 0) + 1)
+$$;
+
+CREATE PROCEDURE rj.cleanup()
+LANGUAGE plpgsql AS $$
+DECLARE
+    v regclass;
+BEGIN
+    PERFORM set_config('client_min_messages', 'warning', true);
+    FOR v IN SELECT name FROM stepping.views
+              WHERE name::text LIKE 'jv.%' OR name::text LIKE 'jt.%' ORDER BY created_at DESC LOOP
+        BEGIN
+            PERFORM stepping.drop_view(v);
+        EXCEPTION WHEN OTHERS THEN
+            NULL;
+        END;
+    END LOOP;
+    DROP SCHEMA IF EXISTS jv CASCADE;
+    DROP SCHEMA IF EXISTS jt CASCADE;
+END $$;
+
+-- ------------------------------------------------------------------
+-- one round
+-- ------------------------------------------------------------------
+
+CREATE PROCEDURE rj.run_round(p_seed bigint, p_round int, p_nviews int, p_nstmts int,
+                              p_trace bool DEFAULT false, p_disable text DEFAULT '',
+                              p_phase int DEFAULT 0)
+LANGUAGE plpgsql AS $proc$
+DECLARE
+    t0 timestamptz := clock_timestamp();
+    ntab int;
+    roles text[] := '{}';
+    parents int[] := '{}';
+    vnames text[] := '{}';
+    vqueries text[] := '{}';
+    vcols text[] := '{}';
+    vmasks int[] := '{}';
+    vtags text[] := '{}';
+    vseen int[];
+    vchk bigint[];
+    nlive int := 0;
+    nearly int;
+    i int;
+    j int;
+    t int;
+    stmt text;
+    ddl text;
+    x float8;
+    gv jsonb;
+    srcs jsonb;
+    dm record;
+    chk record;
+    f_chk record;
+    st record;
+    script text[] := '{}';
+    nstmts int := 0;
+    nchecks bigint := 0;
+    skinds jsonb := '{}';
+    f_kind text;
+    f_stmt text;
+    f_script text[];
+    endtx text;
+    sabotaged bool := false;
+    maxstmts int;
+    cand int[];
+BEGIN
+    PERFORM set_config('rj.disable', coalesce(p_disable, ''), false);
+    PERFORM set_config('rj.trace', CASE WHEN p_trace THEN 'on' ELSE 'off' END, false);
+    -- (stepping's NOTICEs about join columns without an index are not wanted,
+    -- but the trace is made of NOTICEs)
+    PERFORM set_config('client_min_messages', CASE WHEN p_trace THEN 'notice' ELSE 'warning' END, false);
+
+    IF p_phase IN (0, 1) THEN
+        PERFORM setseed(hashint8(p_seed * 100003 + p_round)::float8 / 2147483648.0);
+        CALL rj.cleanup();
+        DELETE FROM rj.rstate;
+        COMMIT;
+
+        -- tables and their roles
+        ntab := CASE WHEN rj.chance(0.3) THEN 2 WHEN rj.chance(0.6) THEN 3 ELSE 4 END;
+        FOR i IN 1..ntab LOOP
+            IF i = 1 THEN
+                roles := roles || rj.pick(ARRAY['pk', 'dim']);
+                parents := parents || 0;
+            ELSE
+                x := random();
+                j := NULL;
+                IF x < 0.35 AND NOT rj.disabled('fk') THEN
+                    -- a child of a random earlier pk/dim table
+                    cand := ARRAY(SELECT p FROM generate_series(1, i - 1) AS p WHERE roles[p] IN ('pk', 'dim') ORDER BY p);
+                    IF cardinality(cand) > 0 THEN
+                        j := cand[rj.ri(1, cardinality(cand))];
+                    END IF;
+                END IF;
+                IF j IS NOT NULL THEN
+                    roles := roles || 'child'::text;
+                    parents := parents || j;
+                ELSIF x < 0.65 THEN
+                    roles := roles || 'bag'::text;
+                    parents := parents || 0;
+                ELSE
+                    roles := roles || rj.pick(ARRAY['pk', 'dim']);
+                    parents := parents || 0;
+                END IF;
+                j := NULL;
+            END IF;
+        END LOOP;
+        PERFORM set_config('rj.ntab', ntab::text, false);
+        PERFORM set_config('rj.roles', array_to_string(roles, ','), false);
+        PERFORM set_config('rj.parents', array_to_string(parents, ','), false);
+
+        script := script || rj.note(format('-- stepping random join test: seed %s round %s (tables: %s)',
+                                           p_seed, p_round, array_to_string(roles, ', ')))
+                         || rj.note('CREATE EXTENSION IF NOT EXISTS stepping;')
+                         || rj.note('DROP SCHEMA IF EXISTS jv, jt CASCADE;')
+                         || rj.note('CREATE SCHEMA jt;')
+                         || rj.note('CREATE SCHEMA jv;')
+                         || rj.note('SET client_min_messages = warning;');
+        CREATE SCHEMA jt;
+        CREATE SCHEMA jv;
+        FOR i IN 1..ntab LOOP
+            ddl := format('CREATE TABLE %s (id %s, pid int%s, k int, j int, lo int, hi int, v int, n numeric(10,2), x float8, t text, b bool)',
+                          rj.tname(i),
+                          CASE roles[i] WHEN 'pk' THEN 'serial PRIMARY KEY' WHEN 'child' THEN 'serial PRIMARY KEY'
+                                        WHEN 'dim' THEN 'int PRIMARY KEY' ELSE 'int' END,
+                          CASE WHEN roles[i] = 'child'
+                               THEN format(' REFERENCES %s (id) ON DELETE CASCADE ON UPDATE CASCADE', rj.tname(parents[i]))
+                               ELSE '' END);
+            EXECUTE ddl;
+            script := script || rj.note(ddl || ';');
+            -- indexes on some join columns (the others are scanned)
+            IF rj.chance(0.5) THEN
+                ddl := format('CREATE INDEX ON %s (k)', rj.tname(i));
+                EXECUTE ddl;
+                script := script || rj.note(ddl || ';');
+            END IF;
+            IF roles[i] = 'child' AND rj.chance(0.6) THEN
+                ddl := format('CREATE INDEX ON %s (pid)', rj.tname(i));
+                EXECUTE ddl;
+                script := script || rj.note(ddl || ';');
+            END IF;
+        END LOOP;
+        FOR i IN 1..ntab LOOP
+            FOR j IN 1..rj.ri(1, 3) LOOP
+                stmt := rj.gen_insert(i, rj.ri(2, 7));
+                EXECUTE stmt;
+                script := script || rj.note(stmt || ';');
+            END LOOP;
+        END LOOP;
+
+        -- view definitions; the first ones are created now, the rest after a third of the statements
+        srcs := rj.table_srcs();
+        FOR i IN 1..p_nviews LOOP
+            gv := rj.gen_view(srcs, i < p_nviews);
+            vnames := vnames || ('jv.v' || i);
+            vqueries := vqueries || (gv->>'q');
+            vcols := vcols || (gv->>'cols');
+            vmasks := vmasks || (gv->>'mask')::int;
+            vtags := vtags || (SELECT string_agg(u, ',' ORDER BY u) FROM jsonb_array_elements_text(gv->'tags') u);
+            IF gv ? 'expose' AND (gv->>'depth')::int <= 2 THEN
+                srcs := srcs || jsonb_build_object('sql', 'jv.v' || i, 'cols', gv->'expose', 'tab', 0,
+                                                   'mask', gv->'mask', 'depth', gv->'depth');
+            END IF;
+        END LOOP;
+        vchk := array_fill(0::bigint, ARRAY[p_nviews]);
+    ELSE
+        -- phase 2: a new session continues the round
+        SELECT * INTO st FROM rj.rstate WHERE seed = p_seed AND round = p_round;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'rj: no phase-1 state for seed % round %', p_seed, p_round;
+        END IF;
+        vnames := st.vnames; vqueries := st.vqueries; vcols := st.vcols; vmasks := st.vmasks;
+        vtags := st.vtags; nlive := st.nlive; nchecks := st.nchecks; vchk := st.vchk;
+        script := st.script; t0 := st.t0;
+        PERFORM set_config('rj.ntab', st.settings[1], false);
+        PERFORM set_config('rj.roles', st.settings[2], false);
+        PERFORM set_config('rj.parents', st.settings[3], false);
+        PERFORM setseed(hashint8(p_seed * 100003 + p_round + 77777)::float8 / 2147483648.0);
+        script := script || rj.note('\c') || rj.note('SET client_min_messages = warning;');
+        COMMIT;
+    END IF;
+
+    ntab := rj.ntab();
+    vseen := array_fill(0, ARRAY[p_nviews]);
+    nearly := greatest(1, ceil(p_nviews * 0.7)::int);
+    maxstmts := p_nstmts * 25;
+
+    <<main>>
+    LOOP
+        EXIT main WHEN f_kind IS NOT NULL;
+        -- create pending views
+        IF nlive < p_nviews AND (nlive < nearly OR (p_phase <> 1 AND nstmts >= p_nstmts / 3)) THEN
+            FOR i IN nlive + 1 .. CASE WHEN nlive < nearly THEN nearly ELSE p_nviews END LOOP
+                stmt := format('SELECT stepping.create_view(%L, %L)', vnames[i], vqueries[i]);
+                script := script || rj.note(stmt || ';');
+                BEGIN
+                    EXECUTE stmt;
+                EXCEPTION WHEN OTHERS THEN
+                    f_kind := 'create_view failed: ' || SQLSTATE || ' ' || SQLERRM;
+                    SELECT i AS bad, vnames[i] AS vname, vqueries[i] AS vquery, vcols[i] AS vcol,
+                           SQLERRM AS detail INTO f_chk;
+                    f_stmt := stmt;
+                    f_script := script;
+                    EXIT main;
+                END;
+                nlive := i;
+            END LOOP;
+            SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch right after create_view'; f_chk := chk; f_stmt := stmt; f_script := script;
+                EXIT main;
+            END IF;
+            COMMIT;
+        END IF;
+
+        EXIT main WHEN p_phase = 1;
+        EXIT main WHEN rj.done(vseen, nlive, p_nviews, p_nstmts);
+        IF nstmts >= maxstmts THEN
+            RAISE EXCEPTION 'rj: % statements and the views still need more (vseen %)', nstmts, vseen;
+        END IF;
+
+        x := random();
+        IF x < 0.60 OR rj.disabled('txn') THEN
+            -- one autocommit statement
+            t := rj.pick_table(vmasks, vseen, nlive, p_nstmts);
+            SELECT * INTO dm FROM rj.gen_dml(t);
+            stmt := dm.stmt;
+            vseen := rj.bump(vseen, vmasks, nlive, dm.mask);
+            skinds := rj.count_kind(skinds, dm.kind);
+            nstmts := nstmts + 1;
+            script := script || rj.note(stmt || ';');
+            EXECUTE stmt;
+            IF rj.disabled('sabotage') AND nstmts >= 5 AND NOT sabotaged THEN
+                -- self-test (run_joins.sh --sabotage): corrupt a result table behind the engine's back
+                ddl := rj.sabotage(vnames[1:nlive]);
+                IF ddl IS NOT NULL THEN
+                    sabotaged := true;
+                    script := script || rj.note(ddl);
+                END IF;
+            END IF;
+            SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch after statement'; f_chk := chk; f_stmt := stmt; f_script := script;
+                EXIT main;
+            END IF;
+            COMMIT;
+        ELSIF x < 0.80 THEN
+            -- a transaction over several tables, then COMMIT or ROLLBACK
+            script := script || rj.note('BEGIN;');
+            skinds := rj.count_kind(skinds, 'transaction');
+            FOR j IN 1..rj.ri(2, 4) LOOP
+                t := CASE WHEN j = 1 THEN rj.pick_table(vmasks, vseen, nlive, p_nstmts) ELSE rj.other_table(t) END;
+                SELECT * INTO dm FROM rj.gen_dml(t);
+                stmt := dm.stmt;
+                vseen := rj.bump(vseen, vmasks, nlive, dm.mask);
+                skinds := rj.count_kind(skinds, dm.kind);
+                nstmts := nstmts + 1;
+                script := script || rj.note(stmt || ';');
+                EXECUTE stmt;
+                SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                IF chk.bad > 0 THEN
+                    f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
+                    EXIT main;
+                END IF;
+            END LOOP;
+            IF rj.chance(0.6) THEN
+                script := script || rj.note('COMMIT;');
+                stmt := 'COMMIT';
+                skinds := rj.count_kind(skinds, 'commit');
+                COMMIT;
+            ELSE
+                script := script || rj.note('ROLLBACK;');
+                stmt := 'ROLLBACK';
+                skinds := rj.count_kind(skinds, 'rollback');
+                ROLLBACK;
+            END IF;
+            SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch after ' || stmt; f_chk := chk; f_stmt := stmt; f_script := script;
+                EXIT main;
+            END IF;
+            COMMIT;
+        ELSIF NOT rj.disabled('subxact') THEN
+            -- BEGIN; [stmt;] SAVEPOINT s1; stmts (or one failing stmt);
+            -- ROLLBACK TO / RELEASE; [stmt;] COMMIT or ROLLBACK
+            script := script || rj.note('BEGIN;');
+            skinds := rj.count_kind(skinds, 'exception_block');
+            IF rj.chance(0.5) THEN
+                t := rj.pick_table(vmasks, vseen, nlive, p_nstmts);
+                SELECT * INTO dm FROM rj.gen_dml(t);
+                stmt := dm.stmt;
+                vseen := rj.bump(vseen, vmasks, nlive, dm.mask);
+                skinds := rj.count_kind(skinds, dm.kind);
+                nstmts := nstmts + 1;
+                script := script || rj.note(stmt || ';');
+                EXECUTE stmt;
+                SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                IF chk.bad > 0 THEN
+                    f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
+                    EXIT main;
+                END IF;
+            END IF;
+            script := script || rj.note('SAVEPOINT s1;');
+            x := random();
+            endtx := NULL;
+            BEGIN
+                IF x < 0.3 THEN
+                    t := rj.ri(1, ntab);
+                    stmt := rj.gen_failing(t);
+                    vseen := rj.bump(vseen, vmasks, nlive, rj.bit(t));
+                    skinds := rj.count_kind(skinds, 'failing_statement');
+                    nstmts := nstmts + 1;
+                    script := script || rj.note(stmt || ';  -- may fail');
+                    EXECUTE stmt;
+                    SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                    IF chk.bad > 0 THEN
+                        f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
+                        RAISE EXCEPTION USING ERRCODE = 'RB001';
+                    END IF;
+                ELSE
+                    FOR j IN 1..rj.ri(1, 3) LOOP
+                        t := CASE WHEN j = 1 THEN rj.pick_table(vmasks, vseen, nlive, p_nstmts) ELSE rj.other_table(t) END;
+                        SELECT * INTO dm FROM rj.gen_dml(t);
+                        stmt := dm.stmt;
+                        vseen := rj.bump(vseen, vmasks, nlive, dm.mask);
+                        skinds := rj.count_kind(skinds, dm.kind);
+                        nstmts := nstmts + 1;
+                        script := script || rj.note(stmt || ';');
+                        EXECUTE stmt;
+                        SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+                        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                        IF chk.bad > 0 THEN
+                            f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
+                            RAISE EXCEPTION USING ERRCODE = 'RB001';
+                        END IF;
+                    END LOOP;
+                END IF;
+                IF rj.chance(0.65) THEN
+                    endtx := 'ROLLBACK TO SAVEPOINT s1;';
+                    RAISE EXCEPTION USING ERRCODE = 'RB001';   -- roll the block back
+                END IF;
+                endtx := 'RELEASE SAVEPOINT s1;';
+            EXCEPTION
+                WHEN SQLSTATE 'RB001' THEN
+                    NULL;
+                WHEN division_by_zero OR foreign_key_violation THEN
+                    endtx := 'ROLLBACK TO SAVEPOINT s1;  -- the statement failed';
+            END;
+            EXIT main WHEN f_kind IS NOT NULL;
+            skinds := rj.count_kind(skinds, CASE WHEN endtx LIKE 'ROLLBACK%' THEN 'savepoint_rollback' ELSE 'savepoint_release' END);
+            script := script || rj.note(endtx);
+            SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch after ' || endtx; f_chk := chk; f_stmt := endtx; f_script := script;
+                EXIT main;
+            END IF;
+            IF rj.chance(0.5) AND NOT rj.done(vseen, nlive, p_nviews, p_nstmts) THEN
+                t := rj.pick_table(vmasks, vseen, nlive, p_nstmts);
+                SELECT * INTO dm FROM rj.gen_dml(t);
+                stmt := dm.stmt;
+                vseen := rj.bump(vseen, vmasks, nlive, dm.mask);
+                skinds := rj.count_kind(skinds, dm.kind);
+                nstmts := nstmts + 1;
+                script := script || rj.note(stmt || ';');
+                EXECUTE stmt;
+                SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                IF chk.bad > 0 THEN
+                    f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
+                    EXIT main;
+                END IF;
+            END IF;
+            IF rj.chance(0.75) THEN
+                script := script || rj.note('COMMIT;');
+                stmt := 'COMMIT';
+                COMMIT;
+            ELSE
+                script := script || rj.note('ROLLBACK;');
+                stmt := 'ROLLBACK';
+                ROLLBACK;
+            END IF;
+            SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch after ' || stmt; f_chk := chk; f_stmt := stmt; f_script := script;
+                EXIT main;
+            END IF;
+            COMMIT;
+        END IF;
+    END LOOP main;
+
+    IF f_kind IS NOT NULL THEN
+        INSERT INTO rj.failure
+        VALUES (p_seed, p_round, f_kind, f_chk.vname, f_chk.vquery, f_stmt, f_chk.detail,
+                array_to_string(f_script, E'\n') || E'\n'
+                || CASE WHEN f_chk.vname IS NULL OR f_kind LIKE 'create_view failed%' THEN ''
+                        ELSE format(E'-- the failing view: %s\nSELECT * FROM stepping.check_view(%L);\n%s;',
+                                    f_chk.vname, f_chk.vname,
+                                    rj.diff_query(f_chk.vname, f_chk.vquery, f_chk.vcol)) END);
+        COMMIT;
+        RETURN;
+    END IF;
+
+    IF p_phase = 1 THEN
+        INSERT INTO rj.rstate
+        VALUES (p_seed, p_round, vnames, vqueries, vcols, vmasks, vtags, nlive, nchecks, vchk, script,
+                ARRAY[rj.setting('ntab'), rj.setting('roles'), rj.setting('parents')], t0);
+        COMMIT;
+        RETURN;
+    END IF;
+
+    -- the hidden state (counts, sums) must also be right: delete every base
+    -- row in a rolled-back subtransaction; every view must follow
+    SELECT * INTO chk FROM rj.drain_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+    IF chk.bad > 0 THEN
+        INSERT INTO rj.failure
+        VALUES (p_seed, p_round, 'mismatch after deleting every base row at the end of the round',
+                chk.vname, chk.vquery, chk.stmt, chk.detail,
+                array_to_string(script || chk.stmt, E'\n') || E'\n'
+                || format(E'-- the failing view: %s (check it after the DELETEs, before the ROLLBACK)\n%s;',
+                          chk.vname, rj.diff_query(chk.vname, chk.vquery, chk.vcol)));
+        COMMIT;
+        RETURN;
+    END IF;
+
+    -- tear down: drop_view for some views (readers first), DROP SCHEMA ... CASCADE for the rest
+    FOR i IN REVERSE p_nviews..1 LOOP
+        IF rj.chance(0.5) THEN
+            PERFORM stepping.drop_view(vnames[i]::regclass);
+        END IF;
+    END LOOP;
+    IF rj.chance(0.5) THEN
+        DROP SCHEMA jv CASCADE;
+        DROP SCHEMA jt CASCADE;
+    ELSE
+        DROP SCHEMA jt CASCADE;
+        DROP SCHEMA jv CASCADE;
+    END IF;
+    IF EXISTS (SELECT FROM stepping.catalog) OR EXISTS (SELECT FROM stepping.view_state) THEN
+        INSERT INTO rj.failure
+        VALUES (p_seed, p_round, 'stepping.catalog/view_state rows left after dropping every view and base table',
+                NULL, NULL, 'DROP SCHEMA ... CASCADE',
+                (SELECT string_agg(view_rel::text || ' ' || query, E'\n') FROM stepping.catalog), NULL);
+        COMMIT;
+        RETURN;
+    END IF;
+    DELETE FROM rj.rstate;
+    INSERT INTO rj.stats
+    VALUES (p_seed, p_round, p_nviews, nstmts, nchecks, (SELECT min(u.n) FROM unnest(vseen) AS u(n)),
+            round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2));
+    INSERT INTO rj.vstats
+    SELECT p_seed, p_round, vnames[i], string_to_array(vtags[i], ','), vseen[i], vchk[i]
+      FROM generate_series(1, p_nviews) AS i;
+    INSERT INTO rj.sstats SELECT p_seed, p_round, key, value::int FROM jsonb_each_text(skinds);
+    COMMIT;
+END
+$proc$;

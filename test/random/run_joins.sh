@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Randomized differential test of stepping views over joins (2-4 base tables),
+# subqueries in FROM, WITH queries, set operations and views over views.
+#
+#   bash test/random/run_joins.sh [--seed N] [--minutes M] [--views V] [--statements S]
+#                                 [--views-per-round K] [--round R] [--disable f1,f2]
+#                                 [--dbname DB] [--keep] [--sabotage]
+#
+# Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
+# (re)creates the scratch database DB (default stepping_random_joins), runs
+# CREATE EXTENSION stepping there and loads test/random/joins.sql (the
+# generator and checker, PL/pgSQL in schema rj).
+#
+# Rounds: each round creates 2-4 small base tables (roles: serial primary key,
+# "dimension" with explicit ids, bag without a key, FK child ON DELETE/UPDATE
+# CASCADE) and K (default 10) random views over them: inner joins of 2-4 FROM
+# items (JOIN ... ON / USING / comma + WHERE, equi, range, expression and
+# non-equi conditions, self-joins, filters), bag / DISTINCT / GROUP BY (+
+# HAVING) / global aggregates incl. string_agg, bool_and, count(DISTINCT),
+# FILTER; subqueries and WITH queries (referenced once or twice) with
+# aggregates, DISTINCT, joins, UNION; UNION [ALL] / INTERSECT / EXCEPT views;
+# inner views read by later views (chains of 2-3).  Phase 1 creates the
+# tables and 70% of the views; phase 2 (a new session) runs random DML until
+# every view has seen at least S (default 50) statements changing one of its
+# base tables, creating the other views after a third of them.  After every
+# statement every live view is checked: stepping.check_view must be empty,
+# and an independent text-multiset comparison of the result table against
+# the query must be empty.  At the end of a round every base row is deleted
+# in a rolled-back subtransaction (one more check), then everything is
+# dropped and stepping's catalog must be empty.  ceil(V / K) rounds (default
+# V = 100) are run for --seed N; with --minutes M further rounds (new seeds:
+# the rounds after the last one) are run until M minutes have passed.
+#
+# --round R      run only round R of the seed (to reproduce a failure)
+# --sabotage     self-test of the checker: corrupt a result table (bypassing its
+#                guard triggers) after a few statements; exits 0 only if the
+#                corruption is reported as a mismatch
+# --disable LIST skip features, to look for bugs behind a known one:
+#                 chain (inner views read by other views), setop, subquery, cte,
+#                 selfjoin, using, generic (generic aggregates: string_agg,
+#                 bool_and, count(DISTINCT), FILTER, array_agg, ...), float,
+#                 fk (no FK child tables), truncate, upsert, wcte, merge, txn,
+#                 subxact, xsession (phase 1 and 2 in one session)
+#
+# Output: one line per round, per-construct counts (views of each construct
+# and the checks they got), statement kinds, and a summary line
+#   random_joins: seed=N rounds=... views=... statements=... checks=... min_statements_per_view=... mismatches=0 time=...s
+#
+# Exit status: 0 all checks passed, 1 a mismatch or an unexpected error
+# (the seed, round, view query, failing statement, diff rows and a
+# psql-replayable script are printed), 2 bad usage / setup failure.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+seed=1
+minutes=0
+views=100
+statements=50
+per_round=10
+only_round=
+disable=
+dbname=stepping_random_joins
+keep=0
+sabotage=0
+
+usage() { sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2; }
+isnum() { [[ "$1" =~ ^[0-9]+$ ]] || { echo "run_joins.sh: $2 needs a non-negative integer, got '$1'" >&2; exit 2; }; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --seed) seed=${2-}; isnum "$seed" --seed; shift 2 ;;
+        --minutes) minutes=${2-}; isnum "$minutes" --minutes; shift 2 ;;
+        --views) views=${2-}; isnum "$views" --views; shift 2 ;;
+        --statements) statements=${2-}; isnum "$statements" --statements; shift 2 ;;
+        --views-per-round) per_round=${2-}; isnum "$per_round" --views-per-round; shift 2 ;;
+        --round) only_round=${2-}; isnum "$only_round" --round; shift 2 ;;
+        --disable) disable=${2-}; [[ "$disable" =~ ^[a-z0-9_,]*$ ]] || usage; shift 2 ;;
+        --dbname) dbname=${2-}; [[ "$dbname" =~ ^[a-z_][a-z0-9_]*$ ]] || usage; shift 2 ;;
+        --keep) keep=1; shift ;;
+        --sabotage) sabotage=1; shift ;;
+        -h|--help) usage ;;
+        *) echo "run_joins.sh: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+[ "$per_round" -ge 1 ] || per_round=1
+[ "$views" -ge 1 ] || views=1
+[ "$statements" -ge 1 ] || statements=1
+
+admin_db=${PGDATABASE:-postgres}
+[ "$admin_db" = "$dbname" ] && admin_db=postgres
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 --no-psqlrc)
+start=$(date +%s)
+
+"${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" >/dev/null \
+    || { echo "random_joins: cannot (re)create database $dbname" >&2; exit 2; }
+"${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
+    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/joins.sql" >/dev/null \
+    || { echo "random_joins: setup of database $dbname failed" >&2; exit 2; }
+
+rounds=$(( (views + per_round - 1) / per_round ))
+run_disable=$disable
+# phase 1 (tables, first views) and phase 2 (statements) run in separate sessions
+phases="1 2"
+case ",$disable," in *,xsession,*) phases=0 ;; esac
+[ "$sabotage" -eq 1 ] && run_disable=${disable:+$disable,}sabotage
+q() { "${PSQL[@]}" -d "$dbname" -At "$@"; }
+
+# views in round r (the fixed rounds add up to exactly --views; extra rounds have K)
+views_in_round() {
+    local r=$1
+    if [ "$r" -ne "$rounds" ]; then echo "$per_round"
+    else echo $(( views - (rounds - 1) * per_round )); fi
+}
+
+repro_cmd() {
+    local r=$1
+    echo "bash test/random/run_joins.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}"
+}
+
+report_failure() {
+    local r=$1
+    echo "random_joins: MISMATCH seed=$seed round=$r"
+    q -c "SELECT format(E'kind:      %s\nview:      %s\nquery:     %s\nstatement: %s\n%s', kind, view_name, view_query, stmt, detail) FROM rj.failure"
+    local f="${TMPDIR:-/tmp}/stepping_random_joins_seed${seed}_round${r}.sql"
+    q -c "SELECT script FROM rj.failure" > "$f"
+    echo "---- replayable script ($f; run with: psql -f $f) ----"
+    cat "$f"
+    echo "---- end of script ----"
+    echo "reproduce: $(repro_cmd "$r")"
+}
+
+r=1
+[ -n "$only_round" ] && r=$only_round
+failed=0
+while :; do
+    now=$(date +%s)
+    if [ -n "$only_round" ]; then
+        [ "$r" -gt "$only_round" ] && break
+    elif [ "$r" -gt "$rounds" ]; then
+        [ $(( now - start )) -lt $(( minutes * 60 )) ] || break
+    fi
+    nv=$(views_in_round "$r")
+    rc=0
+    for phase in $phases; do
+        err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
+              -c "CALL rj.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
+        [ "$(q -c 'SELECT count(*) FROM rj.failure')" = "0" ] || break
+    done
+    if [ $rc -ne 0 ]; then
+        echo "random_joins: ERROR seed=$seed round=$r: unexpected error:"
+        echo "$err"
+        echo "---- statements of the round up to the error (rerun with tracing) ----"
+        for phase in $phases; do
+            "${PSQL[@]}" -d "$dbname" -c "CALL rj.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
+                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
+        done
+        echo "---- end ----"
+        echo "reproduce: $(repro_cmd "$r")"
+        failed=1
+        break
+    fi
+    if [ "$(q -c 'SELECT count(*) FROM rj.failure')" != "0" ]; then
+        report_failure "$r"
+        failed=1
+        break
+    fi
+    q -c "SELECT format('random_joins: round %s: %s views, %s statements, %s checks, min statements per view %s, %ss', round, views, statements, checks, min_seen, seconds) FROM rj.stats WHERE round = $r"
+    r=$(( r + 1 ))
+done
+
+elapsed=$(( $(date +%s) - start ))
+echo "random_joins: views per construct (views / checks of those views):"
+q -c "SELECT format('  %-26s %5s %8s', tag, count(*), sum(checks)) FROM rj.vstats, unnest(tags) AS tag GROUP BY tag ORDER BY tag"
+echo "random_joins: statements per kind:"
+q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
+summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
+echo "random_joins: seed=$seed $summary mismatches=$failed time=${elapsed}s${disable:+ disabled=$disable}"
+
+if [ "$sabotage" -eq 1 ]; then
+    if [ "$failed" -eq 1 ] && [ "$(q -c "SELECT count(*) FROM rj.failure WHERE script LIKE '%deliberate corruption%'")" != 0 ]; then
+        echo "random_joins: self-test OK: the deliberate corruption was detected"
+        exit 0
+    fi
+    echo "random_joins: self-test FAILED: the deliberate corruption was not detected"
+    exit 1
+fi
+
+if [ "$keep" -eq 0 ] && [ "$failed" -eq 0 ]; then
+    "${PSQL[@]}" -d "$admin_db" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1
+fi
+exit $failed
