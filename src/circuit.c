@@ -311,7 +311,14 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		rs.can_batch = true;
 		foreach(lci, c->inputs)
 		{
-			TupleTableSlot *slot = c->setop ? list_nth(c->inputslots, n) : c->baseslot;
+			/*
+			 * A slot of this run: reading a spilled tuplestore hands the slot
+			 * tuples it must free, and a slot that outlived an error would
+			 * free them again in the next run.
+			 */
+			TupleTableSlot *model = c->setop ? list_nth(c->inputslots, n) : c->baseslot;
+			TupleTableSlot *slot = MakeSingleTupleTableSlot(model->tts_tupleDescriptor,
+															&TTSOpsMinimalTuple);
 
 			n++;
 			foreach(lc, delta_chunks_of(src, lfirst_oid(lci)))
