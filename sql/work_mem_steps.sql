@@ -60,6 +60,16 @@ SELECT * FROM wm_exact();
 SELECT n, s, hi FROM wm_global;
 SELECT count(*) AS orders, sum(amount) AS amount, max(amount) AS hi FROM wm_orders;
 
+-- a maintenance error in a big spilled statement, then more statements in
+-- the same session (a slot kept across the error once crashed the backend)
+SET work_mem = '64kB';
+SELECT stepping.create_view('wm_div', 'SELECT cust, 100 / (cust - 7) AS q FROM wm_orders WHERE id > 300000');
+INSERT INTO wm_orders SELECT i, 1 + i % 100, 1.0, 'err' FROM generate_series(300001, 320000) i;
+INSERT INTO wm_orders VALUES (320001, 7, 1.0, 'err');
+INSERT INTO wm_orders SELECT i, 1 + i % 6, 1.0, 'ok' FROM generate_series(320002, 340000) i;
+SELECT * FROM wm_exact();
+SELECT stepping.drop_view('wm_div');
+
 DROP TABLE wm_orders, wm_custs CASCADE;
 DROP FUNCTION wm_exact();
 SELECT count(*) AS views_left FROM stepping.catalog WHERE view_rel::text LIKE 'wm\_%';
