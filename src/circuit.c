@@ -21,6 +21,7 @@
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -277,6 +278,12 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 
 	if (refresh)
 	{
+		/*
+		 * Writers of a row-locking view take no view lock: wait for every
+		 * transaction that changed the result table, and keep new ones out,
+		 * so the recomputation sees all their rows.  Readers are not held.
+		 */
+		LockRelationOid(c->viewid, ShareLock);
 		begin_writes(&rs);
 		writer_delete_all(c);
 		CommandCounterIncrement();

@@ -79,6 +79,8 @@ extern RowHash *rowhash_create(MemoryContext parent, RowHashMode mode,
 							   const Oid *eqops, const Oid *collations);
 extern RowEntry *rowhash_lookup(RowHash *h, Datum *values, bool *isnull,
 								bool *found);
+extern RowEntry *rowhash_lookup_existing(RowHash *h, Datum *values, bool *isnull,
+										 bool *found);
 extern uint32 row_image_hash(int ncols, Datum *values, bool *isnull,
 							 const int16 *typlen, const bool *typbyval);
 extern bool row_image_equal(int ncols, Datum *a, bool *anull,
@@ -293,6 +295,9 @@ typedef struct RunState
 	bool		direct;			/* fold rows straight into groups */
 	RowHash    *groups;			/* direct: the groups being folded */
 	uint64		nfolded;
+
+	/* groups recomputed from the base tables: already final for this step */
+	RowHash    *recomputed;
 
 	/* the view's own output delta, for views over this view */
 	bool		capture;

@@ -234,3 +234,30 @@ rowhash_lookup(RowHash *h, Datum *values, bool *isnull, bool *found)
 	*found = false;
 	return e;
 }
+
+/* Is the row in the hash?  Never adds it. */
+RowEntry *
+rowhash_lookup_existing(RowHash *h, Datum *values, bool *isnull, bool *found)
+{
+	uint32		hash;
+	RowEntry   *e;
+
+	if (h->mode == ROWHASH_IMAGE)
+		hash = row_image_hash(h->nkeys, values, isnull, h->typlen, h->typbyval);
+	else
+		hash = typed_hash(h, values, isnull);
+	for (e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
+	{
+		if (e->hash == hash &&
+			(h->mode == ROWHASH_IMAGE
+			 ? row_image_equal(h->nkeys, e->values, e->isnull, values, isnull,
+							   h->typlen, h->typbyval)
+			 : typed_equal(h, e->values, e->isnull, values, isnull)))
+		{
+			*found = true;
+			return e;
+		}
+	}
+	*found = false;
+	return NULL;
+}

@@ -945,6 +945,19 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	bool		exact = true;
 	int			i;
 
+	/*
+	 * A group recomputed from the base tables in an earlier batch of this
+	 * run already holds the whole step's effect: later batches leave it.
+	 */
+	if (c->run && c->run->recomputed)
+	{
+		bool		done;
+
+		(void) rowhash_lookup_existing(c->run->recomputed, g->values, g->isnull, &done);
+		if (done)
+			return true;
+	}
+
 	found = c->global ? writer_first_row(w)
 		: writer_lookup_key(w, c, g->values, g->isnull);
 	if (found && c->row_locking && !writer_lock_current(w))
@@ -983,6 +996,16 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		fresh = (GroupAccum *) fresh_entry->extra;
 		key = fresh_entry;
 		PopActiveSnapshot();
+		if (c->run)
+		{
+			bool		dummy;
+
+			if (c->run->recomputed == NULL)
+				c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
+													c->ngroup, c->ngroup, c->rowtypes,
+													c->groupeqops, c->groupcolls);
+			(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
+		}
 		zero_state(c, &count, st);
 		count = fresh->count;
 		for (i = 0; i < c->naggs; i++)

@@ -201,7 +201,7 @@ DECLARE
 BEGIN
     FOR i IN 1..rj.ntab() LOOP
         s := s || jsonb_build_object('sql', rj.tname(i), 'cols', rj.base_cols(), 'tab', i,
-                                     'mask', rj.bit(i), 'depth', 0);
+                                     'mask', rj.bit(i), 'depth', 0, 'bo', true);
     END LOOP;
     RETURN s;
 END $$;
@@ -419,9 +419,10 @@ BEGIN
                                 format('bool|%s > %s', i1, i2)];
     END IF;
     IF n1 IS NOT NULL THEN
-        -- numeric expressions keep one scale per expression (1.5 vs 1.50 would be
-        -- equal DISTINCT/GROUP BY keys spelled differently)
-        cands := cands || ARRAY['num|' || n1, 'num|' || n1, format('num|%s * 2', n1), format('num|round(%s)', n1),
+        -- numeric expressions always have scale 2 (1.5 vs 1.50 would be equal
+        -- DISTINCT/GROUP BY/set-operation keys spelled differently, and which
+        -- spelling a group shows is documented to depend on the order of rows)
+        cands := cands || ARRAY['num|' || n1, 'num|' || n1, format('num|%s * 2', n1), format('num|round(%s)::numeric(10,2)', n1),
                                 format('num|coalesce(%s, 0.00)', n1)];
         IF i1 IS NOT NULL THEN
             cands := cands || format('num|%s + %s', n1, i1);
@@ -478,9 +479,9 @@ BEGIN
                                 format('sum_int|sum(%s)', i2), format('avg_int|avg(%s)', i1),
                                 format('minmax|min(%s)', i1), format('minmax|max(%s)', i2),
                                 format('sum_int|sum(%s * %s)', i1, i2), format('sum_int|sum(%s + %s)', i1, i2),
-                                format('agg_expr|coalesce(sum(%s), 0) * 2', i1),
-                                format('agg_expr|max(%s) - min(%s)', i1, i2),
-                                'agg_expr|CASE WHEN count(*) > 2 THEN ''many'' ELSE ''few'' END',
+                                format('expr_over_agg|coalesce(sum(%s), 0) * 2', i1),
+                                format('expr_over_agg|max(%s) - min(%s)', i1, i2),
+                                'expr_over_agg|CASE WHEN count(*) > 2 THEN ''many'' ELSE ''few'' END',
                                 format('count_distinct|count(DISTINCT %s)', i1),
                                 format('generic|array_agg(%s ORDER BY %s)', i1, i1),
                                 format('generic|string_agg(%s::text, '','' ORDER BY %s)', i1, i1),
@@ -492,7 +493,7 @@ BEGIN
     IF n1 IS NOT NULL THEN
         cands := cands || ARRAY[format('sum_num|sum(%s)', n1), format('avg_num|avg(%s)', n1),
                                 format('minmax|min(%s)', n1), format('minmax|max(%s)', n1),
-                                format('agg_expr|round(avg(%s), 1)', n1)];
+                                format('expr_over_agg|round(avg(%s), 1)', n1)];
         IF i1 IS NOT NULL THEN
             cands := cands || format('filter|sum(%s) FILTER (WHERE %s > 0)', n1, i1);
         END IF;
@@ -693,7 +694,10 @@ END $$;
 -- ------------------------------------------------------------------
 
 -- a random source: mostly base tables, sometimes a view from srcs
-CREATE FUNCTION rj.pick_src(srcs jsonb, p_view float8 DEFAULT 0.3) RETURNS jsonb
+-- need_bo: only base tables and views that read base tables only (see
+-- rj.multipath_off); tables_only: only base tables
+CREATE FUNCTION rj.pick_src(srcs jsonb, p_view float8 DEFAULT 0.3, need_bo bool DEFAULT false,
+                            tables_only bool DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     tabs jsonb;
@@ -702,7 +706,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(s ORDER BY n), '[]') INTO tabs
       FROM jsonb_array_elements(srcs) WITH ORDINALITY AS e(s, n) WHERE (s->>'depth')::int = 0;
     SELECT coalesce(jsonb_agg(s ORDER BY n), '[]') INTO views
-      FROM jsonb_array_elements(srcs) WITH ORDINALITY AS e(s, n) WHERE (s->>'depth')::int > 0;
+      FROM jsonb_array_elements(srcs) WITH ORDINALITY AS e(s, n)
+     WHERE (s->>'depth')::int > 0 AND NOT tables_only AND (NOT need_bo OR (s->>'bo')::bool);
     IF jsonb_array_length(views) > 0 AND rj.chance(p_view) THEN
         RETURN rj.pickj(views);
     END IF;
@@ -763,18 +768,29 @@ BEGIN
     RETURN c;
 END $$;
 
+-- --disable multipath: work around a known scheduling bug (views over views
+-- that read the same change through paths of different lengths).  With it
+-- set, a query with several inputs only reads base tables and "base-only"
+-- views (whose inputs are all base tables, and which are not a UNION over
+-- internal branch views): such inputs are pending from the start of every
+-- step that changes them, so their readers wait for them.
+CREATE FUNCTION rj.multipath_off() RETURNS bool
+LANGUAGE sql STABLE AS $$ SELECT rj.disabled('multipath') $$;
+
 CREATE FUNCTION rj.cast_to(e text, cls text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('(%s)::%s', e, CASE cls WHEN 'int' THEN 'int' WHEN 'num' THEN 'numeric'
                                           WHEN 'flt' THEN 'float8' WHEN 'txt' THEN 'text' ELSE 'bool' END)
 $$;
 
-CREATE FUNCTION rj.gen_derived(srcs jsonb) RETURNS jsonb
+-- p_bo: the result must be base-only (read base tables only, no UNION)
+CREATE FUNCTION rj.gen_derived(srcs jsonb, p_bo bool DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     x float8 := random();
-    s1 jsonb := rj.pick_src(srcs);
+    s1 jsonb;
     s2 jsonb;
+    mp bool := rj.multipath_off();
     it1 jsonb;
     it2 jsonb;
     items jsonb;
@@ -797,8 +813,6 @@ DECLARE
     ag text;
     op text;
 BEGIN
-    it1 := jsonb_build_object('alias', 's1', 'cols', s1->'cols', 'tab', s1->'tab');
-    items := jsonb_build_array(it1);
     IF x < 0.28 THEN
         kind := 'agg';
     ELSIF x < 0.40 THEN
@@ -807,13 +821,19 @@ BEGIN
         kind := 'join';
     ELSIF x < 0.80 THEN
         kind := 'joinagg';
-    ELSIF x < 0.88 OR rj.disabled('setop') THEN
+    ELSIF x < 0.88 OR rj.disabled('setop') OR p_bo THEN
         kind := 'proj';
     ELSE
         kind := 'union';
     END IF;
+    -- sources: two-input kinds need base-only inputs under --disable multipath
+    -- (a UNION's branches are internal views of their own: base tables only)
+    s1 := rj.pick_src(srcs, 0.3, mp AND kind IN ('join', 'joinagg'), p_bo OR (mp AND kind = 'union'));
+    it1 := jsonb_build_object('alias', 's1', 'cols', s1->'cols', 'tab', s1->'tab');
+    items := jsonb_build_array(it1);
     IF kind IN ('join', 'joinagg', 'union') THEN
-        s2 := CASE WHEN rj.chance(0.2) THEN s1 ELSE rj.pick_src(srcs) END;
+        s2 := CASE WHEN rj.chance(0.2) THEN s1
+                   ELSE rj.pick_src(srcs, 0.3, mp, p_bo OR (mp AND kind = 'union')) END;
         it2 := jsonb_build_object('alias', 's2', 'cols', s2->'cols', 'tab', s2->'tab');
         items := items || it2;
     END IF;
@@ -931,7 +951,7 @@ BEGIN
         cands := ARRAY(SELECT c1.key FROM jsonb_each_text(it1->'cols') c1
                         WHERE (it2->'cols'->>c1.key) = c1.value ORDER BY 1);
         IF cardinality(cands) = 0 OR cardinality(rj.common_cols(it1, it2, 'int')) = 0 THEN
-            RETURN rj.gen_derived(srcs);
+            RETURN rj.gen_derived(srcs, p_bo);
         END IF;
         n := rj.ri(1, 3);
         FOR i IN 1..n LOOP
@@ -943,8 +963,7 @@ BEGIN
         IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
             c := rj.pick(rj.common_cols(it1, it2, 'int'));
             IF c IS NULL THEN
-                -- nothing in common: fall back to a projection
-                RETURN rj.gen_derived(srcs);
+                RETURN rj.gen_derived(srcs, p_bo);
             END IF;
             names := names || c;
             cols := cols || jsonb_build_object(c, 'int');
@@ -963,6 +982,8 @@ BEGIN
     RETURN jsonb_build_object('sql', q, 'cols', cols, 'names', to_jsonb(names),
                               'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0),
                               'depth', greatest((s1->>'depth')::int, coalesce((s2->>'depth')::int, 0)),
+                              'bo', (s1->>'depth')::int = 0 AND coalesce((s2->>'depth')::int, 0) = 0
+                                    AND kind NOT IN ('union', 'union_all'),
                               'tags', jsonb_build_array('d_' || kind));
 END $$;
 
@@ -1096,11 +1117,11 @@ BEGIN
             -- a self-join: a base table already in the FROM list again
             p := used_tabs[rj.ri(1, cardinality(used_tabs))];
             src := jsonb_build_object('sql', rj.tname(p), 'cols', rj.base_cols(), 'tab', p,
-                                      'mask', rj.bit(p), 'depth', 0);
+                                      'mask', rj.bit(p), 'depth', 0, 'bo', true);
             tags := tags || 'selfjoin'::text;
             item_sql := src->>'sql';
         ELSIF x < 0.33 AND NOT rj.disabled('subquery') THEN
-            d := rj.gen_derived(srcs);
+            d := rj.gen_derived(srcs, rj.multipath_off());
             src := jsonb_build_object('sql', '(' || (d->>'sql') || ')', 'cols', d->'cols', 'tab', 0,
                                       'mask', d->'mask', 'depth', d->'depth');
             tags := tags || 'subquery'::text || ARRAY(SELECT 'sub' || substr(jsonb_array_elements_text(d->'tags'), 2));
@@ -1111,7 +1132,7 @@ BEGIN
                 src := rj.pickj(cte_items);
                 tags := tags || 'cte_twice'::text;
             ELSE
-                d := rj.gen_derived(srcs);
+                d := rj.gen_derived(srcs, rj.multipath_off());
                 k := 'w' || (jsonb_array_length(cte_items) + 1);
                 ctes := ctes || format('%s AS (%s)', k, d->>'sql');
                 src := jsonb_build_object('sql', k, 'cols', d->'cols', 'tab', 0, 'mask', d->'mask', 'depth', d->'depth');
@@ -1120,7 +1141,18 @@ BEGIN
             END IF;
             item_sql := src->>'sql';
         ELSE
-            src := rj.pick_src(srcs, 0.4);
+            src := rj.pick_src(srcs, 0.4, rj.multipath_off());
+            -- often the FK parent or child of a table already in the FROM list
+            IF rj.chance(0.6) THEN
+                FOREACH p IN ARRAY used_tabs LOOP
+                    FOR j IN 1..rj.ntab() LOOP
+                        IF (rj.parent(j) = p OR rj.parent(p) = j) AND NOT (j = ANY (used_tabs)) THEN
+                            src := jsonb_build_object('sql', rj.tname(j), 'cols', rj.base_cols(), 'tab', j,
+                                                      'mask', rj.bit(j), 'depth', 0, 'bo', true);
+                        END IF;
+                    END LOOP;
+                END LOOP;
+            END IF;
             item_sql := src->>'sql';
             IF (src->>'tab')::int > 0 THEN
                 IF (src->>'tab')::int = ANY (used_tabs) THEN
@@ -1219,7 +1251,7 @@ END $$;
 CREATE FUNCTION rj.gen_branch(srcs jsonb, sig text[], OUT sql text, OUT mask int, OUT depth int, OUT tags text[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    s1 jsonb := rj.pick_src(srcs, 0.2);
+    s1 jsonb := rj.pick_src(srcs, 0.2, false, rj.multipath_off());
     s2 jsonb;
     items jsonb;
     outs text[] := '{}';
@@ -1238,7 +1270,7 @@ BEGIN
     depth := (s1->>'depth')::int;
     from_sql := format('%s a1', s1->>'sql');
     IF rj.chance(0.55) THEN
-        s2 := rj.pick_src(srcs, 0.2);
+        s2 := rj.pick_src(srcs, 0.2, false, rj.multipath_off());
         items := items || jsonb_build_object('alias', 'a2', 'cols', s2->'cols', 'tab', s2->'tab');
         cond := rj.join_cond(items->0, items->1, false);
         from_sql := from_sql || format(' JOIN %s a2 ON %s', s2->>'sql', cond->>'cond');
@@ -1351,7 +1383,7 @@ BEGIN
                                           || CASE WHEN (d->>'depth')::int > 0
                                                   THEN jsonb_build_array('chain' || ((d->>'depth')::int + 1))
                                                   ELSE '[]'::jsonb END,
-                                  'expose', d->'cols');
+                                  'bo', d->'bo', 'expose', d->'cols');
     ELSIF x < 0.36 AND NOT rj.disabled('setop') THEN
         RETURN rj.gen_setop(srcs);
     END IF;
@@ -1533,6 +1565,9 @@ BEGIN
         kind := 'writable_cte';
         mask := rj.cascade_mask(t) | rj.cascade_mask(o);
         i := rj.ri(1, 4);
+        IF i = 3 AND rj.parent(t) = o THEN
+            i := 2;   -- the new children could reference the parents the statement deletes
+        END IF;
         IF i = 1 THEN
             stmt := format('WITH d AS (DELETE FROM %s WHERE %s RETURNING k, j, v, n, t) %s',
                            tn, rj.tpred(0), rj.insert_from(o, 'd', t));
@@ -1595,8 +1630,8 @@ END $$;
 CREATE FUNCTION rj.diff_query(v text, q text, cols text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('SELECT r.row_text, sum(r.w)::int AS excess FROM ('
-                  '(SELECT x::text AS row_text, 1 AS w FROM (SELECT %3$s FROM %1$s) x) '
-                  'UNION ALL (SELECT y::text, -1 FROM (%2$s) y)) r '
+                  '(SELECT rj_tab_row::text AS row_text, 1 AS w FROM (SELECT %3$s FROM %1$s) rj_tab_row) '
+                  'UNION ALL (SELECT rj_query_row::text, -1 FROM (%2$s) rj_query_row)) r '
                   'GROUP BY r.row_text HAVING sum(r.w) <> 0', v, q, cols)
 $$;
 
@@ -1903,7 +1938,7 @@ BEGIN
             vtags := vtags || (SELECT string_agg(u, ',' ORDER BY u) FROM jsonb_array_elements_text(gv->'tags') u);
             IF gv ? 'expose' AND (gv->>'depth')::int <= 2 THEN
                 srcs := srcs || jsonb_build_object('sql', 'jv.v' || i, 'cols', gv->'expose', 'tab', 0,
-                                                   'mask', gv->'mask', 'depth', gv->'depth');
+                                                   'mask', gv->'mask', 'depth', gv->'depth', 'bo', gv->'bo');
             END IF;
         END LOOP;
         vchk := array_fill(0::bigint, ARRAY[p_nviews]);
@@ -2178,7 +2213,11 @@ BEGIN
     -- tear down: drop_view for some views (readers first), DROP SCHEMA ... CASCADE for the rest
     FOR i IN REVERSE p_nviews..1 LOOP
         IF rj.chance(0.5) THEN
-            PERFORM stepping.drop_view(vnames[i]::regclass);
+            BEGIN
+                PERFORM stepping.drop_view(vnames[i]::regclass);
+            EXCEPTION WHEN dependent_objects_still_exist THEN
+                NULL;   -- a view that kept a reader: refused, as documented
+            END;
         END IF;
     END LOOP;
     IF rj.chance(0.5) THEN
@@ -2201,8 +2240,8 @@ BEGIN
     VALUES (p_seed, p_round, p_nviews, nstmts, nchecks, (SELECT min(u.n) FROM unnest(vseen) AS u(n)),
             round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2));
     INSERT INTO rj.vstats
-    SELECT p_seed, p_round, vnames[i], string_to_array(vtags[i], ','), vseen[i], vchk[i]
-      FROM generate_series(1, p_nviews) AS i;
+    SELECT p_seed, p_round, vnames[g.n], string_to_array(vtags[g.n], ','), vseen[g.n], vchk[g.n]
+      FROM generate_series(1, p_nviews) AS g(n);
     INSERT INTO rj.sstats SELECT p_seed, p_round, key, value::int FROM jsonb_each_text(skinds);
     COMMIT;
 END

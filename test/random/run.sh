@@ -89,6 +89,11 @@ start=$(date +%s)
     || { echo "random: setup of database $dbname failed" >&2; exit 2; }
 
 rounds=$(( (views + per_round - 1) / per_round ))
+# server-side COPY and DISABLE TRIGGER need a superuser
+if [ "$("${PSQL[@]}" -d "$dbname" -At -c "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" != t ]; then
+    echo "random: not a superuser: COPY FROM a server file is skipped" >&2
+    disable=${disable:+$disable,}copy
+fi
 run_disable=$disable
 # phase 1 (tables, first views) and phase 2 (statements) run in separate sessions
 phases="1 2"
@@ -164,10 +169,15 @@ while :; do
         echo "$err"
         [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table rnd.wlog of database $dbname; a rerun below is not concurrent)"
         echo "---- statements of the round up to the error (rerun with tracing) ----"
+        tf="${TMPDIR:-/tmp}/stepping_random_seed${seed}_round${r}.sql"
         for phase in $phases; do
             "${PSQL[@]}" -d "$dbname" -c "CALL rnd.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
-                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
-        done
+                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //'
+        done | tee "$tf.trace"
+        # the statements alone, replayable with psql (the last one fails)
+        grep -v -e '^ERROR:' -e '^DETAIL:' -e '^HINT:' -e '^CONTEXT:' -e '^SQL statement' -e '^PL/pgSQL' -e '^psql:' "$tf.trace" > "$tf"
+        rm -f "$tf.trace"
+        echo "(statements written to $tf)"
         echo "---- end ----"
         echo "reproduce: $(repro_cmd "$r")"
         failed=1
