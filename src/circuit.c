@@ -22,43 +22,91 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include "stepping.h"
 
-static SPIPlanPtr lock_plan = NULL;
 
 /*
  * Serialize maintenance of one view: update its row in stepping.view_state.
  * Under READ COMMITTED a concurrent step makes us wait; under REPEATABLE
  * READ or SERIALIZABLE it raises a serialization failure.  The caller then
  * takes a fresh snapshot, which sees every step committed before ours.
+ *
+ * This is the UPDATE's own protocol done with table routines (find the row
+ * through the primary key, lock its latest version, write a new version),
+ * which costs a fraction of an SPI statement on every step.
  */
 void
 circuit_lock_view(Oid viewid)
 {
-	Datum		args[1];
-	Oid			argtypes[1] = {OIDOID};
-	CatalogUser saved;
+	Oid			nsp = get_namespace_oid("stepping", false);
+	Relation	rel = table_open(get_relname_relid("view_state", nsp), RowExclusiveLock);
+	Relation	idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	bool		xact_snapshot = IsolationUsesXactSnapshot();
+	ScanKeyData key;
+	IndexScanDesc scan;
+	bool		found;
+	TM_FailureData tmfd;
+	TM_Result	res;
+	HeapTuple	tup;
+	HeapTuple	newtup;
+	Datum		values[2];
+	bool		isnull[2];
+	bool		replace[2] = {false, true};
 
-	catalog_become_owner(&saved);
-	SPI_connect();
-	if (lock_plan == NULL)
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
+	scan = index_beginscan(rel, idx, xact_snapshot ? GetTransactionSnapshot() : snap, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the state row of stepping view %u is missing", viewid),
+				 errhint("Drop the view with stepping.drop_view() and create it again.")));
+
+	res = table_tuple_lock(rel, &slot->tts_tid, xact_snapshot ? GetTransactionSnapshot() : snap,
+						   slot, GetCurrentCommandId(false), LockTupleNoKeyExclusive,
+						   LockWaitBlock,
+						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+						   &tmfd);
+	if (res != TM_Ok && res != TM_SelfModified)
 	{
-		SPIPlanPtr	plan = SPI_prepare("UPDATE stepping.view_state SET steps = steps + 1 WHERE view_rel = $1",
-									   1, argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "stepping: could not prepare the view lock");
-		SPI_keepplan(plan);
-		lock_plan = plan;
+		if (xact_snapshot && (res == TM_Updated || res == TM_Deleted))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update")));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the state row of stepping view %u changed unexpectedly", viewid)));
 	}
-	args[0] = ObjectIdGetDatum(viewid);
-	if (SPI_execute_plan(lock_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "stepping: could not lock view %u", viewid);
-	SPI_finish();
-	catalog_restore_user(&saved);
+
+	/* a new version: REPEATABLE READ steps that started earlier will fail */
+	tup = ExecFetchSlotHeapTuple(slot, true, NULL);
+	heap_deform_tuple(tup, RelationGetDescr(rel), values, isnull);
+	values[1] = Int64GetDatum(DatumGetInt64(values[1]) + 1);
+	newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, isnull, replace);
+	CatalogTupleUpdate(rel, &slot->tts_tid, newtup);
+
+	heap_freetuple(newtup);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snap);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }
 
