@@ -126,6 +126,52 @@ read_delta(Query *q, int rtindex)
 }
 
 /*
+ * Restrict a copy of the view's query to one group: key = $1 ... for the
+ * key's non-NULL columns, key IS NULL for the others.
+ */
+static void
+restrict_to_group(Circuit *c, Query *q, bool *keynull)
+{
+	List	   *quals = NIL;
+	int			k,
+				nparams = 0;
+
+	for (k = 0; k < c->ngroup; k++)
+	{
+		Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
+
+		if (keynull[k])
+		{
+			NullTest   *nt = makeNode(NullTest);
+
+			nt->arg = g;
+			nt->nulltesttype = IS_NULL;
+			nt->location = -1;
+			quals = lappend(quals, nt);
+		}
+		else
+		{
+			Param	   *p = makeNode(Param);
+
+			p->paramkind = PARAM_EXTERN;
+			p->paramid = ++nparams;
+			p->paramtype = c->rowtypes[k];
+			p->paramtypmod = -1;
+			p->paramcollid = exprCollation((Node *) g);
+			p->location = -1;
+			quals = lappend(quals,
+							make_opclause(c->groupeqops[k], BOOLOID, false,
+										  g, (Expr *) p, InvalidOid,
+										  c->groupcolls[k]));
+		}
+	}
+	if (q->jointree->quals)
+		quals = lappend(quals, q->jointree->quals);
+	if (quals)
+		q->jointree->quals = (Node *) make_ands_explicit(quals);
+}
+
+/*
  * The query of one term: the view's FROM and WHERE, returning the circuit
  * row and the weight of every delta input; optionally restricted to one
  * group (keynull given) with the key as parameters $1..$n.
@@ -165,45 +211,7 @@ term_query(Circuit *c, uint32 mask, bool *keynull)
 	q->sortClause = NIL;
 
 	if (keynull)
-	{
-		List	   *quals = NIL;
-		int			k,
-					nparams = 0;
-
-		for (k = 0; k < c->ngroup; k++)
-		{
-			Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
-
-			if (keynull[k])
-			{
-				NullTest   *nt = makeNode(NullTest);
-
-				nt->arg = g;
-				nt->nulltesttype = IS_NULL;
-				nt->location = -1;
-				quals = lappend(quals, nt);
-			}
-			else
-			{
-				Param	   *p = makeNode(Param);
-
-				p->paramkind = PARAM_EXTERN;
-				p->paramid = ++nparams;
-				p->paramtype = c->rowtypes[k];
-				p->paramtypmod = -1;
-				p->paramcollid = exprCollation((Node *) g);
-				p->location = -1;
-				quals = lappend(quals,
-								make_opclause(c->groupeqops[k], BOOLOID, false,
-											  g, (Expr *) p, InvalidOid,
-											  c->groupcolls[k]));
-			}
-		}
-		if (q->jointree->quals)
-			quals = lappend(quals, q->jointree->quals);
-		if (quals)
-			q->jointree->quals = (Node *) make_ands_explicit(quals);
-	}
+		restrict_to_group(c, q, keynull);
 	return q;
 }
 
@@ -786,8 +794,6 @@ generic_plans_for(Circuit *c, bool *keynull)
 	int			i,
 				k,
 				resno = 0;
-	List	   *quals = NIL;
-	int			nparams = 0;
 
 	for (k = 0; k < c->ngroup && k < 63; k++)
 		if (keynull[k])
@@ -814,39 +820,7 @@ generic_plans_for(Circuit *c, bool *keynull)
 	q->havingQual = NULL;
 	q->sortClause = NIL;
 	q->hasAggs = true;
-	for (k = 0; k < c->ngroup; k++)
-	{
-		Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
-
-		if (keynull[k])
-		{
-			NullTest   *nt = makeNode(NullTest);
-
-			nt->arg = g;
-			nt->nulltesttype = IS_NULL;
-			nt->location = -1;
-			quals = lappend(quals, nt);
-		}
-		else
-		{
-			Param	   *p = makeNode(Param);
-
-			p->paramkind = PARAM_EXTERN;
-			p->paramid = ++nparams;
-			p->paramtype = c->rowtypes[k];
-			p->paramtypmod = -1;
-			p->paramcollid = exprCollation((Node *) g);
-			p->location = -1;
-			quals = lappend(quals,
-							make_opclause(c->groupeqops[k], BOOLOID, false,
-										  g, (Expr *) p, InvalidOid,
-										  c->groupcolls[k]));
-		}
-	}
-	if (q->jointree->quals)
-		quals = lappend(quals, q->jointree->quals);
-	if (quals)
-		q->jointree->quals = (Node *) make_ands_explicit(quals);
+	restrict_to_group(c, q, keynull);
 
 	t = NULL;
 	{
