@@ -11,7 +11,10 @@
 #      b. isolation   : pg_isolation_regress over specs/*.spec, if any exist.
 #      c. random      : bash test/random/run.sh --seed 1, if that file exists (counts as
 #                       one test; skipped with --quick).
-#      d. scripts     : each counts as one test (run with --quick too), in this order:
+#      d. random_joins: bash test/random/run_joins.sh --seed 1, if that file exists (random
+#                       views over joins of 2-4 tables, subqueries, WITH, set operations,
+#                       views over views; counts as one test; skipped with --quick).
+#      e. scripts     : each counts as one test (run with --quick too), in this order:
 #                       dump_restore  bash test/dump_restore.sh   (pg_dump/restore of views)
 #                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
 #                       crash         bash test/crash.sh          (immediate shutdown + restart;
@@ -57,6 +60,7 @@ done
 : "${STEPPING_REGRESS_TIMEOUT:=240}"
 : "${STEPPING_ISOLATION_TIMEOUT:=180}"
 : "${STEPPING_RANDOM_TIMEOUT:=300}"
+: "${STEPPING_RANDOM_JOINS_TIMEOUT:=300}"
 : "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
 : "${STEPPING_HOSTILE_TIMEOUT:=480}"
 : "${STEPPING_CRASH_TIMEOUT:=240}"
@@ -285,7 +289,31 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 4d. script suites: dump/restore, hostile inputs, crash recovery (last: it
+# 4d. randomized differential test of join views (test/random/run_joins.sh)
+# ---------------------------------------------------------------------------
+if [ ! -f test/random/run_joins.sh ]; then
+    msg "== random_joins: test/random/run_joins.sh not present, skipped"
+elif [ "$QUICK" -eq 1 ]; then
+    msg "== random_joins: skipped (--quick)"
+else
+    msg "== random_joins: bash test/random/run_joins.sh --seed 1"
+    run_limited "$STEPPING_RANDOM_JOINS_TIMEOUT" "$STEPPING_ROOT/tmp_check/random_joins.log" \
+        bash test/random/run_joins.sh --seed 1
+    rc=$_rc
+    if [ "$rc" -eq 0 ]; then
+        msg "random_joins ... ok"
+        PASSED=$((PASSED + 1))
+    else
+        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+            warn "random_joins test timed out after ${STEPPING_RANDOM_JOINS_TIMEOUT}s"
+        fi
+        msg "random_joins ... FAILED (exit $rc)"
+        fail_one random_joins
+    fi
+fi
+
+# ---------------------------------------------------------------------------
+# 4e. script suites: dump/restore, hostile inputs, crash recovery (last: it
 #     stops the server with an immediate shutdown and starts it again)
 # ---------------------------------------------------------------------------
 # run_script NAME TIMEOUT CMD... — one test named NAME, passed when CMD exits 0

@@ -241,6 +241,20 @@ close_step(List *tables)
 		TableDeltas *out;
 		bool		refreshed;
 
+		/*
+		 * What may still change in this step: the pending views and every
+		 * view downstream of them.  A view runs once none of its inputs may.
+		 */
+		List	   *maychange = list_copy(pending);
+		int			m;
+
+		for (m = 0; m < list_length(maychange); m++)
+		{
+			ListCell   *lcd;
+
+			foreach(lcd, cache_views_of_table(list_nth_oid(maychange, m)))
+				maychange = list_append_unique_oid(maychange, lfirst_oid(lcd));
+		}
 		foreach(lc, pending)
 		{
 			ListCell   *lc2;
@@ -248,7 +262,7 @@ close_step(List *tables)
 
 			c = cache_get_circuit(lfirst_oid(lc));
 			foreach(lc2, c->inputs)
-				if (list_member_oid(pending, lfirst_oid(lc2)))
+				if (list_member_oid(maychange, lfirst_oid(lc2)))
 					ready = false;
 			if (ready)
 			{
@@ -256,6 +270,7 @@ close_step(List *tables)
 				break;
 			}
 		}
+		list_free(maychange);
 		if (!OidIsValid(viewid))
 			elog(ERROR, "stepping: views depend on each other in a cycle");
 		pending = list_delete_oid(pending, viewid);

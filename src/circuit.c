@@ -243,9 +243,14 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 {
 	if (rs->direct)
 	{
+		/*
+		 * Group accumulators grow with the groups touched, not with the
+		 * rows: flushing them early only rewrites the same result rows
+		 * again, so they get maintenance_work_mem.
+		 */
 		aggregate_fold(rs->c, rs->groups, values, isnull, weight);
 		if (++rs->nfolded % FLUSH_CHECK_EVERY == 0 &&
-			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
+			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) maintenance_work_mem * 1024)
 			apply_zset(rs, true);
 	}
 	else

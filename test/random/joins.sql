@@ -31,7 +31,8 @@
 -- View generator vocabulary: a FROM item (base table, subquery, WITH query,
 -- another view's result table) is described as jsonb
 --   {"alias": "a1", "sql": "jt.t1", "cols": {"k": "int", "t": "txt", ...},
---    "tab": 1 (0 = not a base table), "mask": <bits of base tables>, "depth": n}
+--    "tab": 1 (0 = not a base table), "mask": <bits of base tables>, "depth": n,
+--    "bo": reads base tables only (see rj.multipath_off)}
 -- with column classes int, num, flt, txt, bool.  Subqueries, WITH queries and
 -- "inner" views (views other views read) always output columns named from
 -- the base tables' vocabulary, so join conditions, predicates, expressions
@@ -47,7 +48,11 @@ CREATE TABLE rj.stats (
     statements int,
     checks     bigint,
     min_seen   int,
-    seconds    numeric
+    seconds    numeric,
+    slow_view  text,      -- the view whose checks took longest, and their total time
+    slow_view_secs numeric,
+    slow_stmt  text,      -- the statement (with the maintenance it triggers) that took longest
+    slow_stmt_secs numeric
 );
 
 -- one row per view of a finished round: its construct tags
@@ -716,7 +721,7 @@ END $$;
 
 -- candidate aggregates producing the vocabulary column name over source alias a
 CREATE FUNCTION rj.dagg_cands(name text, a text, cols jsonb) RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     c text[] := '{}';
 BEGIN
@@ -765,6 +770,10 @@ BEGIN
     ELSE
         NULL;
     END CASE;
+    IF rj.disabled('generic') THEN
+        SELECT coalesce(array_agg(x ORDER BY n), '{}') INTO c FROM unnest(c) WITH ORDINALITY AS u(x, n)
+         WHERE x !~ '(string_agg|bool_and|bool_or|DISTINCT)';
+    END IF;
     RETURN c;
 END $$;
 
@@ -1295,7 +1304,8 @@ BEGIN
                  WHEN 'flt' THEN format('max(%s)', (rj.expr(items, 'flt')).e)
                  WHEN 'txt' THEN rj.pick(ARRAY[format('max(%s)', (rj.expr(items, 'txt')).e),
                                                format('min(%s)', (rj.expr(items, 'txt')).e)])
-                 ELSE format('bool_or(%s)', (rj.expr(items, 'bool')).e) END;
+                 ELSE CASE WHEN rj.disabled('generic') THEN format('max((%s)::int) = 1', (rj.expr(items, 'bool')).e)
+                           ELSE format('bool_or(%s)', (rj.expr(items, 'bool')).e) END END;
             outs := outs || (rj.cast_to(a, sig[i]) || ' AS c' || i);
         END LOOP;
         sql := format('SELECT %s FROM %s%s GROUP BY %s', array_to_string(outs, ', '), from_sql, w,
@@ -1468,7 +1478,17 @@ BEGIN
         x := random() * 0.16;                      -- grow: inserts
     END IF;
     mask := rj.bit(t);
-    IF x < 0.16 THEN
+    IF x < 0.16 AND role = 'dim' AND rj.chance(0.35) THEN
+        -- dimension rows arriving after the fact rows that reference them
+        kind := 'dim_after_facts';
+        stmt := format('INSERT INTO %1$s (id, pid, k, j, lo, hi, v, n, x, t, b) '
+                       'SELECT DISTINCT o.%3$s, %4$s::int, %5$s::int, %6$s::int, %7$s::int, %8$s::int, %9$s::int, '
+                       '%10$s::numeric, %11$s::float8, %12$s::text, %13$s::bool FROM %2$s o '
+                       'WHERE o.%3$s IS NOT NULL AND NOT EXISTS (SELECT FROM %1$s d WHERE d.id = o.%3$s) '
+                       'ON CONFLICT (id) DO NOTHING',
+                       tn, otn, rj.pick(ARRAY['k', 'k', 'j', 'pid']), rj.lit('pid'), rj.lit('k'), rj.lit('j'),
+                       rj.lit('lo'), rj.lit('hi'), rj.lit('v'), rj.lit('n'), rj.lit('x'), rj.lit('t'), rj.lit('b'));
+    ELSIF x < 0.16 THEN
         kind := 'insert';
         stmt := rj.gen_insert(t);
     ELSIF x < 0.21 THEN
@@ -1593,6 +1613,11 @@ BEGIN
         stmt := format('MERGE INTO %s AS tt USING (SELECT k, count(*) AS c, max(t) AS mt FROM %s GROUP BY k) AS s ON tt.k = s.k '
                        'WHEN MATCHED AND s.c > 2 THEN DELETE '
                        'WHEN MATCHED THEN UPDATE SET v = s.c, t = s.mt', tn, otn);
+    ELSIF x < 0.895 THEN
+        -- new statistics: plans of later queries may change shape
+        kind := 'analyze';
+        mask := 0;
+        stmt := format('ANALYZE %s', tn);
     ELSIF x < 0.91 THEN
         kind := 'update_noop';
         stmt := format('UPDATE %s SET %s WHERE %s', tn, rj.pick(ARRAY['v = v', 'k = k, j = j', 't = t']), rj.tpred(1));
@@ -1636,9 +1661,10 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- check the given views; bad = index of the first wrong one (0 = all fine)
+-- (secs: seconds spent per view, added to the global rj.vsecs array)
 CREATE FUNCTION rj.check_all(vnames text[], vqueries text[], vcols text[],
                              OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
-                             OUT detail text)
+                             OUT detail text, OUT secs float8[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     i int;
@@ -1646,11 +1672,15 @@ DECLARE
     n2 bigint;
     d1 text;
     d2 text;
+    t1 timestamptz;
 BEGIN
     bad := 0;
+    secs := '{}';
     FOR i IN 1..coalesce(array_length(vnames, 1), 0) LOOP
+        t1 := clock_timestamp();
         SELECT count(*) INTO n1 FROM stepping.check_view(vnames[i]::regclass);
         EXECUTE format('SELECT count(*) FROM (%s) z', rj.diff_query(vnames[i], vqueries[i], vcols[i])) INTO n2;
+        secs := secs || extract(epoch FROM clock_timestamp() - t1)::float8;
         IF n1 <> 0 OR n2 <> 0 THEN
             bad := i;
             vname := vnames[i];
@@ -1743,6 +1773,17 @@ BEGIN
         vchk[i] := vchk[i] + 1;
     END LOOP;
     RETURN vchk;
+END $$;
+
+CREATE FUNCTION rj.addsecs(vsecs float8[], secs float8[]) RETURNS float8[]
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    i int;
+BEGIN
+    FOR i IN 1..coalesce(cardinality(secs), 0) LOOP
+        vsecs[i] := coalesce(vsecs[i], 0) + secs[i];
+    END LOOP;
+    RETURN vsecs;
 END $$;
 
 CREATE FUNCTION rj.done(vseen int[], nlive int, nviews int, s int) RETURNS bool
@@ -1842,6 +1883,10 @@ DECLARE
     sabotaged bool := false;
     maxstmts int;
     cand int[];
+    vsecs float8[] := '{}';
+    ts timestamptz;
+    slow_stmt text;
+    slow_secs float8 := 0;
 BEGIN
     PERFORM set_config('rj.disable', coalesce(p_disable, ''), false);
     PERFORM set_config('rj.trace', CASE WHEN p_trace THEN 'on' ELSE 'off' END, false);
@@ -1985,7 +2030,7 @@ BEGIN
                 nlive := i;
             END LOOP;
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
             IF chk.bad > 0 THEN
                 f_kind := 'mismatch right after create_view'; f_chk := chk; f_stmt := stmt; f_script := script;
                 EXIT main;
@@ -2009,7 +2054,11 @@ BEGIN
             skinds := rj.count_kind(skinds, dm.kind);
             nstmts := nstmts + 1;
             script := script || rj.note(stmt || ';');
+            ts := clock_timestamp();
             EXECUTE stmt;
+            IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
+                slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
+            END IF;
             IF rj.disabled('sabotage') AND nstmts >= 5 AND NOT sabotaged THEN
                 -- self-test (run_joins.sh --sabotage): corrupt a result table behind the engine's back
                 ddl := rj.sabotage(vnames[1:nlive]);
@@ -2019,7 +2068,7 @@ BEGIN
                 END IF;
             END IF;
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
             IF chk.bad > 0 THEN
                 f_kind := 'mismatch after statement'; f_chk := chk; f_stmt := stmt; f_script := script;
                 EXIT main;
@@ -2037,9 +2086,13 @@ BEGIN
                 skinds := rj.count_kind(skinds, dm.kind);
                 nstmts := nstmts + 1;
                 script := script || rj.note(stmt || ';');
+                ts := clock_timestamp();
                 EXECUTE stmt;
+                IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
+                    slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
+                END IF;
                 SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -2057,7 +2110,7 @@ BEGIN
                 ROLLBACK;
             END IF;
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
             IF chk.bad > 0 THEN
                 f_kind := 'mismatch after ' || stmt; f_chk := chk; f_stmt := stmt; f_script := script;
                 EXIT main;
@@ -2076,9 +2129,13 @@ BEGIN
                 skinds := rj.count_kind(skinds, dm.kind);
                 nstmts := nstmts + 1;
                 script := script || rj.note(stmt || ';');
+                ts := clock_timestamp();
                 EXECUTE stmt;
+                IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
+                    slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
+                END IF;
                 SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -2097,7 +2154,7 @@ BEGIN
                     script := script || rj.note(stmt || ';  -- may fail');
                     EXECUTE stmt;
                     SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
                     IF chk.bad > 0 THEN
                         f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
                         RAISE EXCEPTION USING ERRCODE = 'RB001';
@@ -2111,9 +2168,13 @@ BEGIN
                         skinds := rj.count_kind(skinds, dm.kind);
                         nstmts := nstmts + 1;
                         script := script || rj.note(stmt || ';');
+                        ts := clock_timestamp();
                         EXECUTE stmt;
+                        IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
+                            slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
+                        END IF;
                         SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
                         IF chk.bad > 0 THEN
                             f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
                             RAISE EXCEPTION USING ERRCODE = 'RB001';
@@ -2135,7 +2196,7 @@ BEGIN
             skinds := rj.count_kind(skinds, CASE WHEN endtx LIKE 'ROLLBACK%' THEN 'savepoint_rollback' ELSE 'savepoint_release' END);
             script := script || rj.note(endtx);
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
             IF chk.bad > 0 THEN
                 f_kind := 'mismatch after ' || endtx; f_chk := chk; f_stmt := endtx; f_script := script;
                 EXIT main;
@@ -2148,9 +2209,13 @@ BEGIN
                 skinds := rj.count_kind(skinds, dm.kind);
                 nstmts := nstmts + 1;
                 script := script || rj.note(stmt || ';');
+                ts := clock_timestamp();
                 EXECUTE stmt;
+                IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
+                    slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
+                END IF;
                 SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -2166,7 +2231,7 @@ BEGIN
                 ROLLBACK;
             END IF;
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
             IF chk.bad > 0 THEN
                 f_kind := 'mismatch after ' || stmt; f_chk := chk; f_stmt := stmt; f_script := script;
                 EXIT main;
@@ -2237,8 +2302,10 @@ BEGIN
     END IF;
     DELETE FROM rj.rstate;
     INSERT INTO rj.stats
-    VALUES (p_seed, p_round, p_nviews, nstmts, nchecks, (SELECT min(u.n) FROM unnest(vseen) AS u(n)),
-            round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2));
+    SELECT p_seed, p_round, p_nviews, nstmts, nchecks, (SELECT min(u.n) FROM unnest(vseen) AS u(n)),
+           round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2),
+           vnames[sv.n], round(sv.secs::numeric, 2), left(slow_stmt, 200), round(slow_secs::numeric, 2)
+      FROM (SELECT n, secs FROM unnest(vsecs) WITH ORDINALITY AS u(secs, n) ORDER BY secs DESC LIMIT 1) AS sv;
     INSERT INTO rj.vstats
     SELECT p_seed, p_round, vnames[g.n], string_to_array(vtags[g.n], ','), vseen[g.n], vchk[g.n]
       FROM generate_series(1, p_nviews) AS g(n);
