@@ -1,0 +1,1 @@
+SELECT customer_id, n, total, mean FROM w1_result;

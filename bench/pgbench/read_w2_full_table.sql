@@ -1,0 +1,1 @@
+SELECT name, segment, n, total FROM w2_result;

@@ -1,0 +1,1 @@
+SELECT id, amount, segment FROM w4_result;
