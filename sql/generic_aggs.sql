@@ -46,5 +46,20 @@ SELECT ts, c5 FROM generic_aggs_g;
 SELECT stepping.drop_view('generic_aggs_v');
 SELECT stepping.drop_view('generic_aggs_g');
 SELECT stepping.drop_view('generic_aggs_j');
+-- a join view's generic values are large and must outlive the plan that
+-- computed them (they were once read from freed executor memory)
+CREATE TABLE generic_aggs_g (id int PRIMARY KEY, k int);
+CREATE TABLE generic_aggs_f (id int PRIMARY KEY, k int, t text);
+INSERT INTO generic_aggs_g VALUES (1, 1);
+INSERT INTO generic_aggs_f SELECT i, 1, repeat('x', 10) FROM generate_series(1, 3) i;
+SELECT stepping.create_view('generic_aggs_big', $$
+    SELECT g.k, string_agg(f.t, ',' ORDER BY f.t) AS s
+      FROM generic_aggs_g g JOIN generic_aggs_f f ON f.k = g.k GROUP BY g.k$$);
+INSERT INTO generic_aggs_f SELECT i, 1, repeat(chr(65 + i % 26), 1000) FROM generate_series(4, 300) i;
+SELECT k, length(s) AS len, md5(s) = (SELECT md5(string_agg(t, ',' ORDER BY t)) FROM generic_aggs_f) AS same
+  FROM generic_aggs_big;
+SELECT * FROM stepping.check_view('generic_aggs_big');
+SELECT stepping.drop_view('generic_aggs_big');
+DROP TABLE generic_aggs_g, generic_aggs_f;
 DROP AGGREGATE generic_aggs_product(int);
 DROP TABLE generic_aggs_a, generic_aggs_b;

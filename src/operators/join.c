@@ -704,12 +704,14 @@ typedef struct ValuesReceiver
 	Datum	   *out;
 	bool	   *outnull;
 	bool		got;
+	MemoryContext cxt;			/* the caller's: copies outlive the executor */
 } ValuesReceiver;
 
 static bool
 values_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	ValuesReceiver *r = (ValuesReceiver *) self;
+	MemoryContext old = MemoryContextSwitchTo(r->cxt);
 	int			i;
 
 	slot_getallattrs(slot);
@@ -722,6 +724,7 @@ values_receive(TupleTableSlot *slot, DestReceiver *self)
 			: datumCopy(slot->tts_values[i], att->attbyval, att->attlen);
 	}
 	r->got = true;
+	MemoryContextSwitchTo(old);
 	return true;
 }
 
@@ -763,18 +766,13 @@ join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 	r.n = c->ngeneric;
 	r.out = out;
 	r.outnull = outnull;
+	r.cxt = caller;
 
 	lock_inputs(c);
 	qd = CreateQueryDesc(t->stmt, c->query_sql, GetActiveSnapshot(),
 						 InvalidSnapshot, (DestReceiver *) &r, params, NULL, 0);
 	ExecutorStart(qd, 0);
-	{
-		/* copies of the values outlive the executor */
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		ExecutorRun(qd, ForwardScanDirection, 0, true);
-		MemoryContextSwitchTo(old);
-	}
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
 	ExecutorFinish(qd);
 	ExecutorEnd(qd);
 	FreeQueryDesc(qd);
