@@ -170,23 +170,17 @@ rowhash_grow(RowHash *h)
 	h->nbuckets = newn;
 }
 
-/*
- * Find the entry for a row, or add one with weight 0 holding a copy of the
- * row's values (all ncols of them) in the hash's context.
- */
-RowEntry *
-rowhash_lookup(RowHash *h, Datum *values, bool *isnull, bool *found)
+static RowEntry *
+rowhash_find(RowHash *h, Datum *values, bool *isnull, uint32 *hashp)
 {
 	uint32		hash;
 	RowEntry   *e;
-	MemoryContext old;
-	int			i;
 
 	if (h->mode == ROWHASH_IMAGE)
 		hash = row_image_hash(h->nkeys, values, isnull, h->typlen, h->typbyval);
 	else
 		hash = typed_hash(h, values, isnull);
-
+	*hashp = hash;
 	for (e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
 	{
 		if (e->hash != hash)
@@ -195,10 +189,27 @@ rowhash_lookup(RowHash *h, Datum *values, bool *isnull, bool *found)
 			? row_image_equal(h->nkeys, e->values, e->isnull, values, isnull,
 							  h->typlen, h->typbyval)
 			: typed_equal(h, e->values, e->isnull, values, isnull))
-		{
-			*found = true;
 			return e;
-		}
+	}
+	return NULL;
+}
+
+/*
+ * Find the entry for a row, or add one with weight 0 holding a copy of the
+ * row's values (all ncols of them) in the hash's context.
+ */
+RowEntry *
+rowhash_lookup(RowHash *h, Datum *values, bool *isnull, bool *found)
+{
+	uint32		hash;
+	RowEntry   *e = rowhash_find(h, values, isnull, &hash);
+	MemoryContext old;
+	int			i;
+
+	if (e)
+	{
+		*found = true;
+		return e;
 	}
 
 	old = MemoryContextSwitchTo(h->cxt);
@@ -240,24 +251,8 @@ RowEntry *
 rowhash_lookup_existing(RowHash *h, Datum *values, bool *isnull, bool *found)
 {
 	uint32		hash;
-	RowEntry   *e;
+	RowEntry   *e = rowhash_find(h, values, isnull, &hash);
 
-	if (h->mode == ROWHASH_IMAGE)
-		hash = row_image_hash(h->nkeys, values, isnull, h->typlen, h->typbyval);
-	else
-		hash = typed_hash(h, values, isnull);
-	for (e = h->buckets[hash & (h->nbuckets - 1)]; e; e = e->next)
-	{
-		if (e->hash == hash &&
-			(h->mode == ROWHASH_IMAGE
-			 ? row_image_equal(h->nkeys, e->values, e->isnull, values, isnull,
-							   h->typlen, h->typbyval)
-			 : typed_equal(h, e->values, e->isnull, values, isnull)))
-		{
-			*found = true;
-			return e;
-		}
-	}
-	*found = false;
-	return NULL;
+	*found = (e != NULL);
+	return e;
 }
