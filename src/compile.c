@@ -39,6 +39,7 @@
 #include "parser/parse_oper.h"
 #include "parser/parser.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/regproc.h"
@@ -165,9 +166,14 @@ deparse_view_query(Query *query)
  * ----------------------------------------------------------------
  */
 
+static void validate_relation(RangeTblEntry *rte);
+
+/* context: the subquery depth being walked (outer references reach 0) */
 static bool
 check_expr_walker(Node *node, void *context)
 {
+	int			depth = context ? *(int *) context : 0;
+
 	if (node == NULL)
 		return false;
 	if (IsA(node, Var))
@@ -180,18 +186,35 @@ check_expr_walker(Node *node, void *context)
 		if (var->varattno == 0)
 			reject("a query that references a whole row",
 				   "List the columns you need instead of the table's row.");
-		if (var->varlevelsup > 0)
+		if ((int) var->varlevelsup > depth)
 			reject("an outer reference", NULL);
 		return false;
 	}
 	if (IsA(node, SubLink))
-		reject("subqueries",
-			   "Subqueries are not supported yet; write the view over one table.");
+	{
+		/* its shape is checked by decompose.c; here its tables and expressions */
+		SubLink    *sl = (SubLink *) node;
+		Query	   *sub = (Query *) sl->subselect;
+		int			inner = depth + 1;
+		ListCell   *lc;
+
+		(void) check_expr_walker(sl->testexpr, context);
+		foreach(lc, sub->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION)
+				validate_relation(rte);
+		}
+		(void) check_expr_walker((Node *) sub->targetList, &inner);
+		(void) check_expr_walker((Node *) sub->jointree, &inner);
+		return false;
+	}
 	if (IsA(node, WindowFunc))
 		reject("window functions", "Remove the OVER clause.");
 	if (IsA(node, GroupingFunc))
 		reject("GROUPING()", NULL);
-	if (IsA(node, Param))
+	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
 		reject("a query with parameters", "Write constants in the query.");
 	if (IsA(node, Aggref))
 	{
@@ -265,9 +288,6 @@ validate_from_item(Query *query, Node *n)
 	{
 		JoinExpr   *j = (JoinExpr *) n;
 
-		if (j->jointype != JOIN_INNER)
-			reject("outer joins",
-				   "LEFT, RIGHT and FULL joins are not supported yet; use an inner join.");
 		validate_from_item(query, j->larg);
 		validate_from_item(query, j->rarg);
 	}
@@ -368,6 +388,9 @@ view_base_tables(Query *query)
 		if (rte->rtekind == RTE_RELATION)
 			result = list_append_unique_oid(result, rte->relid);
 	}
+	/* the tables of subqueries in WHERE */
+	foreach(lc, decompose_base_tables(query))
+		result = list_append_unique_oid(result, lfirst_oid(lc));
 	return result;
 }
 
@@ -415,8 +438,11 @@ validate_view_query(Query *query)
 		reject("window functions", "Remove the OVER clause.");
 	if (query->hasTargetSRFs)
 		reject("set-returning functions in the select list", NULL);
-	if (query->hasSubLinks)
-		reject("subqueries", "Subqueries are not supported yet; write the view over one table.");
+	if (checkExprHasSubLink((Node *) query->targetList))
+		reject("a subquery in the select list",
+			   "Join the subquery's table instead, or compute the value in a subquery in FROM.");
+	if (checkExprHasSubLink(query->havingQual))
+		reject("a subquery in HAVING", NULL);
 	if (query->groupingSets)
 		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
 	if (query->hasDistinctOn)
@@ -461,6 +487,19 @@ validate_view_query(Query *query)
 				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),
 				 errdetail("Functions such as now(), random() or current_user may return a different value each time, so the view could not be kept equal to the query."),
 				 errhint("Use only IMMUTABLE functions and operators, or store the value in a column.")));
+
+	/* outer joins and subquery predicates: refuse what cannot be decomposed */
+	if (query_needs_decomposition(query))
+	{
+		Query	   *flat = copyObject(query);
+		List	   *indicators;
+
+		flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
+		(void) decompose_query(flat, &indicators);
+		if (list_length(query->rtable) + list_length(indicators) > 32)
+			reject("this many joins and subqueries together",
+				   "Split the view into views over views.");
+	}
 
 	/* output names */
 	foreach(lc, query->targetList)
@@ -685,7 +724,8 @@ plan_view(Query *query)
 
 	p->baseid = linitial_oid(view_base_tables(query));
 	p->setop = (query->setOperations != NULL);
-	p->join = !p->setop && (count_relations(query) > 1);
+	p->join = !p->setop && (count_relations(query) > 1 ||
+							query_needs_decomposition(query));
 	if (!p->setop && list_length(query->rtable) > count_relations(query))
 		query->targetList = (List *) flatten_join_alias_vars(query, (Node *) query->targetList);
 	foreach(lc, query->targetList)
@@ -1393,6 +1433,56 @@ check_result_shape(Query *query, Relation result)
 }
 
 /*
+ * Outer joins and subquery predicates: the view as a signed sum of inner
+ * joins with semijoin factors (decompose.c), each factor's delta computed
+ * per step (semijoin.c).
+ */
+static void
+compile_components(Circuit *c, Query *query)
+{
+	Query	   *flat = copyObject(query);
+	ListCell   *lc;
+
+	flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
+	c->decomposed = true;
+	c->components = decompose_query(flat, &c->indicators);
+	decompose_set_rownodes(c->components, c->rownodes);
+	foreach(lc, c->indicators)
+	{
+		Indicator  *ind = (Indicator *) lfirst(lc);
+
+		ind->bit = c->nrtes + ind->id - 1;
+		if (ind->bit >= 32)
+			elog(ERROR, "stepping: too many semijoin factors");
+		semijoin_prepare(c, ind);
+		explain_line(c, "semijoin factor %d: distinct keys of %s%s%s (delta: keys that appeared or disappeared, one bounded probe per touched key)",
+					 ind->id, qualified_relname(ind->relid),
+					 ind->nkeys ? "" : " (no key: any row)",
+					 ind->filter ? " under a filter" : "");
+	}
+	foreach(lc, c->components)
+	{
+		Component  *comp = (Component *) lfirst(lc);
+		StringInfoData buf;
+		ListCell   *lc2;
+		int			rt;
+
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "component %d: %s1 x join of inputs", comp->index + 1,
+						 comp->coef < 0 ? "-" : "+");
+		for (rt = 0; rt < c->nrtes; rt++)
+			if (comp->used & (((uint32) 1) << rt))
+				appendStringInfo(&buf, " %d", rt + 1);
+		for (rt = 0; rt < c->nrtes; rt++)
+			if (bms_is_member(rt + 1, comp->nulled))
+				appendStringInfo(&buf, ", input %d NULL", rt + 1);
+		foreach(lc2, comp->uses)
+			appendStringInfo(&buf, ", semijoin factor %d", ((IndicatorUse *) lfirst(lc2))->ind->id);
+		explain_line(c, "%s", buf.data);
+	}
+}
+
+/*
  * Compile the stored definition of a view into a circuit, in a memory context
  * of its own under parent.
  */
@@ -1484,6 +1574,9 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		compile_bag(c, p, result);
 	else
 		compile_grouped(c, p, result);
+
+	if (c->join && query_needs_decomposition(query))
+		compile_components(c, query);
 
 	/*
 	 * A single-table grouped view needs no view-wide lock: concurrent steps

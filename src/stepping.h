@@ -143,6 +143,65 @@ typedef struct AggSpec
 	bool		typbyval;
 } AggSpec;
 
+/*
+ * A semijoin factor (decompose.c): the distinct keys of one relation's rows
+ * that pass a filter.  A component multiplies by it through equalities
+ * between its own expressions and the keys; its delta in a step (keys that
+ * appeared, +1, or disappeared, -1) is computed by semijoin.c.
+ */
+typedef struct Indicator
+{
+	int			id;				/* 1..n: names its delta relation */
+	int			bit;			/* its position in a term mask */
+	Oid			relid;
+	RangeTblEntry *rte;			/* the relation, as range table entry 1 */
+	int			nkeys;
+	List	   *keyexprs;		/* Expr over rte */
+	Oid		   *keytypes;
+	Oid		   *keyeqops;		/* each key type's equality */
+	Oid		   *keycolls;
+	Expr	   *filter;			/* over rte, or NULL */
+	char	   *display;		/* for explain_view */
+	/* run time (semijoin.c) */
+	ExprState  *filterstate;
+	ExprState **keystates;
+	TupleTableSlot *slot;
+	PlannedStmt *probe;			/* SELECT 1 FROM rel WHERE keys = $n AND filter */
+	TupleDesc	deltadesc;		/* keys, then the weight */
+	Tuplestorestate *delta;		/* this step's delta, or NULL */
+} Indicator;
+
+/* One factor of a component: outer expressions matched to an indicator. */
+typedef struct IndicatorUse
+{
+	Indicator  *ind;
+	List	   *outer;			/* Expr per key, over the component's range table */
+	List	   *opnos;			/* per key: the operator as written */
+	List	   *collids;		/* per key: its input collation */
+	List	   *outer_left;		/* per key (int): outer expression on the left */
+} IndicatorUse;
+
+/*
+ * One product of a view with outer joins or subquery predicates: its FROM
+ * entries joined by quals (an inner join), some entries' columns read as
+ * NULL, times semijoin factors, with a coefficient.  The view is the sum.
+ */
+typedef struct Component
+{
+	int			index;
+	int64		coef;
+	uint32		used;			/* range table entries in its FROM */
+	Bitmapset  *nulled;			/* entries whose columns are NULL */
+	List	   *uses;			/* IndicatorUse * */
+	Query	   *query;			/* the view's range table; FROM used; WHERE */
+	List	   *rownodes;		/* the circuit row over query */
+} Component;
+
+extern bool query_needs_decomposition(Query *query);
+extern List *decompose_query(Query *query, List **indicators);
+extern void decompose_set_rownodes(List *components, List *rownodes);
+extern List *decompose_base_tables(Query *query);
+
 typedef struct Circuit
 {
 	Oid			viewid;			/* result table */
@@ -210,6 +269,9 @@ typedef struct Circuit
 	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
 	int		   *input_natts;	/* per range table entry: table's natts */
 	struct TermPlan *terms;
+	List	   *components;		/* Component *: the view as a signed sum */
+	List	   *indicators;		/* Indicator * the components use */
+	bool		decomposed;		/* outer joins or subquery predicates */
 	List	   *index_advice;	/* CREATE INDEX statements, text */
 
 	List	   *explain;		/* text lines, built at compile */
@@ -324,6 +386,10 @@ extern void join_free_plans(Circuit *c);
 extern void join_generic_values(Circuit *c, Datum *keys, bool *keynull,
 								Datum *out, bool *outnull);
 extern List *join_index_advice(Circuit *c);
+
+/* operators/semijoin.c */
+extern void semijoin_prepare(Circuit *c, Indicator *ind);
+extern bool semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

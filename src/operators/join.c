@@ -32,6 +32,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -44,11 +45,21 @@
 
 #include "stepping.h"
 
+static Node *
+range_ref(int rtindex)
+{
+	RangeTblRef *r = makeNode(RangeTblRef);
+
+	r->rtindex = rtindex;
+	return (Node *) r;
+}
+
 #define DELTA_ROW_ESTIMATE 10
 #define WEIGHT_COLUMN "__stepping_w"
 
 typedef struct TermPlan
 {
+	int			comp;			/* component, or -1: the query as written */
 	uint32		mask;			/* inputs (range table bits) read as delta */
 	bool		keyed;			/* filtered to one group */
 	uint64		nullmask;		/* ... whose NULL key columns are these */
@@ -171,27 +182,131 @@ restrict_to_group(Circuit *c, Query *q, bool *keynull)
 		q->jointree->quals = (Node *) make_ands_explicit(quals);
 }
 
+static char *
+indicator_name(Indicator *ind)
+{
+	return psprintf("__stepping_ind_%d", ind->id);
+}
+
+/* One key condition between a component's expression and an indicator's. */
+static Expr *
+key_condition(IndicatorUse *u, int k, Expr *outer, Expr *inner)
+{
+	bool		outer_left = list_nth_int(u->outer_left, k);
+
+	return make_opclause(list_nth_oid(u->opnos, k), BOOLOID, false,
+						 outer_left ? outer : inner, outer_left ? inner : outer,
+						 InvalidOid, list_nth_oid(u->collids, k));
+}
+
 /*
- * The query of one term: the view's FROM and WHERE, returning the circuit
- * row and the weight of every delta input; optionally restricted to one
- * group (keynull given) with the key as parameters $1..$n.
+ * The indicator at its current contents: EXISTS (SELECT 1 FROM rel WHERE
+ * keys match AND filter), which the planner makes a semijoin.
+ */
+static Node *
+indicator_exists(IndicatorUse *u)
+{
+	Indicator  *ind = u->ind;
+	Query	   *sub = makeNode(Query);
+	SubLink    *sl = makeNode(SubLink);
+	List	   *quals = NIL;
+	ListCell   *lo,
+			   *li;
+
+	sub->commandType = CMD_SELECT;
+	sub->querySource = QSRC_ORIGINAL;
+	sub->canSetTag = true;
+	sub->rtable = list_make1(copyObject(ind->rte));
+	forboth(lo, u->outer, li, ind->keyexprs)
+	{
+		Node	   *outer = copyObject((Node *) lfirst(lo));
+
+		IncrementVarSublevelsUp(outer, 1, 0);
+		quals = lappend(quals, key_condition(u, foreach_current_index(lo), (Expr *) outer,
+											 (Expr *) copyObject(lfirst(li))));
+	}
+	if (ind->filter)
+		quals = lappend(quals, copyObject(ind->filter));
+	sub->jointree = makeFromExpr(list_make1(range_ref(1)),
+								 quals ? (Node *) make_ands_explicit(quals) : NULL);
+	sub->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
+																	Int32GetDatum(1), false, true),
+												 1, pstrdup("one"), false));
+	sl->subLinkType = EXISTS_SUBLINK;
+	sl->subLinkId = 0;
+	sl->subselect = (Node *) sub;
+	sl->location = -1;
+	return (Node *) sl;
+}
+
+/*
+ * The indicator's delta joined to the component: a range table entry for
+ * its delta relation, the key conditions, and its weight column.
+ */
+static Expr *
+indicator_delta_join(Query *q, IndicatorUse *u, List **quals)
+{
+	Indicator  *ind = u->ind;
+	RangeTblEntry *n = makeNode(RangeTblEntry);
+	List	   *colnames = NIL;
+	int			rtindex,
+				k;
+	ListCell   *lo;
+
+	n->rtekind = RTE_NAMEDTUPLESTORE;
+	n->enrname = indicator_name(ind);
+	n->enrtuples = DELTA_ROW_ESTIMATE;
+	for (k = 0; k < ind->nkeys; k++)
+	{
+		n->coltypes = lappend_oid(n->coltypes, ind->keytypes[k]);
+		n->coltypmods = lappend_int(n->coltypmods, -1);
+		n->colcollations = lappend_oid(n->colcollations, ind->keycolls[k]);
+		colnames = lappend(colnames, makeString(psprintf("k%d", k + 1)));
+	}
+	n->coltypes = lappend_oid(n->coltypes, INT8OID);
+	n->coltypmods = lappend_int(n->coltypmods, -1);
+	n->colcollations = lappend_oid(n->colcollations, InvalidOid);
+	colnames = lappend(colnames, makeString(pstrdup("w")));
+	n->eref = makeAlias(n->enrname, colnames);
+	n->inFromCl = true;
+	q->rtable = lappend(q->rtable, n);
+	rtindex = list_length(q->rtable);
+	q->jointree->fromlist = lappend(q->jointree->fromlist, range_ref(rtindex));
+	foreach(lo, u->outer)
+	{
+		k = foreach_current_index(lo);
+		*quals = lappend(*quals,
+						 key_condition(u, k, (Expr *) copyObject(lfirst(lo)),
+									   (Expr *) makeVar(rtindex, k + 1, ind->keytypes[k], -1,
+														ind->keycolls[k], 0)));
+	}
+	return (Expr *) makeVar(rtindex, ind->nkeys + 1, INT8OID, -1, InvalidOid, 0);
+}
+
+/*
+ * The query of one term: the view's FROM and WHERE (or one component's),
+ * returning the circuit row and the weight of every delta input;
+ * optionally restricted to one group (keynull given) with the key as
+ * parameters $1..$n.
  */
 static Query *
-term_query(Circuit *c, uint32 mask, bool *keynull)
+term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 {
-	Query	   *q = copyObject(c->joinquery);
+	Query	   *q = copyObject(comp ? comp->query : c->joinquery);
+	List	   *rownodes = comp ? comp->rownodes : c->rownodes;
 	List	   *tlist = NIL;
 	ListCell   *lc;
 	int			resno = 0;
 	int			rtindex;
+	int			nrtes = list_length(q->rtable);
 
-	foreach(lc, c->rownodes)
+	foreach(lc, rownodes)
 	{
 		resno++;
 		tlist = lappend(tlist, makeTargetEntry(copyObject(lfirst(lc)), resno,
 											   psprintf("c%d", resno), false));
 	}
-	for (rtindex = 1; rtindex <= list_length(q->rtable); rtindex++)
+	for (rtindex = 1; rtindex <= nrtes; rtindex++)
 	{
 		if (!(mask & (((uint32) 1) << (rtindex - 1))))
 			continue;
@@ -201,6 +316,32 @@ term_query(Circuit *c, uint32 mask, bool *keynull)
 						makeTargetEntry((Expr *) makeVar(rtindex, c->input_natts[rtindex - 1] + 1,
 														 INT8OID, -1, InvalidOid, 0),
 										resno, psprintf("w%d", rtindex), false));
+	}
+	if (comp)
+	{
+		List	   *quals = NIL;
+
+		foreach(lc, comp->uses)
+		{
+			IndicatorUse *u = (IndicatorUse *) lfirst(lc);
+
+			if (mask & (((uint32) 1) << u->ind->bit))
+			{
+				resno++;
+				tlist = lappend(tlist, makeTargetEntry(indicator_delta_join(q, u, &quals),
+													   resno, psprintf("i%d", u->ind->id),
+													   false));
+			}
+			else
+			{
+				quals = lappend(quals, indicator_exists(u));
+				q->hasSubLinks = true;
+			}
+		}
+		if (q->jointree->quals)
+			quals = lappend(quals, q->jointree->quals);
+		if (quals)
+			q->jointree->quals = (Node *) make_ands_explicit(quals);
 	}
 	q->targetList = tlist;
 	q->groupClause = NIL;
@@ -216,7 +357,7 @@ term_query(Circuit *c, uint32 mask, bool *keynull)
 }
 
 static PlannedStmt *
-term_plan(Circuit *c, uint32 mask, bool *keynull)
+term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 {
 	uint64		nullmask = 0;
 	TermPlan   *t;
@@ -224,22 +365,24 @@ term_plan(Circuit *c, uint32 mask, bool *keynull)
 				old;
 	PlannedStmt *stmt;
 	int			k;
+	int			ci = comp ? comp->index : -1;
 
 	if (keynull)
 		for (k = 0; k < c->ngroup && k < 64; k++)
 			if (keynull[k])
 				nullmask |= UINT64CONST(1) << k;
 	for (t = c->terms; t; t = t->next)
-		if (t->mask == mask && t->keyed == (keynull != NULL) &&
+		if (t->comp == ci && t->mask == mask && t->keyed == (keynull != NULL) &&
 			t->nullmask == nullmask)
 			return t->stmt;
 
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "stepping term planning",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	stmt = pg_plan_query(term_query(c, mask, keynull), c->query_sql, 0, NULL);
+	stmt = pg_plan_query(term_query(c, comp, mask, keynull), c->query_sql, 0, NULL);
 	MemoryContextSwitchTo(c->cxt);
 	t = palloc0(sizeof(TermPlan));
+	t->comp = ci;
 	t->mask = mask;
 	t->keyed = (keynull != NULL);
 	t->nullmask = nullmask;
@@ -401,6 +544,26 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
 			if (c->rte_relid[rtindex - 1] == relid)
 				*changed |= ((uint32) 1) << (rtindex - 1);
 	}
+
+	/* semijoin factors whose keys appeared or disappeared */
+	foreach(lc, c->indicators)
+	{
+		Indicator  *ind = (Indicator *) lfirst(lc);
+		EphemeralNamedRelation enr;
+
+		if (!semijoin_delta(c, ind, src))
+			continue;
+		enr = palloc0(sizeof(EphemeralNamedRelationData));
+		enr->md.name = indicator_name(ind);
+		enr->md.reliddesc = InvalidOid;
+		enr->md.tupdesc = ind->deltadesc;
+		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+		enr->md.enrtuples = tuplestore_tuple_count(ind->delta);
+		enr->reldata = ind->delta;
+		register_ENR(env, enr);
+		*stores = lappend(*stores, ind->delta);
+		*changed |= ((uint32) 1) << ind->bit;
+	}
 	return env;
 }
 
@@ -468,6 +631,40 @@ delta_terms(uint32 changed)
 	return terms;
 }
 
+/* Run one product's delta terms: a component's, or the whole join's. */
+static void
+run_terms(Circuit *c, Component *comp, uint32 changed, QueryEnvironment *env,
+		  RunState *rs)
+{
+	List	   *terms = delta_terms(changed);
+	ListCell   *lc;
+
+	foreach(lc, terms)
+	{
+		TermCoef   *t = (TermCoef *) lfirst(lc);
+
+		if (t->coef != 0)
+			run_term(c, term_plan(c, comp, t->mask, NULL), env, NULL,
+					 comp ? t->coef * comp->coef : t->coef, emit_to_zset, rs);
+	}
+}
+
+/* The component's inputs that changed: its tables and its indicators. */
+static uint32
+component_changed(Component *comp, uint32 changed)
+{
+	uint32		mask = changed & comp->used;
+	ListCell   *lc;
+
+	foreach(lc, comp->uses)
+	{
+		uint32		bit = ((uint32) 1) << ((IndicatorUse *) lfirst(lc))->ind->bit;
+
+		mask |= changed & bit;
+	}
+	return mask;
+}
+
 /* Feed the view's delta for a closed step into the run's Z-set. */
 void
 join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
@@ -481,45 +678,57 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 
 	lock_inputs(c);
 	env = delta_environment(c, src, &changed, &stores);
-	terms = delta_terms(changed);
-	foreach(lc, terms)
-		if (((TermCoef *) lfirst(lc))->coef != 0)
-			nterms++;
-	/*
-	 * One term over one statement's rows: every negative row is a row the
-	 * view holds (see circuit.c).  Several statements' rows may delete what
-	 * an earlier one inserted, and the plan may return them in any order.
-	 */
 	rs->can_batch = false;
-	if (nterms == 1)
+	if (c->decomposed)
 	{
-		int			changed_tables = 0;
-		bool		one_chunk = true;
-
-		foreach(lc, c->inputs)
+		/* a sum of products: rows of one may cancel rows of another */
+		foreach(lc, c->components)
 		{
-			List	   *chunks = delta_chunks_of(src, lfirst_oid(lc));
+			Component  *comp = (Component *) lfirst(lc);
+			uint32		mask = component_changed(comp, changed);
 
-			if (chunks != NIL)
-			{
-				changed_tables++;
-				one_chunk &= (list_length(chunks) == 1 &&
-							  !((DeltaChunk *) linitial(chunks))->unordered);
-			}
+			if (mask != 0)
+				run_terms(c, comp, mask, env, rs);
 		}
-		rs->can_batch = (changed_tables == 1 && one_chunk);
 	}
-	foreach(lc, terms)
+	else
 	{
-		TermCoef   *t = (TermCoef *) lfirst(lc);
+		terms = delta_terms(changed);
+		foreach(lc, terms)
+			if (((TermCoef *) lfirst(lc))->coef != 0)
+				nterms++;
 
-		if (t->coef != 0)
-			run_term(c, term_plan(c, t->mask, NULL), env, NULL, t->coef,
-					 emit_to_zset, rs);
+		/*
+		 * One term over one statement's rows: every negative row is a row
+		 * the view holds (see circuit.c).  Several statements' rows may
+		 * delete what an earlier one inserted, and the plan may return them
+		 * in any order.
+		 */
+		if (nterms == 1)
+		{
+			int			changed_tables = 0;
+			bool		one_chunk = true;
+
+			foreach(lc, c->inputs)
+			{
+				List	   *chunks = delta_chunks_of(src, lfirst_oid(lc));
+
+				if (chunks != NIL)
+				{
+					changed_tables++;
+					one_chunk &= (list_length(chunks) == 1 &&
+								  !((DeltaChunk *) linitial(chunks))->unordered);
+				}
+			}
+			rs->can_batch = (changed_tables == 1 && one_chunk);
+		}
+		run_terms(c, NULL, changed, env, rs);
 	}
 	/* spilled deltas give their temporary files back now */
 	foreach(lc, stores)
 		tuplestore_end((Tuplestorestate *) lfirst(lc));
+	foreach(lc, c->indicators)
+		((Indicator *) lfirst(lc))->delta = NULL;
 }
 
 /* Feed the whole query's rows (weight +1 each), for a refresh. */
@@ -527,7 +736,7 @@ void
 join_feed_full(Circuit *c, RunState *rs)
 {
 	lock_inputs(c);
-	run_term(c, term_plan(c, 0, NULL), NULL, NULL, 1, emit_to_zset, rs);
+	run_term(c, term_plan(c, NULL, 0, NULL), NULL, NULL, 1, emit_to_zset, rs);
 }
 
 static void
@@ -540,7 +749,7 @@ emit_to_group(Circuit *c, Datum *values, bool *isnull, int64 weight, void *arg)
 void
 join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
 {
-	PlannedStmt *stmt = term_plan(c, 0, keynull);
+	PlannedStmt *stmt = term_plan(c, NULL, 0, keynull);
 	ParamListInfo params;
 	int			k,
 				n = 0;
@@ -826,6 +1035,7 @@ generic_plans_for(Circuit *c, bool *keynull)
 
 		MemoryContextSwitchTo(c->cxt);
 		t = palloc0(sizeof(TermPlan));
+		t->comp = -2;
 		t->mask = 0;
 		t->keyed = true;
 		t->nullmask = nullmask;
