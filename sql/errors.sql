@@ -101,9 +101,9 @@ SELECT * FROM pg_temp.refused('SELECT DISTINCT ON (g) g, x FROM errors_t');
 -- more than one table, subqueries, CTEs, set operations
 SELECT * FROM pg_temp.refused('SELECT t.x, u.y FROM errors_t t JOIN errors_u u ON u.id = t.id');
 SELECT * FROM pg_temp.refused('SELECT t.x FROM errors_t t, errors_u u');
-SELECT * FROM pg_temp.refused('SELECT t.x FROM errors_t t LEFT JOIN errors_u u ON u.id = t.id');
-SELECT * FROM pg_temp.refused('SELECT x FROM errors_t WHERE id IN (SELECT id FROM errors_u)');
-SELECT * FROM pg_temp.refused('SELECT x FROM errors_t WHERE EXISTS (SELECT 1 FROM errors_u)');
+SELECT * FROM pg_temp.refused('SELECT t.x FROM errors_t t LEFT JOIN errors_u u ON u.id < t.id');
+SELECT * FROM pg_temp.refused('SELECT x FROM errors_t WHERE id IN (SELECT id FROM errors_u) OR x > 1');
+SELECT * FROM pg_temp.refused('SELECT x FROM errors_t WHERE EXISTS (SELECT 1 FROM errors_u GROUP BY y)');
 SELECT * FROM pg_temp.refused('SELECT x, (SELECT 1) AS one FROM errors_t');
 SELECT * FROM pg_temp.refused('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r');
 SELECT * FROM pg_temp.refused('SELECT s.x FROM errors_t, LATERAL (SELECT errors_t.x) s');
