@@ -168,6 +168,24 @@ catalog_is_result_table(Oid relid)
 	return found;
 }
 
+/* Is relid the result table of a global aggregate (exactly one row)? */
+bool
+catalog_view_is_global(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	bool		found;
+
+	args[0] = ObjectIdGetDatum(relid);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM stepping.catalog WHERE view_rel = $1 AND kind = 'global aggregate'",
+							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not read stepping.catalog");
+	found = (SPI_processed > 0);
+	SPI_finish();
+	return found;
+}
+
 void
 catalog_insert_view(Oid viewid, const char *query, const char *original,
 					List *baseids, List *keycolnames, const char *kind,

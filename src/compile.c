@@ -438,9 +438,6 @@ validate_view_query(Query *query)
 		reject("window functions", "Remove the OVER clause.");
 	if (query->hasTargetSRFs)
 		reject("set-returning functions in the select list", NULL);
-	if (checkExprHasSubLink((Node *) query->targetList))
-		reject("a subquery in the select list",
-			   "Join the subquery's table instead, or compute the value in a subquery in FROM.");
 	if (checkExprHasSubLink(query->havingQual))
 		reject("a subquery in HAVING", NULL);
 	if (query->groupingSets)
@@ -496,7 +493,7 @@ validate_view_query(Query *query)
 
 		flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
 		(void) decompose_query(flat, &indicators);
-		if (list_length(query->rtable) + list_length(indicators) > 32)
+		if (list_length(flat->rtable) + list_length(indicators) > 32)
 			reject("this many joins and subqueries together",
 				   "Split the view into views over views.");
 	}
@@ -556,6 +553,8 @@ collect_aggrefs_walker(Node *node, List **aggs)
 		*aggs = lappend(*aggs, node);
 		return false;
 	}
+	if (IsA(node, Query))
+		return false;			/* a subquery's aggregates are its own */
 	return expression_tree_walker(node, collect_aggrefs_walker, aggs);
 }
 
@@ -1017,6 +1016,11 @@ finals_mutator(Node *node, FinalsContext *ctx)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain a column that is neither grouped nor aggregated"),
 				 errhint("Add the column to GROUP BY.")));
+	if (IsA(node, SubLink))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a subquery over the groups of a view"),
+				 errhint("Use the subquery inside an aggregate or as a GROUP BY expression, or in a view over this view.")));
 	return expression_tree_mutator(node, finals_mutator, ctx);
 }
 
@@ -1191,7 +1195,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	{
 		Expr	   *e = (Expr *) lfirst(lc);
 
-		c->rowexprs[col] = init_expr(e);
+		c->rowexprs[col] = c->join ? NULL : init_expr(e);
 		c->rowtypes[col] = exprType((Node *) e);
 		c->group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
 			: deparse_over_base((Node *) e, c->baseid);
@@ -1211,7 +1215,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
 
 			a->argcol = col;
-			c->rowexprs[col] = init_expr(arg);
+			c->rowexprs[col] = c->join ? NULL : init_expr(arg);
 			c->rowtypes[col] = exprType((Node *) arg);
 			a->display = c->join ? psprintf("%s(input %d)", a->display, col + 1)
 				: psprintf("%s(%s)", a->display,
@@ -1250,7 +1254,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	{
 		Expr	   *v = (Expr *) lfirst(lc);
 
-		c->rowexprs[col] = init_expr(v);
+		c->rowexprs[col] = c->join ? NULL : init_expr(v);
 		c->rowtypes[col] = exprType((Node *) v);
 		c->rownodes = lappend(c->rownodes, v);
 		col++;
@@ -1349,7 +1353,7 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		c->rowexprs[i] = init_expr(tle->expr);
+		c->rowexprs[i] = c->join ? NULL : init_expr(tle->expr);
 		c->rowtypes[i] = exprType((Node *) tle->expr);
 		c->rownodes = lappend(c->rownodes, tle->expr);
 		i++;
@@ -1447,6 +1451,29 @@ compile_components(Circuit *c, Query *query)
 	c->decomposed = true;
 	c->components = decompose_query(flat, &c->indicators);
 	decompose_set_rownodes(c->components, c->rownodes);
+
+	/* scalar subqueries joined their tables to the range table */
+	if (list_length(flat->rtable) > c->nrtes)
+	{
+		int			n = list_length(flat->rtable);
+		int			rt;
+
+		c->rte_relid = repalloc(c->rte_relid, sizeof(Oid) * n);
+		c->input_natts = repalloc(c->input_natts, sizeof(int) * n);
+		for (rt = c->nrtes + 1; rt <= n; rt++)
+		{
+			RangeTblEntry *rte = rt_fetch(rt, flat->rtable);
+			Relation	rel = table_open(rte->relid, AccessShareLock);
+
+			c->rte_relid[rt - 1] = rte->relid;
+			c->input_natts[rt - 1] = RelationGetDescr(rel)->natts;
+			table_close(rel, NoLock);
+			c->joinquery->rtable = lappend(c->joinquery->rtable, copyObject(rte));
+			explain_line(c, "input %d: %s (a scalar subquery's lookup: a row or NULL)",
+						 rt, qualified_relname(rte->relid));
+		}
+		c->nrtes = n;
+	}
 	foreach(lc, c->indicators)
 	{
 		Indicator  *ind = (Indicator *) lfirst(lc);

@@ -31,7 +31,10 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_am.h"
+#include "access/genam.h"
+#include "access/table.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "nodes/makefuncs.h"
@@ -40,6 +43,7 @@
 #include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
@@ -64,6 +68,8 @@ typedef struct Part
 	List	   *quals;			/* implicit AND */
 	Bitmapset  *nulled;			/* entries read as NULL */
 	List	   *uses;			/* IndicatorUse * */
+	List	   *subst_from;		/* scalar subqueries ... */
+	List	   *subst_to;		/* ... and what they are in this part */
 	int64		coef;
 } Part;
 
@@ -159,6 +165,8 @@ part_copy(Part *p)
 	n->quals = list_copy(p->quals);
 	n->nulled = bms_copy(p->nulled);
 	n->uses = list_copy(p->uses);
+	n->subst_from = list_copy(p->subst_from);
+	n->subst_to = list_copy(p->subst_to);
 	n->coef = p->coef;
 	return n;
 }
@@ -181,6 +189,8 @@ product(List *left, List *right)
 		n->quals = list_concat(n->quals, b->quals);
 		n->nulled = bms_union(n->nulled, b->nulled);
 		n->uses = list_concat(n->uses, b->uses);
+		n->subst_from = list_concat(n->subst_from, b->subst_from);
+		n->subst_to = list_concat(n->subst_to, b->subst_to);
 		n->coef = a->coef * b->coef;
 		result = lappend(result, n);
 	}
@@ -584,6 +594,8 @@ contain_sublink_param(Node *node)
 		return false;
 	if (is_sublink_param(node))
 		return true;
+	if (IsA(node, Query))
+		return false;
 	return expression_tree_walker(node, contain_sublink_param, NULL);
 }
 
@@ -594,6 +606,8 @@ replace_sublink_param(Node *node, Node *with)
 		return NULL;
 	if (is_sublink_param(node))
 		return copyObject(with);
+	if (IsA(node, Query))
+		return node;
 	return expression_tree_mutator(node, replace_sublink_param, with);
 }
 
@@ -772,6 +786,212 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 	}
 }
 
+/*
+ * The conditions of a one-table subquery in WHERE (for scalar.c): key pairs
+ * (inner = outer, outer keys still at level 1) and one-sided filters.
+ */
+void
+decompose_subquery_conditions(Query *sub, List **inner_keys, List **outer_keys,
+							  List **opnos, List **collids, List **outer_left,
+							  List **inner_filter, List **outer_filter)
+{
+	Split		s;
+
+	split_conditions(make_ands_implicit((Expr *) sub->jointree->quals),
+					 sub_in_inner, sub_in_outer, NULL, &s,
+					 "a scalar subquery condition");
+	*inner_keys = s.inner_keys;
+	*outer_keys = s.outer_keys;
+	*opnos = s.opnos;
+	*collids = s.collids;
+	*outer_left = s.outer_left;
+	*inner_filter = s.inner_filter;
+	*outer_filter = s.outer_filter;
+}
+
+/* ----------------------------------------------------------------
+ * Scalar subqueries: lookups of at most one row
+ *
+ * (SELECT r.v FROM r WHERE r.k = a.k) with r unique on k (create_view turns
+ * an aggregate subquery into such a lookup of an internal grouped view) is
+ * a LEFT JOIN of r whose value is r.v, or NULL without a match.
+ * ----------------------------------------------------------------
+ */
+
+static bool
+collect_scalars_walker(Node *node, List **scalars)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+	{
+		if (((SubLink *) node)->subLinkType == EXPR_SUBLINK &&
+			!list_member(*scalars, node))
+			*scalars = lappend(*scalars, node);
+		return false;
+	}
+	return expression_tree_walker(node, collect_scalars_walker, scalars);
+}
+
+/* Does node contain subqueries other than the scalar ones? */
+static bool
+other_sublinks_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+		return ((SubLink *) node)->subLinkType != EXPR_SUBLINK;
+	return expression_tree_walker(node, other_sublinks_walker, context);
+}
+
+/* Is the relation unique on these columns (some unique index within them)? */
+static bool
+unique_on(Oid relid, List *keys)
+{
+	Bitmapset  *cols = NULL;
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		unique = false;
+
+	foreach(lc, keys)
+	{
+		Node	   *k = (Node *) lfirst(lc);
+
+		while (IsA(k, RelabelType))
+			k = (Node *) ((RelabelType *) k)->arg;
+		if (IsA(k, Var) && ((Var *) k)->varattno > 0)
+			cols = bms_add_member(cols, ((Var *) k)->varattno);
+	}
+	if (cols == NULL)
+		return keys == NIL && catalog_view_is_global(relid);
+	rel = table_open(relid, AccessShareLock);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = idx->rd_index;
+		int			i;
+		bool		covered = ind->indisunique && ind->indimmediate &&
+			idx->rd_indpred == NIL && idx->rd_indexprs == NIL;
+
+		for (i = 0; covered && i < ind->indnkeyatts; i++)
+			covered = bms_is_member(ind->indkey.values[i], cols);
+		index_close(idx, AccessShareLock);
+		if (covered)
+		{
+			unique = true;
+			break;
+		}
+	}
+	table_close(rel, AccessShareLock);
+	return unique;
+}
+
+/* A subquery's expression moved into the outer query, its table at rt. */
+static Node *
+lift(Node *expr, Index rt)
+{
+	Node	   *e = copyObject(expr);
+
+	ChangeVarNodes(e, 1, rt, 0);
+	IncrementVarSublevelsUp(e, -1, 1);
+	return e;
+}
+
+static List *
+expand_scalar(Decomposer *d, List *parts, SubLink *sl)
+{
+	Query	   *sub = simple_subquery(sl);
+	RangeTblEntry *rte = rt_fetch(1, sub->rtable);
+	TargetEntry *tle = NULL;
+	ListCell   *lc;
+	Split		s;
+	Index		rt;
+	Indicator  *ind;
+	List	   *quals;
+	Node	   *value;
+	Node	   *none;
+	List	   *result = NIL;
+
+	foreach(lc, sub->targetList)
+		if (!lfirst_node(TargetEntry, lc)->resjunk)
+			tle = lfirst_node(TargetEntry, lc);
+	if (tle == NULL || contain_vars_of_level((Node *) tle->expr, 1))
+		refuse("this scalar subquery",
+			   "A scalar subquery must return one expression over its own table.");
+	split_conditions(make_ands_implicit((Expr *) sub->jointree->quals),
+					 sub_in_inner, sub_in_outer, NULL, &s,
+					 "a scalar subquery condition");
+	if (s.outer_filter != NIL)
+		refuse("a scalar subquery with a condition on the outer query alone",
+			   "Move the condition out of the subquery, into a CASE around it.");
+	if (!unique_on(rte->relid, s.inner_keys))
+		refuse("a scalar subquery that may return more than one row",
+			   "Look the row up by a unique key of its table (a primary key), or compute an aggregate in the subquery.");
+
+	d->query->rtable = lappend(d->query->rtable, copyObject(rte));
+	rt = list_length(d->query->rtable);
+	quals = make_ands_implicit((Expr *) lift(sub->jointree->quals, rt));
+	value = lift((Node *) tle->expr, rt);
+	none = (Node *) makeNullConst(exprType((Node *) sl), exprTypmod((Node *) sl),
+								  exprCollation((Node *) sl));
+	ind = make_indicator(d, rte, s.inner_keys, s.inner_filter, s.collids);
+
+	foreach(lc, parts)
+	{
+		Part	   *p = (Part *) lfirst(lc);
+		Part	   *matched = part_copy(p);
+		Part	   *all = part_copy(p);
+		Part	   *with_match = part_copy(p);
+
+		matched->rels = bms_add_member(matched->rels, rt);
+		matched->quals = list_concat(matched->quals, quals);
+		matched->subst_from = lappend(matched->subst_from, sl);
+		matched->subst_to = lappend(matched->subst_to, value);
+		all->subst_from = lappend(all->subst_from, sl);
+		all->subst_to = lappend(all->subst_to, none);
+		with_match->subst_from = lappend(with_match->subst_from, sl);
+		with_match->subst_to = lappend(with_match->subst_to, none);
+		with_match->uses = lappend(with_match->uses,
+								   make_use(ind, &s, to_outer_level_list(s.outer_keys)));
+		with_match->coef = -p->coef;
+		result = lappend(result, matched);
+		/* a global aggregate's view always has its one row */
+		if (s.inner_keys == NIL)
+			continue;
+		result = lappend(result, all);
+		result = lappend(result, with_match);
+	}
+	if (list_length(result) > MAX_COMPONENTS)
+		refuse("this many outer joins and subqueries together",
+			   "The view would be a sum of more than 64 joins; split it into views over views.");
+	return result;
+}
+
+typedef struct Subst
+{
+	List	   *from;
+	List	   *to;
+} Subst;
+
+static Node *
+subst_mutator(Node *node, Subst *s)
+{
+	ListCell   *f,
+			   *t;
+
+	if (node == NULL)
+		return NULL;
+	if (IsA(node, SubLink))
+		forboth(f, s->from, t, s->to)
+			if (equal(node, lfirst(f)))
+			return copyObject((Node *) lfirst(t));
+	if (IsA(node, Query))
+		return node;
+	return expression_tree_mutator(node, subst_mutator, s);
+}
+
 /* ----------------------------------------------------------------
  * Entry points
  * ----------------------------------------------------------------
@@ -789,6 +1009,8 @@ null_vars_mutator(Node *node, Bitmapset *nulled)
 
 		return (Node *) makeNullConst(v->vartype, v->vartypmod, v->varcollid);
 	}
+	if (IsA(node, Query))
+		return node;
 	return expression_tree_mutator(node, null_vars_mutator, nulled);
 }
 
@@ -802,6 +1024,7 @@ decompose_query(Query *query, List **indicators)
 	Decomposer	d;
 	List	   *parts = list_make1(palloc0(sizeof(Part)));
 	List	   *components = NIL;
+	List	   *scalars = NIL;
 	ListCell   *lc;
 	int			n = 0;
 
@@ -810,6 +1033,12 @@ decompose_query(Query *query, List **indicators)
 	((Part *) linitial(parts))->coef = 1;
 	foreach(lc, query->jointree->fromlist)
 		parts = product(parts, expand_from(&d, (Node *) lfirst(lc)));
+
+	(void) collect_scalars_walker((Node *) query->targetList, &scalars);
+	(void) collect_scalars_walker(query->jointree->quals, &scalars);
+	foreach(lc, scalars)
+		parts = expand_scalar(&d, parts, (SubLink *) lfirst(lc));
+
 	foreach(lc, make_ands_implicit((Expr *) query->jointree->quals))
 	{
 		Node	   *conj = (Node *) lfirst(lc);
@@ -817,15 +1046,15 @@ decompose_query(Query *query, List **indicators)
 
 		if (next)
 			parts = next;
-		else if (checkExprHasSubLink(conj))
+		else if (other_sublinks_walker(conj, NULL))
 			refuse("a subquery in this position",
 				   "EXISTS, NOT EXISTS, IN and NOT IN subqueries are maintained as conditions of the WHERE clause joined by AND.");
 		else
 			parts = times(parts, list_make1(conj), NIL, 1);
 	}
-	if (checkExprHasSubLink((Node *) query->targetList))
-		refuse("a subquery in the select list",
-			   "Join the subquery's table instead, or compute the value in a subquery in FROM.");
+	if (other_sublinks_walker((Node *) query->targetList, NULL))
+		refuse("an EXISTS, IN or ANY subquery in the select list",
+			   "Use it in WHERE, or compute the value with a join.");
 
 	foreach(lc, parts)
 	{
@@ -836,6 +1065,7 @@ decompose_query(Query *query, List **indicators)
 		List	   *quals;
 		ListCell   *lc2;
 		int			rt = -1;
+		Subst		subst;
 
 		c->index = n++;
 		c->coef = p->coef;
@@ -845,7 +1075,12 @@ decompose_query(Query *query, List **indicators)
 			from = lappend(from, range_ref(rt));
 			c->used |= ((uint32) 1) << (rt - 1);
 		}
-		quals = (List *) null_vars_mutator((Node *) p->quals, p->nulled);
+		subst.from = p->subst_from;
+		subst.to = p->subst_to;
+		c->subst_from = p->subst_from;
+		c->subst_to = p->subst_to;
+		quals = (List *) null_vars_mutator(subst_mutator((Node *) p->quals, &subst),
+										   p->nulled);
 		q->jointree = makeFromExpr(from, quals ? (Node *) make_ands_explicit(quals) : NULL);
 		/* the join entries stay (Vars keep their numbers) but join nothing */
 		foreach(lc2, q->rtable)
@@ -883,7 +1118,11 @@ decompose_set_rownodes(List *components, List *rownodes)
 	{
 		Component  *c = (Component *) lfirst(lc);
 
-		c->rownodes = (List *) null_vars_mutator(copyObject((Node *) rownodes),
+		Subst		subst;
+
+		subst.from = c->subst_from;
+		subst.to = c->subst_to;
+		c->rownodes = (List *) null_vars_mutator(subst_mutator((Node *) rownodes, &subst),
 												 c->nulled);
 	}
 }

@@ -69,9 +69,15 @@ check_owner(Oid relid)
 
 static Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 
+Oid
+create_internal_view(RangeVar *rv, Query *query, const char *original)
+{
+	return create_view_from_query(rv, query, original);
+}
+
 /* A name for the n-th internal view of a view, unused in its schema. */
-static RangeVar *
-internal_name(RangeVar *outer, int n)
+RangeVar *
+internal_view_name(RangeVar *outer, int n)
 {
 	Oid			nspid = RangeVarGetCreationNamespace(outer);
 	int			attempt = 0;
@@ -184,7 +190,7 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 			char	   *sub_sql = deparse_view_query(sub);
 
 			(*counter)++;
-			oid = create_view_from_query(internal_name(rv, *counter),
+			oid = create_view_from_query(internal_view_name(rv, *counter),
 										 analyze_view_query(sub_sql, true), sub_sql);
 			internal = lappend_oid(internal, oid);
 			if (rte->rtekind == RTE_CTE)
@@ -269,6 +275,21 @@ rewrite_intersect_except(Query *query)
 	return analyze_view_query(sql.data, true);
 }
 
+/* The tables subqueries in WHERE and the select list read need SELECT. */
+static void
+check_subquery_privileges(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, decompose_base_tables(query))
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+	}
+}
+
 static Oid
 create_view_from_query(RangeVar *rv, Query *query, const char *original)
 {
@@ -285,7 +306,9 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 
 	if (rewritten)
 		query = rewritten;
-	internal = materialize_subqueries(query, rv, &counter);
+	check_subquery_privileges(query);
+	internal = rewrite_scalar_subqueries(query, rv, &counter);
+	internal = list_concat(internal, materialize_subqueries(query, rv, &counter));
 	validate_view_query(query);
 	(void) ExecCheckRTPerms(query->rtable, true);
 	stored_sql = deparse_view_query(query);

@@ -193,6 +193,8 @@ typedef struct Component
 	uint32		used;			/* range table entries in its FROM */
 	Bitmapset  *nulled;			/* entries whose columns are NULL */
 	List	   *uses;			/* IndicatorUse * */
+	List	   *subst_from;		/* scalar subqueries ... */
+	List	   *subst_to;		/* ... and their value in this component */
 	Query	   *query;			/* the view's range table; FROM used; WHERE */
 	List	   *rownodes;		/* the circuit row over query */
 } Component;
@@ -201,6 +203,18 @@ extern bool query_needs_decomposition(Query *query);
 extern List *decompose_query(Query *query, List **indicators);
 extern void decompose_set_rownodes(List *components, List *rownodes);
 extern List *decompose_base_tables(Query *query);
+extern void decompose_subquery_conditions(Query *sub, List **inner_keys,
+										  List **outer_keys, List **opnos,
+										  List **collids, List **outer_left,
+										  List **inner_filter,
+										  List **outer_filter);
+
+/* scalar.c */
+extern List *rewrite_scalar_subqueries(Query *query, RangeVar *rv, int *counter);
+
+/* stepping.c: an internal view, created like any view */
+extern Oid	create_internal_view(RangeVar *rv, Query *query, const char *original);
+extern RangeVar *internal_view_name(RangeVar *outer, int n);
 
 typedef struct Circuit
 {
@@ -463,6 +477,7 @@ typedef struct ViewRecord
 extern ViewRecord *catalog_get_view(Oid viewid, bool missing_ok);
 extern List *catalog_views_of_table(Oid baseid);
 extern bool catalog_is_result_table(Oid relid);
+extern bool catalog_view_is_global(Oid relid);
 extern void catalog_insert_view(Oid viewid, const char *query,
 								const char *original, List *baseids,
 								List *keycolnames, const char *kind,

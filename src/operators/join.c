@@ -843,6 +843,8 @@ join_columns_walker(Node *node, void *context)
 			add_join_column(c, cols, r);
 		}
 	}
+	if (IsA(node, Query))
+		return false;
 	return expression_tree_walker(node, join_columns_walker, context);
 }
 

@@ -693,6 +693,265 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------
+-- outer joins and subqueries in WHERE (EXISTS / NOT EXISTS / IN / NOT IN)
+-- ------------------------------------------------------------------
+
+-- an equality between an expression over the left item l and one over the new
+-- item r, as stepping maintains under an outer join: the same btree family on
+-- both sides (int = int, int = bigint, text = text)
+CREATE FUNCTION rj.outer_eq(l jsonb, r jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    la text := l->>'alias';
+    ra text := r->>'alias';
+    ci text[] := rj.common_cols(l, r, 'int');
+    li text[] := rj.cols_cls(l, 'int');
+    rin text[] := rj.cols_cls(r, 'int');
+    lt int := coalesce((l->>'tab')::int, 0);
+    rt int := coalesce((r->>'tab')::int, 0);
+    x float8 := random();
+    c text;
+    c2 text;
+    e text;
+BEGIN
+    IF lt > 0 AND rt > 0 AND x < 0.5 THEN
+        IF rj.parent(rt) = lt THEN
+            RETURN jsonb_build_object('cond', format('%s.pid = %s.id', ra, la), 'kind', 'fk');
+        ELSIF rj.parent(lt) = rt THEN
+            RETURN jsonb_build_object('cond', format('%s.pid = %s.id', la, ra), 'kind', 'fk');
+        END IF;
+    END IF;
+    x := random();
+    IF x < 0.40 AND cardinality(ci) > 0 THEN
+        c := CASE WHEN 'k' = ANY (ci) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(ci) END;
+        RETURN jsonb_build_object('cond', CASE WHEN rj.chance(0.8) THEN format('%s.%s = %s.%s', la, c, ra, c)
+                                               ELSE format('%s.%s = %s.%s', ra, c, la, c) END,
+                                  'kind', 'equi', 'using', c);
+    ELSIF x < 0.55 AND (l->'cols'->>'t') = 'txt' AND (r->'cols'->>'t') = 'txt' THEN
+        RETURN jsonb_build_object('cond', format('%s.t = %s.t', la, ra), 'kind', 'equi_text', 'using', 't');
+    END IF;
+    c := CASE WHEN 'k' = ANY (li) AND rj.chance(0.4) THEN 'k' ELSE rj.pick(li) END;
+    c2 := CASE WHEN 'id' = ANY (rin) AND rj.chance(0.4) THEN 'id' ELSE rj.pick(rin) END;
+    IF c IS NULL OR c2 IS NULL THEN
+        RETURN NULL;
+    END IF;
+    x := random();
+    IF x < 0.45 THEN
+        RETURN jsonb_build_object('cond', format('%s.%s = %s.%s', la, c, ra, c2), 'kind', 'equi');
+    ELSIF x < 0.6 THEN
+        -- int = bigint
+        RETURN jsonb_build_object('cond', CASE WHEN rj.chance(0.5) THEN format('%s.%s::bigint = %s.%s', la, c, ra, c2)
+                                               ELSE format('%s.%s = %s.%s::int8', la, c, ra, c2) END,
+                                  'kind', 'equi_bigint');
+    END IF;
+    e := rj.pick(ARRAY[format('coalesce(%s.%s, 0) = coalesce(%s.%s, 0)', la, c, ra, c2),
+                       format('%s.%s + 1 = %s.%s', la, c, ra, c2),
+                       format('%s.%s = %s.%s %% 4', la, c, ra, c2),
+                       format('%s.%s * 2 = %s.%s + %s.%s', la, c, ra, c2, ra, c2)]);
+    RETURN jsonb_build_object('cond', e, 'kind', 'equi_expr');
+END $$;
+
+-- the ON condition of an outer join between the left items (left: the items
+-- the condition may read, lp: the preferred partner) and the new item r:
+-- equalities (left expr = right expr) AND one-sided conditions
+-- {"cond", "using" (a single plain equality of a common column), "tags": [..]}
+CREATE FUNCTION rj.outer_cond(left_items jsonb, lp jsonb, r jsonb, full_join bool) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    parts text[] := '{}';
+    tags text[] := '{}';
+    eq jsonb;
+    l2 jsonb;
+    n int;
+    i int;
+    x float8 := random();
+    using_col text;
+BEGIN
+    n := CASE WHEN x < 0.04 THEN 0 WHEN x < 0.82 THEN 1 ELSE 2 END;
+    FOR i IN 1..n LOOP
+        l2 := CASE WHEN i = 1 OR rj.chance(0.5) THEN lp ELSE rj.pickj(left_items) END;
+        eq := rj.outer_eq(l2, r);
+        CONTINUE WHEN eq IS NULL;
+        parts := parts || (eq->>'cond');
+        tags := tags || ('ocond_' || (eq->>'kind'));
+        IF n = 1 THEN
+            using_col := eq->>'using';
+        END IF;
+    END LOOP;
+    IF cardinality(parts) = 0 THEN
+        tags := tags || 'ocond_no_equality'::text;
+    END IF;
+    IF cardinality(parts) > 1 THEN
+        tags := tags || 'ocond_two_equalities'::text;
+    END IF;
+    -- conditions on the nullable (right) side alone
+    IF rj.chance(0.3) OR cardinality(parts) = 0 THEN
+        parts := parts || rj.vpred_atom(jsonb_build_array(r));
+        tags := tags || 'ocond_right_only'::text;
+    END IF;
+    -- conditions on the left side alone (for LEFT: rows failing them stay, unmatched)
+    IF rj.chance(0.2) THEN
+        parts := parts || rj.vpred_atom(jsonb_build_array(CASE WHEN rj.chance(0.7) THEN lp ELSE rj.pickj(left_items) END));
+        tags := tags || 'ocond_left_only'::text;
+    END IF;
+    IF rj.chance(0.03) THEN
+        parts := parts || rj.pick(ARRAY['true', '1 = 1', '2 > 1']);
+        tags := tags || 'ocond_const'::text;
+    END IF;
+    IF cardinality(parts) > 1 THEN
+        using_col := NULL;
+    END IF;
+    IF 'ocond_right_only' = ANY (tags) OR 'ocond_left_only' = ANY (tags) THEN
+        tags := tags || 'outer_on_onesided'::text;
+    END IF;
+    -- parts order: the one-sided conditions first, sometimes
+    IF cardinality(parts) > 1 AND rj.chance(0.3) THEN
+        parts := ARRAY(SELECT p FROM unnest(parts) WITH ORDINALITY AS u(p, o) ORDER BY o DESC);
+    END IF;
+    RETURN jsonb_build_object('cond', array_to_string(parts, ' AND '), 'using', using_col, 'tags', to_jsonb(tags));
+END $$;
+
+-- a predicate on a nullable item of an outer join (for the view's WHERE)
+CREATE FUNCTION rj.nullable_pred(it jsonb, OUT p text, OUT tag text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    a text := it->>'alias';
+    c text := CASE WHEN rj.has(it, 'id') THEN 'id' ELSE rj.pick(rj.cols_cls(it, 'int')) END;
+    x float8 := random();
+BEGIN
+    IF c IS NULL THEN
+        p := rj.vpred_atom(jsonb_build_array(it));
+        tag := 'outer_where_nullable';
+    ELSIF x < 0.35 THEN
+        p := format('%s.%s IS NULL', a, c);          -- the unmatched rows only (an anti-join)
+        tag := 'outer_anti_join';
+    ELSIF x < 0.45 THEN
+        p := format('%s.%s IS NOT NULL', a, c);
+        tag := 'outer_where_nullable';
+    ELSIF x < 0.65 THEN
+        p := rj.pick(ARRAY[format('coalesce(%s.v, 0) > 3', a), format('coalesce(%s.k, -1) <> 2', a),
+                           format('coalesce(%s.%s, 0) %% 2 = 0', a, c)]);
+        IF NOT (rj.has(it, 'v') AND rj.has(it, 'k')) THEN
+            p := format('coalesce(%s.%s, 0) < 4', a, c);
+        END IF;
+        tag := 'outer_where_coalesce';
+    ELSIF x < 0.8 THEN
+        p := format('(%s.%s IS NULL OR %s)', a, c, rj.vpred_atom(jsonb_build_array(it)));
+        tag := 'outer_where_nullable';
+    ELSE
+        p := rj.vpred_atom(jsonb_build_array(it));
+        tag := 'outer_where_nullable';
+    END IF;
+END $$;
+
+-- a subquery conjunct for a WHERE over the items: [NOT] EXISTS (...), x [NOT] IN (...)
+-- over one source (a base table or a view's result table), uncorrelated or
+-- correlated by equalities.  {"sql", "tags", "mask", "depth", "bo", "ctags"}
+CREATE FUNCTION rj.gen_sublink(items jsonb, srcs jsonb, nth int, need_bo bool DEFAULT false,
+                               tables_only bool DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    src jsonb := rj.pick_src(srcs, 0.3, need_bo, tables_only);
+    a text := 'sq' || nth;
+    sit jsonb;
+    conds text[] := '{}';
+    tags text[] := '{}';
+    kind text;
+    x float8 := random();
+    oref text;
+    sref text;
+    cls text;
+    c text;
+    sel text;
+    q text;
+    i int;
+    ci text[];
+    nullable bool;
+BEGIN
+    sit := jsonb_build_object('alias', a, 'cols', src->'cols', 'tab', src->'tab');
+    kind := CASE WHEN x < 0.25 THEN 'exists' WHEN x < 0.5 THEN 'not_exists'
+                 WHEN x < 0.75 THEN 'in_subquery' ELSE 'not_in_subquery' END;
+    -- correlation: equalities between the subquery's source and the outer items
+    IF rj.chance(0.6) THEN
+        FOR i IN 1..CASE WHEN rj.chance(0.8) THEN 1 ELSE 2 END LOOP
+            IF rj.chance(0.15) AND rj.has(sit, 't') AND cardinality(rj.refs(items, 'txt')) > 0 THEN
+                conds := conds || format('%s.t = %s', a, rj.ref(items, 'txt'));
+            ELSE
+                ci := rj.cols_cls(sit, 'int');
+                c := CASE WHEN 'k' = ANY (ci) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(ci) END;
+                oref := rj.ref(items, 'int');
+                IF rj.chance(0.15) THEN
+                    conds := conds || format('%s = %s.%s', oref, a, c);
+                ELSE
+                    conds := conds || format('%s.%s = %s', a, c, oref);
+                END IF;
+            END IF;
+        END LOOP;
+        tags := tags || 'sublink_correlated'::text;
+    ELSE
+        tags := tags || 'sublink_uncorrelated'::text;
+    END IF;
+    -- conditions on the subquery's source alone
+    IF rj.chance(0.5) THEN
+        conds := conds || rj.vpred(jsonb_build_array(sit), 1);
+    END IF;
+    -- a condition on the outer query alone
+    IF rj.chance(0.12) THEN
+        conds := conds || rj.vpred_atom(items);
+        tags := tags || 'sublink_outer_cond'::text;
+    END IF;
+    IF kind IN ('exists', 'not_exists') THEN
+        sel := rj.pick(ARRAY['1', '', '*', a || '.' || rj.pick(ARRAY(SELECT jsonb_object_keys(sit->'cols') ORDER BY 1))]);
+        q := format('%sEXISTS (SELECT %s FROM %s %s%s)', CASE WHEN kind = 'not_exists' THEN 'NOT ' ELSE '' END,
+                    sel, src->>'sql', a,
+                    CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END);
+    ELSE
+        cls := CASE WHEN rj.chance(0.15) AND rj.has(sit, 't') AND cardinality(rj.refs(items, 'txt')) > 0
+                    THEN 'txt' ELSE 'int' END;
+        IF cls = 'txt' THEN
+            oref := rj.ref(items, 'txt');
+            sref := a || '.t';
+            nullable := true;
+        ELSE
+            oref := rj.ref(items, 'int');
+            IF rj.chance(0.2) THEN
+                oref := rj.pick(ARRAY[oref || ' + 1', format('coalesce(%s, 0)', oref), oref || ' % 4']);
+                tags := tags || 'in_expr'::text;
+            END IF;
+            ci := rj.cols_cls(sit, 'int');
+            x := random();
+            -- (a NULL in a NOT IN list empties the result: NOT IN reads NOT NULL columns more often)
+            IF x < CASE WHEN kind = 'not_in_subquery' THEN 0.35 ELSE 0.45 END AND ARRAY['k', 'j'] && ci THEN
+                c := rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['k', 'j']) u WHERE u = ANY (ci)));
+            ELSIF x < 0.7 AND 'id' = ANY (ci) THEN
+                c := 'id';
+            ELSE
+                c := rj.pick(ci);
+            END IF;
+            sref := a || '.' || c;
+            -- declared NOT NULL: the id of a pk / dim / child base table
+            nullable := NOT (c = 'id' AND coalesce((src->>'tab')::int, 0) > 0
+                             AND rj.role((src->>'tab')::int) IN ('pk', 'dim', 'child'));
+            IF rj.chance(0.1) THEN
+                sref := rj.pick(ARRAY[sref || ' % 5', format('coalesce(%s, 0)', sref), sref || '::bigint']);
+                nullable := sref NOT LIKE 'coalesce%' AND nullable;
+                tags := tags || 'in_sub_expr'::text;
+            END IF;
+        END IF;
+        tags := tags || CASE WHEN nullable THEN 'in_nullable_col' ELSE 'in_notnull_col' END;
+        q := format('%s %sIN (SELECT %s FROM %s %s%s)', oref, CASE WHEN kind = 'not_in_subquery' THEN 'NOT ' ELSE '' END,
+                    sref, src->>'sql', a,
+                    CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END);
+    END IF;
+    tags := kind || tags;
+    IF (src->>'depth')::int > 0 THEN
+        tags := tags || 'sublink_over_view'::text;
+    END IF;
+    RETURN jsonb_build_object('sql', q, 'tags', to_jsonb(tags), 'mask', src->'mask', 'depth', src->'depth',
+                              'bo', (src->>'depth')::int = 0);
+END $$;
+
+-- ------------------------------------------------------------------
 -- derived queries: subqueries in FROM, WITH queries, inner views.  Their
 -- output columns are named from the base-table vocabulary.
 -- {"sql", "cols": {name: class}, "names": [ordered], "mask", "depth", "tags": [..]}
@@ -792,6 +1051,12 @@ LANGUAGE sql IMMUTABLE AS $$
                                           WHEN 'flt' THEN 'float8' WHEN 'txt' THEN 'text' ELSE 'bool' END)
 $$;
 
+-- a WHERE clause w (' WHERE ...' or '') with one more conjunct c (or none)
+CREATE FUNCTION rj.add_conj(w text, c text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN c IS NULL THEN w WHEN w = '' THEN ' WHERE ' || c ELSE w || ' AND ' || c END
+$$;
+
 -- p_bo: the result must be base-only (read base tables only, no UNION)
 CREATE FUNCTION rj.gen_derived(srcs jsonb, p_bo bool DEFAULT false) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
@@ -821,6 +1086,12 @@ DECLARE
     n int;
     ag text;
     op text;
+    jt text := 'JOIN';
+    ctags text[] := '{}';
+    sl jsonb;
+    smask int := 0;
+    sdepth int := 0;
+    sbo bool := true;
 BEGIN
     IF x < 0.28 THEN
         kind := 'agg';
@@ -845,6 +1116,16 @@ BEGIN
                    ELSE rj.pick_src(srcs, 0.3, mp, p_bo OR (mp AND kind = 'union')) END;
         it2 := jsonb_build_object('alias', 's2', 'cols', s2->'cols', 'tab', s2->'tab');
         items := items || it2;
+    END IF;
+    IF kind IN ('join', 'joinagg') AND NOT rj.disabled('outer') AND rj.chance(0.28) THEN
+        -- an outer join of the two sources
+        x := random();
+        jt := CASE WHEN x < 0.6 THEN 'LEFT JOIN' WHEN x < 0.8 THEN 'RIGHT JOIN' ELSE 'FULL JOIN' END;
+        cond := rj.outer_cond(jsonb_build_array(it1), it1, it2, jt = 'FULL JOIN');
+        ctags := ctags || lower(replace(jt, ' ', '_')) || ARRAY(SELECT jsonb_array_elements_text(cond->'tags'));
+        IF kind = 'joinagg' THEN
+            ctags := ctags || 'outer_join_agg'::text;
+        END IF;
     END IF;
 
     IF kind IN ('agg', 'joinagg') THEN
@@ -887,13 +1168,16 @@ BEGIN
         IF rj.chance(0.35) THEN
             w := ' WHERE ' || rj.vpred(items, 1);
         END IF;
+        IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
+            sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
+        END IF;
         IF kind = 'agg' THEN
-            q := format('SELECT %s FROM %s s1%s GROUP BY %s', array_to_string(outs, ', '), s1->>'sql', w,
-                        array_to_string(keys, ', '));
+            q := format('SELECT %s FROM %s s1%s GROUP BY %s', array_to_string(outs, ', '), s1->>'sql',
+                        rj.add_conj(w, sl->>'sql'), array_to_string(keys, ', '));
         ELSE
-            cond := rj.join_cond(it1, it2, false);
-            q := format('SELECT %s FROM %s s1 JOIN %s s2 ON %s%s GROUP BY %s', array_to_string(outs, ', '),
-                        s1->>'sql', s2->>'sql', cond->>'cond', w, array_to_string(keys, ', '));
+            cond := coalesce(cond, rj.join_cond(it1, it2, false));
+            q := format('SELECT %s FROM %s s1 %s %s s2 ON %s%s GROUP BY %s', array_to_string(outs, ', '),
+                        s1->>'sql', jt, s2->>'sql', cond->>'cond', rj.add_conj(w, sl->>'sql'), array_to_string(keys, ', '));
         END IF;
         IF rj.chance(0.15) THEN
             q := q || ' HAVING count(*) > 1';
@@ -926,10 +1210,13 @@ BEGIN
         IF rj.chance(0.5) THEN
             w := ' WHERE ' || rj.vpred(items, 1);
         END IF;
+        IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
+            sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
+        END IF;
         q := format('SELECT %s%s FROM %s s1%s', CASE WHEN kind = 'distinct' THEN 'DISTINCT ' ELSE '' END,
-                    array_to_string(outs, ', '), s1->>'sql', w);
+                    array_to_string(outs, ', '), s1->>'sql', rj.add_conj(w, sl->>'sql'));
     ELSIF kind = 'join' THEN
-        cond := rj.join_cond(it1, it2, false);
+        cond := coalesce(cond, rj.join_cond(it1, it2, false));
         n := rj.ri(2, 4);
         FOR i IN 1..n LOOP
             IF rj.chance(0.5) THEN
@@ -953,8 +1240,11 @@ BEGIN
         IF rj.chance(0.4) THEN
             w := ' WHERE ' || rj.vpred(items, 1);
         END IF;
-        q := format('SELECT %s%s FROM %s s1 JOIN %s s2 ON %s%s', CASE WHEN rj.chance(0.2) THEN 'DISTINCT ' ELSE '' END,
-                    array_to_string(outs, ', '), s1->>'sql', s2->>'sql', cond->>'cond', w);
+        IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
+            sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
+        END IF;
+        q := format('SELECT %s%s FROM %s s1 %s %s s2 ON %s%s', CASE WHEN rj.chance(0.2) THEN 'DISTINCT ' ELSE '' END,
+                    array_to_string(outs, ', '), s1->>'sql', jt, s2->>'sql', cond->>'cond', rj.add_conj(w, sl->>'sql'));
     ELSE
         -- UNION [ALL] of two single-source SELECTs over the columns both have
         cands := ARRAY(SELECT c1.key FROM jsonb_each_text(it1->'cols') c1
@@ -988,12 +1278,20 @@ BEGIN
                     s2->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it2), 0) ELSE '' END);
         kind := CASE WHEN op = 'UNION' THEN 'union' ELSE 'union_all' END;
     END IF;
+    IF sl IS NOT NULL THEN
+        ctags := ctags || ARRAY(SELECT jsonb_array_elements_text(sl->'tags'));
+        smask := (sl->>'mask')::int;
+        sdepth := (sl->>'depth')::int;
+        sbo := (sl->>'bo')::bool;
+    END IF;
     RETURN jsonb_build_object('sql', q, 'cols', cols, 'names', to_jsonb(names),
-                              'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0),
-                              'depth', greatest((s1->>'depth')::int, coalesce((s2->>'depth')::int, 0)),
+                              'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0) | smask,
+                              'depth', greatest((s1->>'depth')::int, coalesce((s2->>'depth')::int, 0), sdepth),
                               'bo', (s1->>'depth')::int = 0 AND coalesce((s2->>'depth')::int, 0) = 0
-                                    AND kind NOT IN ('union', 'union_all'),
-                              'tags', jsonb_build_array('d_' || kind));
+                                    AND kind NOT IN ('union', 'union_all') AND sbo,
+                              'tags', jsonb_build_array('d_' || kind),
+                              -- construct tags (outer joins, subqueries in WHERE), given to the reader as they are
+                              'ctags', to_jsonb(ctags));
 END $$;
 
 -- ------------------------------------------------------------------
@@ -1086,7 +1384,72 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT string_agg(quote_ident(n), ', ' ORDER BY o) FROM unnest(names) WITH ORDINALITY AS u(n, o)
 $$;
 
--- a join view of 2-4 FROM items
+-- the output of an outer-join view per row of a preserved item: the count of
+-- its partners on a nullable item (zero included) and aggregates over them
+CREATE FUNCTION rj.gen_outer_count(items jsonb, nullable bool[], OUT sel text, OUT tail text,
+                                   OUT names text[], OUT tags text[])
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    m int := jsonb_array_length(items);
+    p int;
+    nn int;
+    pit jsonb;
+    nit jsonb;
+    outs text[] := '{}';
+    keys text[] := '{}';
+    k text;
+    cc text;
+    ag record;
+    i int;
+BEGIN
+    names := '{}';
+    tags := ARRAY['groupby', 'outer_join_agg', 'outer_count_per_row'];
+    tail := '';
+    SELECT min(g) INTO p FROM generate_series(1, m) g WHERE NOT nullable[g];
+    p := coalesce(p, 1);
+    pit := items->(p-1);
+    SELECT g INTO nn FROM generate_series(1, m) g WHERE nullable[g] AND g <> p ORDER BY random() LIMIT 1;
+    nn := coalesce(nn, CASE WHEN p = 1 THEN 2 ELSE 1 END);
+    nit := items->(nn-1);
+    k := CASE WHEN rj.has(pit, 'id') AND rj.chance(0.75) THEN (pit->>'alias') || '.id'
+              ELSE rj.ref(jsonb_build_array(pit), 'int') END;
+    keys := keys || k;
+    outs := outs || (k || ' AS k1');
+    names := names || 'k1'::text;
+    IF rj.chance(0.25) AND rj.ref(jsonb_build_array(pit), 'txt') IS NOT NULL THEN
+        k := rj.ref(jsonb_build_array(pit), 'txt');
+        keys := keys || k;
+        outs := outs || (k || ' AS k2');
+        names := names || 'k2'::text;
+    END IF;
+    cc := (nit->>'alias') || '.' || CASE WHEN rj.has(nit, 'id') THEN 'id' ELSE rj.pick(rj.cols_cls(nit, 'int')) END;
+    outs := outs || format('count(%s) AS x1', cc);
+    names := names || 'x1'::text;
+    FOR i IN 2..rj.ri(1, 3) LOOP
+        IF rj.chance(0.3) AND rj.has(nit, 'v') THEN
+            outs := outs || format('coalesce(sum(%s.v), 0) AS x%s', nit->>'alias', i);
+            tags := tags || 'agg_expr_over_agg'::text;
+        ELSE
+            SELECT * INTO ag FROM rj.agg(jsonb_build_array(nit));
+            outs := outs || format('%s AS x%s', ag.e, i);
+            tags := tags || ('agg_' || ag.tag);
+        END IF;
+        names := names || ('x' || i);
+    END LOOP;
+    sel := array_to_string(outs, ', ');
+    tail := ' GROUP BY ' || array_to_string(keys, ', ');
+    IF rj.chance(0.2) THEN
+        tail := tail || ' HAVING ' || rj.pick(ARRAY[format('count(%s) = 0', cc), format('count(%s) > 0', cc),
+                                                    format('count(%s) < 2', cc), 'count(*) > 1']);
+        tags := tags || 'having'::text;
+    END IF;
+END $$;
+
+-- a join view of 2-4 FROM items (1-4 when it has a subquery in WHERE).  Some
+-- views join with LEFT / RIGHT / FULL JOIN (chains of outer joins, a
+-- parenthesized outer join under an inner join, one-sided ON conditions,
+-- WHERE on the nullable side, counts per preserved row) and some have
+-- [NOT] EXISTS / [NOT] IN (SELECT ...) conjuncts in WHERE.
 CREATE FUNCTION rj.gen_join(srcs jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -1117,9 +1480,28 @@ DECLARE
     k text;
     item_sql text;
     using_col text;
+    use_outer bool;
+    use_sub bool;
+    jtypes text[];
+    nullable bool[];
+    forced int;
+    paren_at int := 0;
+    last_outer int := 0;
+    nouter int := 0;
+    jt text;
+    oc jsonb;
+    np record;
+    sl jsonb;
+    ct text[];
 BEGIN
+    use_outer := NOT rj.disabled('outer') AND rj.chance(0.3);
+    use_sub := NOT rj.disabled('sublink') AND rj.chance(0.17);
     x := random();
-    m := CASE WHEN x < 0.45 THEN 2 WHEN x < 0.8 THEN 3 ELSE 4 END;
+    IF use_sub AND NOT use_outer AND x < 0.3 THEN
+        m := 1;            -- one FROM item and a subquery in WHERE
+    ELSE
+        m := CASE WHEN x < 0.45 THEN 2 WHEN x < 0.8 THEN 3 ELSE 4 END;
+    END IF;
     FOR i IN 1..m LOOP
         x := random();
         IF i > 1 AND cardinality(used_tabs) > 0 AND x < 0.2 AND NOT rj.disabled('selfjoin') THEN
@@ -1133,7 +1515,8 @@ BEGIN
             d := rj.gen_derived(srcs, rj.multipath_off());
             src := jsonb_build_object('sql', '(' || (d->>'sql') || ')', 'cols', d->'cols', 'tab', 0,
                                       'mask', d->'mask', 'depth', d->'depth');
-            tags := tags || 'subquery'::text || ARRAY(SELECT 'sub' || substr(jsonb_array_elements_text(d->'tags'), 2));
+            tags := tags || 'subquery'::text || ARRAY(SELECT 'sub' || substr(jsonb_array_elements_text(d->'tags'), 2))
+                         || ARRAY(SELECT jsonb_array_elements_text(d->'ctags'));
             item_sql := src->>'sql';
         ELSIF x < 0.43 AND NOT rj.disabled('cte') THEN
             IF jsonb_array_length(cte_items) > 0 AND rj.chance(0.5) THEN
@@ -1146,7 +1529,8 @@ BEGIN
                 ctes := ctes || format('%s AS (%s)', k, d->>'sql');
                 src := jsonb_build_object('sql', k, 'cols', d->'cols', 'tab', 0, 'mask', d->'mask', 'depth', d->'depth');
                 cte_items := cte_items || src;
-                tags := tags || 'cte'::text || ARRAY(SELECT 'cte' || substr(jsonb_array_elements_text(d->'tags'), 2));
+                tags := tags || 'cte'::text || ARRAY(SELECT 'cte' || substr(jsonb_array_elements_text(d->'tags'), 2))
+                             || ARRAY(SELECT jsonb_array_elements_text(d->'ctags'));
             END IF;
             item_sql := src->>'sql';
         ELSE
@@ -1170,6 +1554,14 @@ BEGIN
                 used_tabs := used_tabs || (src->>'tab')::int;
             ELSE
                 tags := tags || 'over_view'::text;
+                -- a view over a view with outer joins / subqueries in WHERE
+                ct := ARRAY(SELECT jsonb_array_elements_text(coalesce(src->'ctags', '[]')));
+                IF ct && ARRAY['left_join', 'right_join', 'full_join'] THEN
+                    tags := tags || 'over_outer_view'::text;
+                END IF;
+                IF ct && ARRAY['exists', 'not_exists', 'in_subquery', 'not_in_subquery'] THEN
+                    tags := tags || 'over_sublink_view'::text;
+                END IF;
             END IF;
         END IF;
         IF (src->>'tab')::int > 0 AND NOT ((src->>'tab')::int = ANY (used_tabs)) THEN
@@ -1181,6 +1573,34 @@ BEGIN
         depth := greatest(depth, (src->>'depth')::int);
     END LOOP;
 
+    -- join types: jtypes[i] joins item i to the items before it (INNER,
+    -- LEFT, RIGHT, FULL).  RIGHT and FULL only join the first two items (the
+    -- nullable side must be a single FROM item); paren_at = p: items p and
+    -- p+1 are "JOIN (ap <jtypes[p+1]> JOIN ap+1 ON ..) ON .."
+    jtypes := array_fill('INNER'::text, ARRAY[m]);
+    nullable := array_fill(false, ARRAY[m]);
+    IF use_outer THEN
+        forced := rj.ri(2, m);
+        FOR i IN 2..m LOOP
+            x := random();
+            IF i = 2 THEN
+                jtypes[i] := CASE WHEN x < 0.45 THEN 'LEFT' WHEN x < 0.65 THEN 'RIGHT' WHEN x < 0.8 THEN 'FULL' ELSE 'INNER' END;
+            ELSE
+                jtypes[i] := CASE WHEN x < 0.55 THEN 'LEFT' ELSE 'INNER' END;
+            END IF;
+            IF i = forced AND jtypes[i] = 'INNER' THEN
+                jtypes[i] := 'LEFT';
+            END IF;
+        END LOOP;
+        IF m >= 3 AND rj.chance(0.25) THEN
+            paren_at := rj.ri(2, m - 1);
+            jtypes[paren_at] := 'INNER';
+            jtypes[paren_at + 1] := rj.pick(ARRAY['LEFT', 'LEFT', 'RIGHT', 'FULL']);
+            tags := tags || 'outer_paren'::text || 'nested_outer_join'::text;
+        END IF;
+        SELECT coalesce(max(g), 0) INTO last_outer FROM generate_series(2, m) g WHERE jtypes[g] <> 'INNER';
+    END IF;
+
     -- join graph: a spanning tree (item i joins an earlier item), conditions
     x := random();
     style := CASE WHEN x < 0.4 THEN 'on' WHEN x < 0.7 THEN 'comma' ELSE 'mixed' END;
@@ -1188,6 +1608,7 @@ BEGIN
     lcount := (SELECT jsonb_object_agg(key, 1) FROM jsonb_object_keys(items->0->'cols') AS key);
     from_sql := format('%s a1', items->0->>'sql');
     FOR i IN 2..m LOOP
+        CONTINUE WHEN paren_at > 0 AND i = paren_at + 1;   -- joined inside the parentheses
         -- prefer an FK partner
         j := NULL;
         FOR p IN 1..i - 1 LOOP
@@ -1199,29 +1620,68 @@ BEGIN
             END IF;
         END LOOP;
         j := coalesce(j, rj.ri(1, i - 1));
-        cond := rj.join_cond(items->(j-1), items->(i-1), nloose = 0 AND m <= 3);
-        IF (cond->>'loose')::bool THEN
-            nloose := nloose + 1;
-        END IF;
-        tags := tags || ('cond_' || (cond->>'kind'));
-        IF cond->>'kind' = 'fk' THEN
-            tags := tags || 'fk_pair'::text;
-        END IF;
         using_col := NULL;
-        IF style = 'comma' THEN
-            from_sql := from_sql || format(', %s a%s', items->(i-1)->>'sql', i);
-            wheres := wheres || (cond->>'cond');
-        ELSIF style = 'mixed' AND cond ? 'using' AND coalesce((lcount->>(cond->>'using'))::int, 0) = 1
-              AND rj.chance(0.7) AND NOT rj.disabled('using') THEN
-            from_sql := from_sql || format(' JOIN %s a%s USING (%s)', items->(i-1)->>'sql', i, cond->>'using');
-            using_col := cond->>'using';
-            tags := tags || 'using'::text;
-        ELSIF style = 'mixed' AND rj.chance(0.2) THEN
-            from_sql := from_sql || format(' CROSS JOIN %s a%s', items->(i-1)->>'sql', i);
-            wheres := wheres || (cond->>'cond');
+        IF i = paren_at THEN
+            -- JOIN (ai <outer> JOIN ai+1 ON ..) ON <inner condition>
+            jt := jtypes[i + 1];
+            oc := rj.outer_cond(jsonb_build_array(items->(i-1)), items->(i-1), items->i, jt = 'FULL');
+            tags := tags || (lower(jt) || '_join') || ARRAY(SELECT jsonb_array_elements_text(oc->'tags'));
+            nouter := nouter + 1;
+            IF jt IN ('LEFT', 'FULL') THEN nullable[i + 1] := true; END IF;
+            IF jt IN ('RIGHT', 'FULL') THEN nullable[i] := true; END IF;
+            cond := rj.join_cond(items->(j-1), items->(i - 1 + rj.ri(0, 1)), false);
+            tags := tags || ('cond_' || (cond->>'kind'));
+            from_sql := from_sql || format(' JOIN (%s a%s %s JOIN %s a%s ON %s) ON %s', items->(i-1)->>'sql', i, jt,
+                                           items->i->>'sql', i + 1, oc->>'cond', cond->>'cond');
+            FOR k IN SELECT jsonb_object_keys(items->(i-1)->'cols') UNION ALL SELECT jsonb_object_keys(items->i->'cols') LOOP
+                lcount := lcount || jsonb_build_object(k, coalesce((lcount->>k)::int, 0) + 1);
+            END LOOP;
+            CONTINUE;
+        ELSIF jtypes[i] <> 'INNER' THEN
+            jt := jtypes[i];
+            oc := rj.outer_cond(jsonb_path_query_array(items, ('$[0 to ' || (i - 2) || ']')::jsonpath),
+                                items->(j-1), items->(i-1), jt = 'FULL');
+            tags := tags || (lower(jt) || '_join') || ARRAY(SELECT jsonb_array_elements_text(oc->'tags'));
+            nouter := nouter + 1;
+            IF jt IN ('LEFT', 'FULL') THEN nullable[i] := true; END IF;
+            IF jt IN ('RIGHT', 'FULL') THEN nullable[1] := true; END IF;
+            IF (items->(i-1)->>'tab')::int = 0 THEN
+                tags := tags || 'outer_nullable_derived'::text;
+            END IF;
+            IF style <> 'on' AND oc->>'using' IS NOT NULL AND coalesce((lcount->>(oc->>'using'))::int, 0) = 1
+               AND rj.chance(0.5) AND NOT rj.disabled('using') THEN
+                from_sql := from_sql || format(' %s JOIN %s a%s USING (%s)', jt, items->(i-1)->>'sql', i, oc->>'using');
+                using_col := oc->>'using';
+                tags := tags || 'using'::text || 'outer_using'::text;
+            ELSE
+                from_sql := from_sql || format(' %s %sJOIN %s a%s ON %s', jt, CASE WHEN rj.chance(0.3) THEN 'OUTER ' ELSE '' END,
+                                               items->(i-1)->>'sql', i, oc->>'cond');
+            END IF;
         ELSE
-            from_sql := from_sql || format(' %sJOIN %s a%s ON %s', CASE WHEN rj.chance(0.3) THEN 'INNER ' ELSE '' END,
-                                           items->(i-1)->>'sql', i, cond->>'cond');
+            cond := rj.join_cond(items->(j-1), items->(i-1), nloose = 0 AND m <= 3);
+            IF (cond->>'loose')::bool THEN
+                nloose := nloose + 1;
+            END IF;
+            tags := tags || ('cond_' || (cond->>'kind'));
+            IF cond->>'kind' = 'fk' THEN
+                tags := tags || 'fk_pair'::text;
+            END IF;
+            -- (a comma ends the scope of the ON conditions before it: only after the last outer join)
+            IF style = 'comma' AND i > last_outer THEN
+                from_sql := from_sql || format(', %s a%s', items->(i-1)->>'sql', i);
+                wheres := wheres || (cond->>'cond');
+            ELSIF style = 'mixed' AND cond ? 'using' AND coalesce((lcount->>(cond->>'using'))::int, 0) = 1
+                  AND rj.chance(0.7) AND NOT rj.disabled('using') THEN
+                from_sql := from_sql || format(' JOIN %s a%s USING (%s)', items->(i-1)->>'sql', i, cond->>'using');
+                using_col := cond->>'using';
+                tags := tags || 'using'::text;
+            ELSIF style <> 'on' AND rj.chance(0.2) THEN
+                from_sql := from_sql || format(' CROSS JOIN %s a%s', items->(i-1)->>'sql', i);
+                wheres := wheres || (cond->>'cond');
+            ELSE
+                from_sql := from_sql || format(' %sJOIN %s a%s ON %s', CASE WHEN rj.chance(0.3) THEN 'INNER ' ELSE '' END,
+                                               items->(i-1)->>'sql', i, cond->>'cond');
+            END IF;
         END IF;
         -- column-name counts of the left side (USING needs exactly one)
         FOR k IN SELECT jsonb_object_keys(items->(i-1)->'cols') LOOP
@@ -1230,6 +1690,9 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
+    IF nouter >= 2 THEN
+        tags := tags || 'nested_outer_join'::text;
+    END IF;
     IF m >= 3 AND rj.chance(0.12) THEN
         -- a cycle: one more condition between two items
         i := rj.ri(2, m);
@@ -1242,8 +1705,40 @@ BEGIN
         wheres := wheres || rj.vpred(items, 1);
         tags := tags || 'filter'::text;
     END IF;
-    SELECT * INTO outp FROM rj.gen_output(items);
+    IF use_outer AND rj.chance(0.4) THEN
+        -- WHERE on a nullable item (unmatched rows only, coalesce, strict predicates)
+        SELECT g INTO p FROM generate_series(1, m) g WHERE nullable[g] ORDER BY random() LIMIT 1;
+        IF p IS NOT NULL THEN
+            SELECT * INTO np FROM rj.nullable_pred(items->(p-1));
+            wheres := wheres || np.p;
+            tags := tags || np.tag || 'outer_where_nullable'::text;
+        END IF;
+    END IF;
+    IF use_sub THEN
+        -- [NOT] EXISTS / [NOT] IN conjuncts
+        FOR i IN 1..CASE WHEN rj.chance(0.2) THEN 2 ELSE 1 END LOOP
+            sl := rj.gen_sublink(items, srcs, i, rj.multipath_off());
+            wheres := wheres || (sl->>'sql');
+            tags := tags || ARRAY(SELECT jsonb_array_elements_text(sl->'tags'));
+            mask := mask | (sl->>'mask')::int;
+            depth := greatest(depth, (sl->>'depth')::int);
+        END LOOP;
+        IF use_outer THEN
+            tags := tags || 'sublink_with_outer_join'::text;
+        END IF;
+        IF m > 1 THEN
+            tags := tags || 'sublink_with_join'::text;
+        END IF;
+    END IF;
+    IF use_outer AND rj.chance(0.3) THEN
+        SELECT * INTO outp FROM rj.gen_outer_count(items, nullable);
+    ELSE
+        SELECT * INTO outp FROM rj.gen_output(items);
+    END IF;
     tags := tags || outp.tags || ('join' || m);
+    IF ARRAY['left_join', 'right_join', 'full_join'] && tags AND ARRAY['groupby', 'global'] && outp.tags THEN
+        tags := tags || 'outer_join_agg'::text;
+    END IF;
     IF depth > 0 THEN
         tags := tags || ('chain' || (depth + 1));
     END IF;
@@ -1389,11 +1884,11 @@ BEGIN
         RETURN jsonb_build_object('q', d->>'sql',
                                   'cols', rj.names_list(ARRAY(SELECT jsonb_array_elements_text(d->'names'))),
                                   'mask', d->'mask', 'depth', (d->>'depth')::int + 1,
-                                  'tags', d->'tags' || '["inner_view"]'::jsonb
+                                  'tags', d->'tags' || '["inner_view"]'::jsonb || coalesce(d->'ctags', '[]')
                                           || CASE WHEN (d->>'depth')::int > 0
                                                   THEN jsonb_build_array('chain' || ((d->>'depth')::int + 1))
                                                   ELSE '[]'::jsonb END,
-                                  'bo', d->'bo', 'expose', d->'cols');
+                                  'bo', d->'bo', 'expose', d->'cols', 'ctags', coalesce(d->'ctags', '[]'));
     ELSIF x < 0.36 AND NOT rj.disabled('setop') THEN
         RETURN rj.gen_setop(srcs);
     END IF;
@@ -1980,10 +2475,11 @@ BEGIN
             vqueries := vqueries || (gv->>'q');
             vcols := vcols || (gv->>'cols');
             vmasks := vmasks || (gv->>'mask')::int;
-            vtags := vtags || (SELECT string_agg(u, ',' ORDER BY u) FROM jsonb_array_elements_text(gv->'tags') u);
+            vtags := vtags || (SELECT string_agg(DISTINCT u, ',' ORDER BY u) FROM jsonb_array_elements_text(gv->'tags') u);
             IF gv ? 'expose' AND (gv->>'depth')::int <= 2 THEN
                 srcs := srcs || jsonb_build_object('sql', 'jv.v' || i, 'cols', gv->'expose', 'tab', 0,
-                                                   'mask', gv->'mask', 'depth', gv->'depth', 'bo', gv->'bo');
+                                                   'mask', gv->'mask', 'depth', gv->'depth', 'bo', gv->'bo',
+                                                   'ctags', gv->'ctags');
             END IF;
         END LOOP;
         vchk := array_fill(0::bigint, ARRAY[p_nviews]);

@@ -186,6 +186,7 @@ done
 elapsed=$(( $(date +%s) - start ))
 echo "random_joins: views per construct (views / checks of those views):"
 q -c "SELECT format('  %-26s %5s %8s', tag, count(*), sum(checks)) FROM rj.vstats, unnest(tags) AS tag GROUP BY tag ORDER BY tag"
+q -c "SELECT format('random_joins: views with outer joins or subqueries in WHERE: %s of %s (%s%%): outer joins %s, [NOT] EXISTS / [NOT] IN %s', count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']), count(*), round(100.0 * count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']) / greatest(count(*), 1)), count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join']), count(*) FILTER (WHERE tags && ARRAY['exists','not_exists','in_subquery','not_in_subquery'])) FROM rj.vstats"
 echo "random_joins: statements per kind:"
 q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
 summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
