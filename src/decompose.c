@@ -574,7 +574,7 @@ simple_subquery(SubLink *sl)
 	if (list_length(sub->rtable) != 1 ||
 		list_length(sub->jointree->fromlist) != 1 ||
 		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
-		refuse("a subquery in WHERE that reads more than one table",
+		refuse("a subquery that does not read exactly one table",
 			   "Write the subquery's join as a subquery in FROM, or as a view of its own, and test against that.");
 	if (contain_vars_of_level((Node *) sub, 2))
 		refuse("a subquery that reads columns two levels out", NULL);
