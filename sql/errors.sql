@@ -108,7 +108,7 @@ SELECT * FROM pg_temp.refused('SELECT x, (SELECT 1) AS one FROM errors_t');
 SELECT * FROM pg_temp.refused('WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r');
 SELECT * FROM pg_temp.refused('SELECT s.x FROM errors_t, LATERAL (SELECT errors_t.x) s');
 SELECT * FROM pg_temp.refused('WITH d AS (DELETE FROM errors_u RETURNING y) SELECT y FROM d');
-SELECT * FROM pg_temp.refused('SELECT x FROM errors_t INTERSECT ALL SELECT y FROM errors_u');
+SELECT * FROM pg_temp.refused('SELECT x FROM errors_t INTERSECT ALL SELECT y FROM errors_u EXCEPT ALL SELECT x FROM errors_t');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t UNION ALL SELECT x FROM errors_t UNION SELECT y FROM errors_u');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t EXCEPT SELECT y FROM errors_u EXCEPT SELECT id FROM errors_t');
 SELECT * FROM pg_temp.refused('SELECT x, n FROM errors_t, generate_series(1, 2) n');

@@ -1,6 +1,6 @@
 -- UNION ALL and UNION: every branch becomes an internal view; the view is a
 -- bag (UNION ALL) or DISTINCT (UNION) over their output deltas.  INTERSECT
--- and EXCEPT are refused.
+-- and EXCEPT (ALL or not) are in intersect_except; one INTERSECT ALL here.
 
 
 CREATE TABLE setops_a(id serial primary key, x int, t text);
@@ -12,7 +12,7 @@ SELECT stepping.create_view('setops_2', 'SELECT x AS v, t FROM setops_a UNION SE
 SELECT stepping.create_view('setops_3', 'SELECT t, count(*) AS n FROM (SELECT t FROM setops_a UNION ALL SELECT t FROM setops_b) s GROUP BY t');
 SELECT stepping.create_view('setops_4', 'SELECT x FROM setops_a INTERSECT ALL SELECT y FROM setops_b');
 SELECT stepping.create_view('setops_5', 'SELECT x::bigint AS v FROM setops_a UNION ALL SELECT y FROM setops_b');
-\set check 'SELECT v, c.* FROM unnest(ARRAY[''setops_1'', ''setops_2'', ''setops_3'', ''setops_5'']) v, stepping.check_view(v::regclass) c'
+\set check 'SELECT v, c.* FROM unnest(ARRAY[''setops_1'', ''setops_2'', ''setops_3'', ''setops_4'', ''setops_5'']) v, stepping.check_view(v::regclass) c'
 :check;
 INSERT INTO setops_a(x,t) VALUES (0, 'a0'), (9, NULL), (NULL, NULL);
 DELETE FROM setops_b WHERE y = 2;
@@ -26,6 +26,7 @@ SELECT * FROM stepping.explain_view('setops_2');
 SELECT stepping.drop_view('setops_1');
 SELECT stepping.drop_view('setops_2');
 SELECT stepping.drop_view('setops_3');
+SELECT stepping.drop_view('setops_4');
 SELECT stepping.drop_view('setops_5');
 SELECT count(*) FROM stepping.views WHERE name::text LIKE 'setops%';
 DROP TABLE setops_a, setops_b;

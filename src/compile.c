@@ -236,7 +236,16 @@ validate_relation(RangeTblEntry *rte)
 
 	if (rte->rtekind == RTE_SUBQUERY)
 		reject("subqueries in FROM", "Subqueries are not supported yet.");
-	if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC)
+	if (rte->rtekind == RTE_FUNCTION)
+	{
+		/* immutable set-returning functions: a join with a constant input */
+		if (contain_mutable_functions((Node *) rte->functions))
+			reject("a volatile or stable function in FROM",
+				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");
+		(void) check_expr_walker((Node *) rte->functions, NULL);
+		return;
+	}
+	if (rte->rtekind == RTE_TABLEFUNC)
 		reject("functions in FROM", "Read a table instead.");
 	if (rte->rtekind == RTE_VALUES)
 		reject("VALUES lists", "Read a table instead.");
@@ -404,6 +413,18 @@ count_relations(Query *query)
 		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_RELATION)
 			n++;
 	return n;
+}
+
+/* A set-returning function in FROM makes the view a join. */
+static bool
+has_function_input(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_FUNCTION)
+			return true;
+	return false;
 }
 
 /*
@@ -724,6 +745,7 @@ plan_view(Query *query)
 	p->baseid = linitial_oid(view_base_tables(query));
 	p->setop = (query->setOperations != NULL);
 	p->join = !p->setop && (count_relations(query) > 1 ||
+							has_function_input(query) ||
 							query_needs_decomposition(query));
 	if (!p->setop && list_length(query->rtable) > count_relations(query))
 		query->targetList = (List *) flatten_join_alias_vars(query, (Node *) query->targetList);
@@ -1577,6 +1599,9 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 				explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
 							 i + 1, qualified_relname(rte->relid));
 			}
+			else if (rte->rtekind == RTE_FUNCTION)
+				explain_line(c, "input %d: an immutable set-returning function (no delta of its own)",
+							 i + 1);
 			i++;
 		}
 		explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");

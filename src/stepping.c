@@ -240,11 +240,6 @@ rewrite_intersect_except(Query *query)
 
 	if (op == NULL || op->op == SETOP_UNION)
 		return NULL;
-	if (op->all)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain INTERSECT ALL or EXCEPT ALL"),
-				 errhint("Use INTERSECT or EXCEPT without ALL.")));
 	if (!IsA(op->larg, RangeTblRef) || !IsA(op->rarg, RangeTblRef))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -266,6 +261,23 @@ rewrite_intersect_except(Query *query)
 	for (i = 0; i < list_length(query->targetList); i++)
 		appendStringInfo(&list, "%sc%d", i ? ", " : "", i + 1);
 	initStringInfo(&sql);
+	if (op->all)
+	{
+		/*
+		 * INTERSECT ALL / EXCEPT ALL: each row as many times as least(l, r)
+		 * or l - r, the counts kept by an internal grouped view.
+		 */
+		appendStringInfo(&sql,
+						 "SELECT %s FROM (SELECT %s, sum(in_left) AS n_left, sum(in_right) AS n_right "
+						 "FROM (SELECT %s, 1 AS in_left, 0 AS in_right FROM (%s) l(%s) "
+						 "UNION ALL SELECT %s, 0 AS in_left, 1 AS in_right FROM (%s) r(%s)) u "
+						 "GROUP BY %s) g, generate_series(1, %s) AS copies(n)",
+						 cols.data, list.data, list.data, left, list.data, list.data, right,
+						 list.data, list.data,
+						 op->op == SETOP_INTERSECT ? "least(g.n_left, g.n_right)"
+						 : "g.n_left - g.n_right");
+		return analyze_view_query(sql.data, true);
+	}
 	appendStringInfo(&sql,
 					 "SELECT %s FROM (SELECT %s, 1 AS in_left, 0 AS in_right FROM (%s) l(%s) "
 					 "UNION ALL SELECT %s, 0 AS in_left, 1 AS in_right FROM (%s) r(%s)) u "
