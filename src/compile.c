@@ -166,6 +166,110 @@ deparse_view_query(Query *query)
  * ----------------------------------------------------------------
  */
 
+/* ----------------------------------------------------------------
+ * Functions whose result may change: volatile and stable ones, except the
+ * JSON builders and aggregates, which are stable only because some types'
+ * text (timestamptz, float under extra_float_digits ...) follows settings:
+ * over types whose text does not, they are as immutable as their inputs.
+ * ----------------------------------------------------------------
+ */
+
+static bool
+settings_free_type(Oid type)
+{
+	Oid			elem = get_element_type(type);
+
+	if (OidIsValid(elem))
+		type = elem;
+	switch (type)
+	{
+		case BOOLOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case JSONOID:
+		case JSONBOID:
+		case UUIDOID:
+		case UNKNOWNOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+is_json_builder(Oid funcid)
+{
+	static const char *const names[] = {
+		"jsonb_agg", "json_agg", "json_object_agg", "jsonb_object_agg",
+		"to_jsonb", "to_json", "jsonb_build_object", "json_build_object",
+		"jsonb_build_array", "json_build_array", NULL
+	};
+	char	   *name;
+	int			i;
+
+	if (get_func_namespace(funcid) != PG_CATALOG_NAMESPACE)
+		return false;
+	name = get_func_name(funcid);
+	for (i = 0; names[i]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+changing_function_checker(Oid funcid, void *context)
+{
+	return func_volatile(funcid) != PROVOLATILE_IMMUTABLE;
+}
+
+static bool
+changing_walker(Node *node, void *context)
+{
+	List	   *args = NIL;
+	Oid			funcid = InvalidOid;
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, changing_walker, context, 0);
+	if (IsA(node, FuncExpr))
+	{
+		funcid = ((FuncExpr *) node)->funcid;
+		args = ((FuncExpr *) node)->args;
+	}
+	else if (IsA(node, Aggref))
+	{
+		funcid = ((Aggref *) node)->aggfnoid;
+		foreach(lc, ((Aggref *) node)->args)
+			args = lappend(args, lfirst_node(TargetEntry, lc)->expr);
+	}
+	if (OidIsValid(funcid) && func_volatile(funcid) == PROVOLATILE_STABLE &&
+		is_json_builder(funcid))
+	{
+		foreach(lc, args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))))
+				return true;
+	}
+	else if (check_functions_in_node(node, changing_function_checker, context))
+		return true;
+	if (IsA(node, SQLValueFunction) || IsA(node, NextValueExpr))
+		return true;			/* current_user, now() as CURRENT_TIMESTAMP ... */
+	return expression_tree_walker(node, changing_walker, context);
+}
+
+static bool
+contain_changing_functions(Node *node)
+{
+	return changing_walker(node, NULL);
+}
+
 static void validate_relation(RangeTblEntry *rte);
 
 /* context: the subquery depth being walked (outer references reach 0) */
@@ -239,7 +343,7 @@ validate_relation(RangeTblEntry *rte)
 	if (rte->rtekind == RTE_FUNCTION)
 	{
 		/* immutable set-returning functions: a join with a constant input */
-		if (contain_mutable_functions((Node *) rte->functions))
+		if (contain_changing_functions((Node *) rte->functions))
 			reject("a volatile or stable function in FROM",
 				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");
 		(void) check_expr_walker((Node *) rte->functions, NULL);
@@ -497,9 +601,9 @@ validate_view_query(Query *query)
 	(void) check_expr_walker((Node *) query->targetList, NULL);
 	(void) check_expr_walker((Node *) query->jointree, NULL);
 	(void) check_expr_walker(query->havingQual, NULL);
-	if (contain_mutable_functions((Node *) query->targetList) ||
-		contain_mutable_functions((Node *) query->jointree) ||
-		contain_mutable_functions(query->havingQual))
+	if (contain_changing_functions((Node *) query->targetList) ||
+		contain_changing_functions((Node *) query->jointree) ||
+		contain_changing_functions(query->havingQual))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),

@@ -847,8 +847,13 @@ END $$;
 -- a subquery conjunct for a WHERE over the items: [NOT] EXISTS (...), x [NOT] IN (...)
 -- over one source (a base table or a view's result table), uncorrelated or
 -- correlated by equalities.  {"sql", "tags", "mask", "depth", "bo", "ctags"}
+-- maxf: the largest factor the subquery may multiply the view's number of
+-- components by (stepping maintains a view as a signed sum of at most 64
+-- inner joins: a LEFT / RIGHT JOIN triples it, a FULL JOIN of two items makes
+-- it 5, NOT EXISTS doubles it, NOT IN multiplies it by 5 (3 when the column is
+-- declared NOT NULL), EXISTS and IN keep it).  "factor" in the result.
 CREATE FUNCTION rj.gen_sublink(items jsonb, srcs jsonb, nth int, need_bo bool DEFAULT false,
-                               tables_only bool DEFAULT false) RETURNS jsonb
+                               tables_only bool DEFAULT false, maxf int DEFAULT 64) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     src jsonb := rj.pick_src(srcs, 0.3, need_bo, tables_only);
@@ -867,10 +872,21 @@ DECLARE
     i int;
     ci text[];
     nullable bool;
+    factor int := 1;
+    notnull_id bool := coalesce((src->>'tab')::int, 0) > 0 AND rj.role((src->>'tab')::int) IN ('pk', 'dim', 'child');
 BEGIN
     sit := jsonb_build_object('alias', a, 'cols', src->'cols', 'tab', src->'tab');
     kind := CASE WHEN x < 0.25 THEN 'exists' WHEN x < 0.5 THEN 'not_exists'
                  WHEN x < 0.75 THEN 'in_subquery' ELSE 'not_in_subquery' END;
+    -- (too many components: the next cheaper kind)
+    IF kind = 'not_in_subquery' AND maxf < 5 AND NOT (maxf >= 3 AND notnull_id) THEN
+        kind := 'not_exists';
+        tags := tags || 'sublink_capped'::text;
+    END IF;
+    IF kind = 'not_exists' AND maxf < 2 THEN
+        kind := 'exists';
+        tags := tags || 'sublink_capped'::text;
+    END IF;
     -- correlation: equalities between the subquery's source and the outer items
     IF rj.chance(0.6) THEN
         FOR i IN 1..CASE WHEN rj.chance(0.8) THEN 1 ELSE 2 END LOOP
@@ -921,7 +937,9 @@ BEGIN
             ci := rj.cols_cls(sit, 'int');
             x := random();
             -- (a NULL in a NOT IN list empties the result: NOT IN reads NOT NULL columns more often)
-            IF x < CASE WHEN kind = 'not_in_subquery' THEN 0.35 ELSE 0.45 END AND ARRAY['k', 'j'] && ci THEN
+            IF kind = 'not_in_subquery' AND maxf < 5 THEN
+                c := 'id';      -- declared NOT NULL: NOT IN triples the components
+            ELSIF x < CASE WHEN kind = 'not_in_subquery' THEN 0.35 ELSE 0.45 END AND ARRAY['k', 'j'] && ci THEN
                 c := rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['k', 'j']) u WHERE u = ANY (ci)));
             ELSIF x < 0.7 AND 'id' = ANY (ci) THEN
                 c := 'id';
@@ -930,9 +948,8 @@ BEGIN
             END IF;
             sref := a || '.' || c;
             -- declared NOT NULL: the id of a pk / dim / child base table
-            nullable := NOT (c = 'id' AND coalesce((src->>'tab')::int, 0) > 0
-                             AND rj.role((src->>'tab')::int) IN ('pk', 'dim', 'child'));
-            IF rj.chance(0.1) THEN
+            nullable := NOT (c = 'id' AND notnull_id);
+            IF rj.chance(0.1) AND maxf >= 5 THEN
                 sref := rj.pick(ARRAY[sref || ' % 5', format('coalesce(%s, 0)', sref), sref || '::bigint']);
                 nullable := sref NOT LIKE 'coalesce%' AND nullable;
                 tags := tags || 'in_sub_expr'::text;
@@ -947,8 +964,11 @@ BEGIN
     IF (src->>'depth')::int > 0 THEN
         tags := tags || 'sublink_over_view'::text;
     END IF;
+    factor := CASE kind WHEN 'not_exists' THEN 2
+                        WHEN 'not_in_subquery' THEN CASE WHEN NOT nullable AND sref = a || '.id' THEN 3 ELSE 5 END
+                        ELSE 1 END;
     RETURN jsonb_build_object('sql', q, 'tags', to_jsonb(tags), 'mask', src->'mask', 'depth', src->'depth',
-                              'bo', (src->>'depth')::int = 0);
+                              'bo', (src->>'depth')::int = 0, 'factor', factor);
 END $$;
 
 -- ------------------------------------------------------------------
@@ -1493,6 +1513,7 @@ DECLARE
     np record;
     sl jsonb;
     ct text[];
+    ncomp int := 1;    -- components of the view in stepping (see rj.gen_sublink)
 BEGIN
     use_outer := NOT rj.disabled('outer') AND rj.chance(0.3);
     use_sub := NOT rj.disabled('sublink') AND rj.chance(0.17);
@@ -1627,6 +1648,7 @@ BEGIN
             oc := rj.outer_cond(jsonb_build_array(items->(i-1)), items->(i-1), items->i, jt = 'FULL');
             tags := tags || (lower(jt) || '_join') || ARRAY(SELECT jsonb_array_elements_text(oc->'tags'));
             nouter := nouter + 1;
+            ncomp := ncomp * CASE WHEN jt = 'FULL' THEN 5 ELSE 3 END;
             IF jt IN ('LEFT', 'FULL') THEN nullable[i + 1] := true; END IF;
             IF jt IN ('RIGHT', 'FULL') THEN nullable[i] := true; END IF;
             cond := rj.join_cond(items->(j-1), items->(i - 1 + rj.ri(0, 1)), false);
@@ -1643,6 +1665,7 @@ BEGIN
                                 items->(j-1), items->(i-1), jt = 'FULL');
             tags := tags || (lower(jt) || '_join') || ARRAY(SELECT jsonb_array_elements_text(oc->'tags'));
             nouter := nouter + 1;
+            ncomp := CASE WHEN jt = 'FULL' THEN 5 * ncomp ELSE 3 * ncomp END;   -- (FULL: 3 + 2, of single items)
             IF jt IN ('LEFT', 'FULL') THEN nullable[i] := true; END IF;
             IF jt IN ('RIGHT', 'FULL') THEN nullable[1] := true; END IF;
             IF (items->(i-1)->>'tab')::int = 0 THEN
@@ -1717,7 +1740,8 @@ BEGIN
     IF use_sub THEN
         -- [NOT] EXISTS / [NOT] IN conjuncts
         FOR i IN 1..CASE WHEN rj.chance(0.2) THEN 2 ELSE 1 END LOOP
-            sl := rj.gen_sublink(items, srcs, i, rj.multipath_off());
+            sl := rj.gen_sublink(items, srcs, i, rj.multipath_off(), false, 64 / ncomp);
+            ncomp := ncomp * (sl->>'factor')::int;
             wheres := wheres || (sl->>'sql');
             tags := tags || ARRAY(SELECT jsonb_array_elements_text(sl->'tags'));
             mask := mask | (sl->>'mask')::int;
@@ -1741,6 +1765,10 @@ BEGIN
     END IF;
     IF depth > 0 THEN
         tags := tags || ('chain' || (depth + 1));
+    END IF;
+    IF ncomp > 1 THEN
+        tags := tags || CASE WHEN ncomp <= 9 THEN 'components_2_9' WHEN ncomp <= 27 THEN 'components_10_27'
+                             ELSE 'components_28_64' END;
     END IF;
     q := format('%sSELECT %s FROM %s%s%s',
                 CASE WHEN cardinality(ctes) > 0 THEN 'WITH ' || array_to_string(ctes, ', ') || ' ' ELSE '' END,
