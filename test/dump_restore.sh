@@ -133,6 +133,22 @@ SELECT stepping.create_view('reports.big_customers',
     SELECT c."CustId", c.spent, k."Region" FROM c JOIN "Sales Data"."Customers" k USING ("CustId") WHERE c.spent > 100$$);
 SELECT stepping.create_view('public.all_labels',
   $$SELECT kind AS label FROM public.events UNION ALL SELECT note FROM "Sales Data"."Orders" WHERE note LIKE 'n1%'$$);
+-- outer joins, subquery predicates, scalar subqueries (an internal grouped
+-- view looked up by key), INTERSECT ALL (internal count view + generate_series)
+SELECT stepping.create_view('reports.customer_orders',
+  $$SELECT c."CustId", count(o.id) AS orders, max(o.amount) AS biggest
+      FROM "Sales Data"."Customers" c LEFT JOIN "Sales Data"."Orders" o ON o."CustId" = c."CustId" AND o.note IS NOT NULL
+     GROUP BY c."CustId"$$);
+SELECT stepping.create_view('public.quiet_customers',
+  $$SELECT c."CustId", c."Region" FROM "Sales Data"."Customers" c
+     WHERE NOT EXISTS (SELECT 1 FROM "Sales Data"."Orders" o WHERE o."CustId" = c."CustId" AND o.amount > 90)
+       AND c."CustId" NOT IN (SELECT n FROM public.events WHERE n IS NOT NULL)$$);
+SELECT stepping.create_view('public.customer_spend',
+  $$SELECT c."CustId", (SELECT count(*) FROM "Sales Data"."Orders" o WHERE o."CustId" = c."CustId") AS n,
+           (SELECT sum(o.amount) FROM "Sales Data"."Orders" o WHERE o."CustId" = c."CustId") AS spent
+      FROM "Sales Data"."Customers" c$$);
+SELECT stepping.create_view('public.common_days',
+  $$SELECT n FROM public.events INTERSECT ALL SELECT at_day FROM public.events$$);
 SQL
 ); then
     echo "$out"
