@@ -572,7 +572,8 @@ validate_view_query(Query *query)
 	if (query->distinctClause && (query->groupClause || query->hasAggs))
 		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
 
-	if (query->jointree->fromlist == NIL && !query->setOperations)
+	if ((query->jointree->fromlist == NIL && !query->setOperations) ||
+		view_base_tables(query) == NIL)
 		reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
