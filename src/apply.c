@@ -85,6 +85,22 @@ writer_open(Circuit *c)
 			fmgr_info(get_opcode(eqop), &w->keyeq[k]);
 		}
 	}
+	/*
+	 * Rows can be written without the executor's trigger and constraint
+	 * machinery unless a user added row triggers, transition tables or
+	 * constraints to the result table (the guard is a statement trigger).
+	 */
+	{
+		TriggerDesc *td = w->rri->ri_TrigDesc;
+
+		w->plain = (w->rel->rd_att->constr == NULL) &&
+			(td == NULL ||
+			 !(td->trig_update_before_row || td->trig_update_after_row ||
+			   td->trig_update_instead_row || td->trig_delete_before_row ||
+			   td->trig_delete_after_row || td->trig_delete_instead_row ||
+			   td->trig_update_old_table || td->trig_update_new_table ||
+			   td->trig_delete_old_table));
+	}
 	AfterTriggerBeginQuery();
 	return w;
 }
@@ -249,18 +265,21 @@ writer_insert(ResultWriter *w, Datum *values, bool *isnull)
  * serialization failure.
  */
 bool
-writer_lock_current(ResultWriter *w)
+writer_lock_current(ResultWriter *w, bool *moved)
 {
 	TM_FailureData tmfd;
 	ItemPointerData tid = w->oldslot->tts_tid;
 	TM_Result	res;
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 
+	memset(&tmfd, 0, sizeof(tmfd));
 	res = table_tuple_lock(w->rel, &tid, w->snapshot, w->oldslot,
 						   w->estate->es_output_cid, LockTupleNoKeyExclusive,
 						   LockWaitBlock,
 						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
 						   &tmfd);
+	if (moved)
+		*moved = tmfd.traversed;
 	switch (res)
 	{
 		case TM_Ok:
@@ -347,6 +366,79 @@ writer_update(ResultWriter *w, Datum *values, bool *isnull)
 	ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot, slot);
 	if (w->run)
 		capture_row(w, slot, true);
+}
+
+static bool
+concurrent_change(ResultWriter *w, TM_Result res, const char *what)
+{
+	switch (res)
+	{
+		case TM_Ok:
+			return false;
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update of stepping view \"%s\"",
+								RelationGetRelationName(w->rel))));
+			return true;
+		default:
+			elog(ERROR, "stepping: unexpected result %d %s a row of \"%s\"",
+				 (int) res, what, RelationGetRelationName(w->rel));
+	}
+	return true;				/* keep compiler quiet */
+}
+
+/*
+ * Update the row in oldslot without locking it first, as UPDATE does.  A
+ * concurrent update of the row returns false under READ COMMITTED (the
+ * caller looks it up again with a new snapshot) and raises a serialization
+ * failure otherwise.  Saves the tuple lock's WAL record and buffer write.
+ */
+bool
+writer_try_update(ResultWriter *w, Datum *values, bool *isnull)
+{
+	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
+	TM_FailureData tmfd;
+	LockTupleMode lockmode;
+	bool		update_indexes;
+	TM_Result	res;
+
+	Assert(w->plain);
+	res = table_tuple_update(w->rel, &w->oldslot->tts_tid, slot,
+							 w->estate->es_output_cid, w->snapshot,
+							 InvalidSnapshot, true, &tmfd, &lockmode,
+							 &update_indexes);
+	if (concurrent_change(w, res, "updating"))
+		return false;
+	if (w->run)
+	{
+		capture_row(w, w->oldslot, false);
+		capture_row(w, slot, true);
+	}
+	if (w->rri->ri_NumIndices > 0 && update_indexes)
+		list_free(ExecInsertIndexTuples(w->rri, slot, w->estate, true, false,
+										NULL, NIL));
+	return true;
+}
+
+/* Delete the row in oldslot without locking it first; see writer_try_update. */
+bool
+writer_try_delete(ResultWriter *w)
+{
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	Assert(w->plain);
+	res = table_tuple_delete(w->rel, &w->oldslot->tts_tid,
+							 w->estate->es_output_cid, w->snapshot,
+							 InvalidSnapshot, true, &tmfd, false);
+	if (concurrent_change(w, res, "deleting"))
+		return false;
+	if (w->run)
+		capture_row(w, w->oldslot, false);
+	return true;
 }
 
 void

@@ -572,8 +572,7 @@ validate_view_query(Query *query)
 	if (query->distinctClause && (query->groupClause || query->hasAggs))
 		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
 
-	if ((query->jointree->fromlist == NIL && !query->setOperations) ||
-		view_base_tables(query) == NIL)
+	if (query->jointree->fromlist == NIL && !query->setOperations)
 		reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
@@ -597,6 +596,9 @@ validate_view_query(Query *query)
 	}
 	foreach(lc, query->jointree->fromlist)
 		validate_from_item(query, (Node *) lfirst(lc));
+	if (view_base_tables(query) == NIL)
+		reject("a query without a FROM table",
+			   "Name the base table the view reads.");
 
 	/* expressions */
 	(void) check_expr_walker((Node *) query->targetList, NULL);

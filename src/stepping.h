@@ -434,6 +434,7 @@ typedef struct ResultWriter
 	ScanKeyData *skeys;
 	FmgrInfo   *keyeq;			/* equality procs of the key index */
 	Snapshot	snapshot;
+	bool		plain;			/* no row triggers or constraints of users */
 } ResultWriter;
 
 extern ResultWriter *writer_open(Circuit *c);
@@ -448,7 +449,9 @@ extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_delete_current(ResultWriter *w);
 extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
 extern void writer_delete_all(Circuit *c);
-extern bool writer_lock_current(ResultWriter *w);
+extern bool writer_lock_current(ResultWriter *w, bool *moved);
+extern bool writer_try_update(ResultWriter *w, Datum *values, bool *isnull);
+extern bool writer_try_delete(ResultWriter *w);
 extern bool writer_insert_group(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_new_snapshot(ResultWriter *w);
 

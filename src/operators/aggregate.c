@@ -940,6 +940,8 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	GroupAccum *acc = (GroupAccum *) g->extra;
 	RowEntry   *key = g;		/* whose spelling of the key is written */
 	bool		found;
+	bool		optimistic;
+	bool		locked;
 	bool		unknown;
 	int64		count;
 	bool		exact = true;
@@ -960,8 +962,19 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 
 	found = c->global ? writer_first_row(w)
 		: writer_lookup_key(w, c, g->values, g->isnull);
-	if (found && c->row_locking && !writer_lock_current(w))
-		return false;
+
+	/*
+	 * Row-locking views write the row optimistically, as UPDATE does, and
+	 * retry on a concurrent change; without the plain path, lock it first.
+	 */
+	optimistic = c->row_locking && w->plain;
+	locked = false;
+	if (found && c->row_locking && !optimistic)
+	{
+		if (!writer_lock_current(w, NULL))
+			return false;
+		locked = true;
+	}
 	if (found)
 		read_state(c, w->oldslot, &count, st);
 	else
@@ -988,6 +1001,14 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		GroupAccum *fresh;
 
 		/* read the base table as of now: the group's row is locked by us */
+		if (found && c->row_locking && !locked)
+		{
+			bool		moved;
+
+			if (!writer_lock_current(w, &moved) || moved)
+				return false;	/* changed since we read it: start over */
+			locked = true;
+		}
 		if (c->row_locking && !IsolationUsesXactSnapshot())
 			PushActiveSnapshot(GetLatestSnapshot());
 		else
@@ -1015,6 +1036,8 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 
 	if (count == 0 && !c->global)
 	{
+		if (found && optimistic && !locked)
+			return writer_try_delete(w);
 		if (found)
 			writer_delete_current(w);
 		return true;
@@ -1066,10 +1089,14 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	if (c->having && !ExecQual(c->having, c->econtext))
 	{
 		/* the group fails HAVING: it has no row */
-		if (found)
+		bool		done = true;
+
+		if (found && optimistic && !locked)
+			done = writer_try_delete(w);
+		else if (found)
 			writer_delete_current(w);
 		ResetExprContext(c->econtext);
-		return true;
+		return done;
 	}
 	if (!found)
 	{
@@ -1085,7 +1112,16 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 			writer_insert(w, values, isnull);
 	}
 	else if (!rows_identical(desc, w->oldslot, values, isnull))
+	{
+		if (optimistic && !locked)
+		{
+			bool		done = writer_try_update(w, values, isnull);
+
+			ResetExprContext(c->econtext);
+			return done;
+		}
 		writer_update(w, values, isnull);
+	}
 	ResetExprContext(c->econtext);
 	return true;
 }
