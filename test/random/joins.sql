@@ -1,5 +1,6 @@
 -- test/random/joins.sql: randomized differential test of stepping views over
--- JOINs of 2-4 base tables, subqueries in FROM, WITH queries, set operations
+-- JOINs of 2-4 base tables (inner, LEFT / RIGHT / FULL), subqueries in FROM,
+-- WITH queries, set operations, [NOT] EXISTS / [NOT] IN subqueries in WHERE
 -- and views over views.
 --
 -- Loaded by test/random/run_joins.sh into a scratch database; everything
@@ -767,10 +768,15 @@ DECLARE
     x float8 := random();
     using_col text;
 BEGIN
-    n := CASE WHEN x < 0.04 THEN 0 WHEN x < 0.82 THEN 1 ELSE 2 END;
+    -- (PostgreSQL plans a FULL JOIN only with a hash- or merge-joinable equality)
+    n := CASE WHEN x < 0.04 AND NOT full_join THEN 0 WHEN x < 0.82 THEN 1 ELSE 2 END;
     FOR i IN 1..n LOOP
         l2 := CASE WHEN i = 1 OR rj.chance(0.5) THEN lp ELSE rj.pickj(left_items) END;
         eq := rj.outer_eq(l2, r);
+        IF eq IS NULL AND full_join AND cardinality(parts) = 0 THEN
+            eq := jsonb_build_object('cond', format('%s.%s = %s.%s', lp->>'alias', rj.pick(rj.cols_cls(lp, 'int')),
+                                                    r->>'alias', rj.pick(rj.cols_cls(r, 'int'))), 'kind', 'equi');
+        END IF;
         CONTINUE WHEN eq IS NULL;
         parts := parts || (eq->>'cond');
         tags := tags || ('ocond_' || (eq->>'kind'));
@@ -939,7 +945,7 @@ BEGIN
             -- (a NULL in a NOT IN list empties the result: NOT IN reads NOT NULL columns more often)
             IF kind = 'not_in_subquery' AND maxf < 5 THEN
                 c := 'id';      -- declared NOT NULL: NOT IN triples the components
-            ELSIF x < CASE WHEN kind = 'not_in_subquery' THEN 0.35 ELSE 0.45 END AND ARRAY['k', 'j'] && ci THEN
+            ELSIF x < (CASE WHEN kind = 'not_in_subquery' THEN 0.35 ELSE 0.45 END) AND ARRAY['k', 'j'] && ci THEN
                 c := rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['k', 'j']) u WHERE u = ANY (ci)));
             ELSIF x < 0.7 AND 'id' = ANY (ci) THEN
                 c := 'id';
@@ -959,6 +965,14 @@ BEGIN
         q := format('%s %sIN (SELECT %s FROM %s %s%s)', oref, CASE WHEN kind = 'not_in_subquery' THEN 'NOT ' ELSE '' END,
                     sref, src->>'sql', a,
                     CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END);
+        IF rj.chance(0.12) THEN
+            -- the same as x = ANY (SELECT ...) / NOT (x = ANY (SELECT ...))
+            q := regexp_replace(q, ' (NOT )?IN \(SELECT ', ' = ANY (SELECT ');
+            IF kind = 'not_in_subquery' THEN
+                q := 'NOT (' || q || ')';
+            END IF;
+            tags := tags || 'any_subquery'::text;
+        END IF;
     END IF;
     tags := kind || tags;
     IF (src->>'depth')::int > 0 THEN

@@ -6,8 +6,9 @@
 #                                 [--views-per-round K] [--round R] [--disable f1,f2]
 #                                 [--dbname DB] [--keep] [--sabotage]
 #
-# Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
-# (re)creates the scratch database DB (default stepping_random_joins), runs
+# Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE): it
+# starts no server of its own.  Two runs against the same server need different
+# --dbname values.  It (re)creates the scratch database DB (default stepping_random_joins), runs
 # CREATE EXTENSION stepping there and loads test/random/joins.sql (the
 # generator and checker, PL/pgSQL in schema rj).
 #
@@ -19,7 +20,14 @@
 # HAVING) / global aggregates incl. string_agg, bool_and, count(DISTINCT),
 # FILTER; subqueries and WITH queries (referenced once or twice) with
 # aggregates, DISTINCT, joins, UNION; UNION [ALL] / INTERSECT / EXCEPT views;
-# inner views read by later views (chains of 2-3).  Phase 1 creates the
+# inner views read by later views (chains of 2-3); outer joins (LEFT / RIGHT /
+# FULL, chains of LEFT JOINs, a parenthesized outer join under an inner join,
+# USING, ON conditions with equalities over both sides and conditions on one
+# side, WHERE on the nullable side such as b.id IS NULL or coalesce(..),
+# per-row counts of the nullable side incl. zero, aggregates, HAVING) and
+# [NOT] EXISTS / [NOT] IN (SELECT ...) conjuncts in WHERE (correlated or not,
+# over nullable and NOT NULL columns, over base tables and views), also in
+# subqueries, WITH queries and inner views (about 40% of the views).  Phase 1 creates the
 # tables and 70% of the views; phase 2 (a new session) runs random DML until
 # every view has seen at least S (default 50) statements changing one of its
 # base tables, creating the other views after a third of them.  After every
@@ -48,13 +56,18 @@
 #                            avoids the known use-after-free of their values in
 #                            join views (join_generic_values copies them into the
 #                            executor's per-query memory)
+#                 outer      no LEFT / RIGHT / FULL JOIN
+#                 sublink    no [NOT] EXISTS / [NOT] IN subqueries in WHERE
 #                 chain (inner views read by other views), setop, subquery, cte,
 #                 selfjoin, using, float, fk (no FK child tables), truncate,
 #                 upsert, wcte, merge, txn, subxact, xsession (phase 1 and 2 in
 #                 one session)
 #
 # Output: one line per round, per-construct counts (views of each construct
-# and the checks they got), statement kinds, and a summary line
+# and the checks they got; left_join, right_join, full_join, nested_outer_join,
+# outer_join_agg, exists, not_exists, in_subquery, not_in_subquery, ...), the
+# share of views with outer joins or subqueries in WHERE, statement kinds, and
+# a summary line
 #   random_joins: seed=N rounds=... views=... statements=... checks=... min_statements_per_view=... mismatches=0 time=...s
 #
 # Exit status: 0 all checks passed, 1 a mismatch or an unexpected error
