@@ -156,6 +156,16 @@ decompose_base_tables(Query *query)
 	return relids;
 }
 
+/* Refuse a sum that would cost too many plans per change. */
+static List *
+check_size(List *parts)
+{
+	if (list_length(parts) > MAX_COMPONENTS)
+		refuse("this many outer joins and subqueries together",
+			   "The view would be a sum of more than 64 inner joins; split it into views over views.");
+	return parts;
+}
+
 static Part *
 part_copy(Part *p)
 {
@@ -194,10 +204,7 @@ product(List *left, List *right)
 		n->coef = a->coef * b->coef;
 		result = lappend(result, n);
 	}
-	if (list_length(result) > MAX_COMPONENTS)
-		refuse("this many outer joins and subqueries together",
-			   "The view would be a sum of more than 64 joins; split it into views over views.");
-	return result;
+	return check_size(result);
 }
 
 static Bitmapset *
@@ -450,7 +457,7 @@ expand_left_join(Decomposer *d, List *outer_parts, Bitmapset *outer_rels,
 		result = lappend(result, all);
 		result = lappend(result, with_match);
 	}
-	return result;
+	return check_size(result);
 }
 
 static List *
@@ -497,7 +504,7 @@ expand_join(Decomposer *d, JoinExpr *j)
 				foreach(lc, right)
 					if (foreach_current_index(lc) % 3 != 0)
 						left = lappend(left, lfirst(lc));
-				return left;
+				return check_size(left);
 			}
 		default:
 			refuse("this kind of join", NULL);
@@ -660,7 +667,7 @@ times(List *parts, List *quals, List *uses, int64 sign)
 		n->coef *= sign;
 		result = lappend(result, n);
 	}
-	return result;
+	return check_size(result);
 }
 
 /*
@@ -704,7 +711,7 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 			return times(parts, outer_filter, uses, 1);
 		result = list_concat(times(parts, NIL, NIL, 1),
 							 times(parts, outer_filter, uses, -1));
-		return result;
+		return check_size(result);
 	}
 
 	/* x IN (SELECT y ...): EXISTS with one more key pair */
@@ -779,10 +786,7 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 										   list_make2(make_use(nulls, &s, outer_keys), m), 1));
 			}
 		}
-		if (list_length(result) > MAX_COMPONENTS)
-			refuse("this many outer joins and subqueries together",
-				   "The view would be a sum of more than 64 joins; split it into views over views.");
-		return result;
+		return check_size(result);
 	}
 }
 
@@ -963,10 +967,7 @@ expand_scalar(Decomposer *d, List *parts, SubLink *sl)
 		result = lappend(result, all);
 		result = lappend(result, with_match);
 	}
-	if (list_length(result) > MAX_COMPONENTS)
-		refuse("this many outer joins and subqueries together",
-			   "The view would be a sum of more than 64 joins; split it into views over views.");
-	return result;
+	return check_size(result);
 }
 
 typedef struct Subst
