@@ -118,6 +118,16 @@ SELECT stepping.create_view('sq_bad5',
   $$SELECT p.id, EXISTS (SELECT 1 FROM sq_sale s WHERE s.prod_id = p.id) AS sold FROM sq_prod p$$);
 SELECT stepping.create_view('sq_bad6',
   $$SELECT p.id FROM sq_prod p WHERE p.id < ALL (SELECT prod_id FROM sq_sale)$$);
+-- a subquery in a join condition, or in a function's arguments in FROM: its
+-- table's changes would reach no part of the view
+SELECT stepping.create_view('sq_bad7',
+  $$SELECT p.id, s.id AS sale FROM sq_prod p LEFT JOIN sq_sale s ON s.prod_id = p.id
+       AND EXISTS (SELECT 1 FROM sq_block b WHERE b.cat = p.cat)$$);
+SELECT stepping.create_view('sq_bad8',
+  $$SELECT p.id, s.id AS sale FROM sq_prod p JOIN sq_sale s ON s.prod_id = p.id
+       AND p.cat IN (SELECT cat FROM sq_block)$$);
+SELECT stepping.create_view('sq_bad9',
+  $$SELECT p.id, u FROM sq_prod p, unnest(ARRAY[(SELECT max(cat) FROM sq_block)]) u$$);
 
 -- clean up
 SELECT v AS dropped, stepping.drop_view(v::regclass) FROM unnest(ARRAY['sq_sold', 'sq_unsold_north',

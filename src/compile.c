@@ -343,6 +343,9 @@ validate_relation(RangeTblEntry *rte)
 	if (rte->rtekind == RTE_FUNCTION)
 	{
 		/* immutable set-returning functions: a join with a constant input */
+		if (checkExprHasSubLink((Node *) rte->functions))
+			reject("a subquery in a function's arguments in FROM",
+				   "Join the subquery's table, or compute the value in a subquery in FROM.");
 		if (contain_changing_functions((Node *) rte->functions))
 			reject("a volatile or stable function in FROM",
 				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");

@@ -463,6 +463,10 @@ expand_left_join(Decomposer *d, List *outer_parts, Bitmapset *outer_rels,
 static List *
 expand_join(Decomposer *d, JoinExpr *j)
 {
+	/* its tables' changes would reach no component */
+	if (checkExprHasSubLink(j->quals))
+		refuse("a subquery in a join condition",
+			   "Write it as a condition of WHERE (for an inner join), or join its table.");
 	switch (j->jointype)
 	{
 		case JOIN_INNER:
