@@ -422,7 +422,13 @@ LANGUAGE sql IMMUTABLE AS $$
         -- min/max (never over g: 2.5 and 2.50 tie, and which one wins depends on order)
         'min(a)', 'max(b)', 'min(c)', 'max(c)', 'min(d)', 'max(u)', 'min(e)', 'max(e)',
         'min(s)', 'max(h)', 'min(r)', 'max(id)', 'max(a + b)', 'min(coalesce(d, ''-''))',
-        'coalesce(max(a), 0) - coalesce(min(a), 0)']
+        'coalesce(max(a), 0) - coalesce(min(a), 0)',
+        -- computed by PostgreSQL per touched group (no inverse)
+        'string_agg(d, '','' ORDER BY d)', 'array_agg(a ORDER BY a)', 'bool_and(f)', 'bool_or(f)',
+        'every(a > 1)', 'stddev(a)', 'variance(b)', 'stddev_pop(c)', 'var_samp(a)',
+        'count(DISTINCT d)', 'sum(DISTINCT a)', 'avg(DISTINCT b)',
+        'count(*) FILTER (WHERE a > 2)', 'sum(c) FILTER (WHERE f)',
+        'jsonb_agg(a ORDER BY a)', 'json_agg(d ORDER BY d)']
 $$;
 
 CREATE FUNCTION rnd.having() RETURNS text
