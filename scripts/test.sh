@@ -17,6 +17,8 @@
 #      e. scripts     : each counts as one test (run with --quick too), in this order:
 #                       dump_restore  bash test/dump_restore.sh   (pg_dump/restore of views)
 #                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
+#                       oom           bash test/oom.sh            (out of memory inside maintenance:
+#                                     one backend's RLIMIT_AS lowered with prlimit)
 #                       crash         bash test/crash.sh          (immediate shutdown + restart;
 #                                     last, as it restarts the server)
 #                       Their output goes to tmp_check/<name>.log.
@@ -63,6 +65,7 @@ done
 : "${STEPPING_RANDOM_JOINS_TIMEOUT:=300}"
 : "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
 : "${STEPPING_HOSTILE_TIMEOUT:=480}"
+: "${STEPPING_OOM_TIMEOUT:=120}"
 : "${STEPPING_CRASH_TIMEOUT:=240}"
 # isolationtester cancels a step blocked this long (and fails the spec) instead of
 # hanging (a permutation that waits on a blocked session); it gives up at twice this.
@@ -313,8 +316,8 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# 4e. script suites: dump/restore, hostile inputs, crash recovery (last: it
-#     stops the server with an immediate shutdown and starts it again)
+# 4e. script suites: dump/restore, hostile inputs, out of memory, crash recovery
+#     (last: it stops the server with an immediate shutdown and starts it again)
 # ---------------------------------------------------------------------------
 # run_script NAME TIMEOUT CMD... — one test named NAME, passed when CMD exits 0
 run_script() {
@@ -340,6 +343,9 @@ if [ -f test/dump_restore.sh ]; then
 fi
 if [ -f test/hostile/run.sh ]; then
     run_script hostile "$STEPPING_HOSTILE_TIMEOUT" bash test/hostile/run.sh
+fi
+if [ -f test/oom.sh ]; then
+    run_script oom "$STEPPING_OOM_TIMEOUT" bash test/oom.sh
 fi
 if [ -f test/crash.sh ]; then
     run_script crash "$STEPPING_CRASH_TIMEOUT" bash test/crash.sh

@@ -24,12 +24,19 @@ filter_project_row(Circuit *c, TupleTableSlot *baseslot, Datum *values,
 				   bool *isnull)
 {
 	ExprContext *econtext = c->econtext;
+	MemoryContext old;
 	int			i;
 
+	/* a row's temporaries go with the caller's per-row reset */
 	econtext->ecxt_scantuple = baseslot;
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	if (c->where && !ExecQual(c->where, econtext))
+	{
+		MemoryContextSwitchTo(old);
 		return false;
+	}
 	for (i = 0; i < c->nrowcols; i++)
 		values[i] = ExecEvalExpr(c->rowexprs[i], econtext, &isnull[i]);
+	MemoryContextSwitchTo(old);
 	return true;
 }

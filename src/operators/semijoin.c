@@ -197,17 +197,22 @@ fold_keys(Circuit *c, Indicator *ind, List *chunks)
 				RowEntry   *e;
 				int			i;
 
+				MemoryContext old;
+
 				ResetExprContext(econtext);
+				old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 				if (ind->filterstate && !ExecQual(ind->filterstate, econtext))
-					continue;
-				for (i = 0; i < ind->nkeys; i++)
+					skip = true;
+				for (i = 0; i < ind->nkeys && !skip; i++)
 				{
 					values[i] = ExecEvalExpr(ind->keystates[i], econtext, &isnull[i]);
 					/* equality is strict: a NULL key matches nothing */
 					skip |= isnull[i];
 				}
+				MemoryContextSwitchTo(old);
 				if (skip)
 					continue;
+				/* the entry copies the key into the hash's memory */
 				e = rowhash_lookup(keys, values, isnull, &found);
 				e->weight += (side == 0) ? -1 : 1;
 			}
