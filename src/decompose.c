@@ -852,24 +852,33 @@ other_sublinks_walker(Node *node, void *context)
 	return expression_tree_walker(node, other_sublinks_walker, context);
 }
 
-/* Is the relation unique on these columns (some unique index within them)? */
+/*
+ * Is the relation unique on these keys: some unique index whose columns are
+ * all among them, compared with the index's own equality (its operator
+ * class is the type's default one, its collation the comparison's)?
+ */
 static bool
-unique_on(Oid relid, List *keys)
+unique_on(Oid relid, List *keys, List *collids)
 {
 	Bitmapset  *cols = NULL;
+	Oid			colls[MaxHeapAttributeNumber + 1];
 	Relation	rel;
 	List	   *indexes;
-	ListCell   *lc;
+	ListCell   *lc,
+			   *lc2;
 	bool		unique = false;
 
-	foreach(lc, keys)
+	forboth(lc, keys, lc2, collids)
 	{
 		Node	   *k = (Node *) lfirst(lc);
 
 		while (IsA(k, RelabelType))
 			k = (Node *) ((RelabelType *) k)->arg;
 		if (IsA(k, Var) && ((Var *) k)->varattno > 0)
+		{
 			cols = bms_add_member(cols, ((Var *) k)->varattno);
+			colls[((Var *) k)->varattno] = lfirst_oid(lc2);
+		}
 	}
 	if (cols == NULL)
 		return keys == NIL && catalog_view_is_global(relid);
@@ -881,10 +890,18 @@ unique_on(Oid relid, List *keys)
 		Form_pg_index ind = idx->rd_index;
 		int			i;
 		bool		covered = ind->indisunique && ind->indimmediate &&
-			idx->rd_indpred == NIL && idx->rd_indexprs == NIL;
+			idx->rd_indpred == NIL && idx->rd_indexprs == NIL &&
+			idx->rd_rel->relam == BTREE_AM_OID;
 
 		for (i = 0; covered && i < ind->indnkeyatts; i++)
-			covered = bms_is_member(ind->indkey.values[i], cols);
+		{
+			AttrNumber	att = ind->indkey.values[i];
+			Oid			type = TupleDescAttr(RelationGetDescr(rel), att - 1)->atttypid;
+
+			covered = bms_is_member(att, cols) &&
+				idx->rd_opfamily[i] == get_opclass_family(GetDefaultOpClass(type, BTREE_AM_OID)) &&
+				idx->rd_indcollation[i] == colls[att];
+		}
 		index_close(idx, AccessShareLock);
 		if (covered)
 		{
@@ -934,7 +951,7 @@ expand_scalar(Decomposer *d, List *parts, SubLink *sl)
 	if (s.outer_filter != NIL)
 		refuse("a scalar subquery with a condition on the outer query alone",
 			   "Move the condition out of the subquery, into a CASE around it.");
-	if (!unique_on(rte->relid, s.inner_keys))
+	if (!unique_on(rte->relid, s.inner_keys, s.collids))
 		refuse("a scalar subquery that may return more than one row",
 			   "Look the row up by a unique key of its table (a primary key), or compute an aggregate in the subquery.");
 
