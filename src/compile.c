@@ -670,6 +670,19 @@ validate_view_query(Query *query)
  */
 
 static bool
+collect_sublinks_walker(Node *node, List **sublinks)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+	{
+		*sublinks = lappend(*sublinks, node);
+		return false;
+	}
+	return expression_tree_walker(node, collect_sublinks_walker, sublinks);
+}
+
+static bool
 collect_aggrefs_walker(Node *node, List **aggs)
 {
 	if (node == NULL)
@@ -1307,7 +1320,14 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			List	   *vars = pull_var_clause((Node *) list_nth(p->aggrefs, i),
 										   PVC_RECURSE_AGGREGATES);
 
+			List	   *sublinks = NIL;
+
 			foreach(lc, vars)
+				if (!list_member(genvars, lfirst(lc)))
+					genvars = lappend(genvars, lfirst(lc));
+			/* so does the value of every scalar subquery it reads */
+			(void) collect_sublinks_walker((Node *) list_nth(p->aggrefs, i), &sublinks);
+			foreach(lc, sublinks)
 				if (!list_member(genvars, lfirst(lc)))
 					genvars = lappend(genvars, lfirst(lc));
 		}

@@ -1104,10 +1104,20 @@ decompose_query(Query *query, List **indicators)
 		quals = (List *) null_vars_mutator(subst_mutator((Node *) p->quals, &subst),
 										   p->nulled);
 		q->jointree = makeFromExpr(from, quals ? (Node *) make_ands_explicit(quals) : NULL);
-		/* the join entries stay (Vars keep their numbers) but join nothing */
+		/*
+		 * The join entries stay (Vars keep their numbers) but join nothing;
+		 * functions in FROM read NULL for the columns of NULL entries.
+		 */
 		foreach(lc2, q->rtable)
-			if (lfirst_node(RangeTblEntry, lc2)->rtekind == RTE_JOIN)
-				lfirst_node(RangeTblEntry, lc2)->jointype = JOIN_INNER;
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc2);
+
+			if (rte->rtekind == RTE_JOIN)
+				rte->jointype = JOIN_INNER;
+			else if (rte->rtekind == RTE_FUNCTION)
+				rte->functions = (List *) null_vars_mutator((Node *) rte->functions,
+															p->nulled);
+		}
 		q->hasSubLinks = false;
 		q->targetList = NIL;
 		q->havingQual = NULL;

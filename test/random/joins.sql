@@ -1,7 +1,10 @@
 -- test/random/joins.sql: randomized differential test of stepping views over
 -- JOINs of 2-4 base tables (inner, LEFT / RIGHT / FULL), subqueries in FROM,
--- WITH queries, set operations, [NOT] EXISTS / [NOT] IN subqueries in WHERE
--- and views over views.
+-- WITH queries, set operations (also INTERSECT ALL / EXCEPT ALL), [NOT]
+-- EXISTS / [NOT] IN subqueries in WHERE, scalar subqueries (aggregates,
+-- correlated or not, and lookups by a primary key; in WHERE, the select list,
+-- GROUP BY expressions and aggregate arguments), set-returning functions in
+-- FROM, JSON aggregates and builders, and views over views.
 --
 -- Loaded by test/random/run_joins.sh into a scratch database; everything
 -- lives in schema rj (base tables of a round in schema jt, views in jv).
@@ -452,6 +455,22 @@ BEGIN
             cands := cands || format('bool|%s AND %s > 1', b1, i1);
         END IF;
     END IF;
+    -- JSON builders (STABLE in PostgreSQL, maintained over settings-free
+    -- types: never over the float column x); class jsn is never asked for
+    IF want IS NULL AND NOT rj.disabled('json') AND (i1 IS NOT NULL OR t1 IS NOT NULL) AND rj.chance(0.3) THEN
+        IF i1 IS NOT NULL AND t1 IS NOT NULL THEN
+            cands := cands || format('jsn|jsonb_build_object(''k'', %s, ''t'', %s)', i1, t1);
+        END IF;
+        IF t1 IS NOT NULL THEN
+            cands := cands || format('jsn|to_jsonb(%s)', t1);
+        END IF;
+        IF n1 IS NOT NULL THEN
+            cands := cands || format('jsn|to_jsonb(%s)', n1);
+        END IF;
+        IF i1 IS NOT NULL AND b1 IS NOT NULL THEN
+            cands := cands || format('jsn|jsonb_build_array(%s, %s)', i1, b1);
+        END IF;
+    END IF;
     IF want IS NOT NULL THEN
         SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
          WHERE split_part(c, '|', 1) = want;
@@ -492,7 +511,12 @@ BEGIN
                                 format('generic|array_agg(%s ORDER BY %s)', i1, i1),
                                 format('generic|string_agg(%s::text, '','' ORDER BY %s)', i1, i1),
                                 format('generic|variance(%s)', i1),
+                                format('generic|stddev_samp(%s)', i1),
+                                format('generic|var_pop(%s)', i2),
+                                format('generic|stddev_pop(%s)', i1),
                                 format('generic|every(%s > 2)', i1),
+                                format('distinct_agg|sum(DISTINCT %s)', i1),
+                                format('distinct_agg|avg(DISTINCT %s)', i2),
                                 format('filter|count(*) FILTER (WHERE %s > %s)', i1, i2),
                                 format('filter|sum(%s) FILTER (WHERE %s < 4)', i1, i2)];
     END IF;
@@ -526,9 +550,31 @@ BEGIN
             cands := cands || format('filter|sum(%s) FILTER (WHERE %s)', i1, b1);
         END IF;
     END IF;
+    IF NOT rj.disabled('json') AND rj.chance(0.35) THEN
+        -- JSON aggregates over settings-free types (never x, a float), with an
+        -- ORDER BY whose ties have equal values: the result is deterministic
+        -- (jsonb_object_agg: non-NULL keys, the last duplicate key wins)
+        IF i1 IS NOT NULL THEN
+            cands := cands || ARRAY[format('json_agg|json_agg(%s ORDER BY %s)', i1, i1),
+                                    format('json_agg|jsonb_agg(%s ORDER BY %s)', i1, i1)];
+        END IF;
+        IF t1 IS NOT NULL THEN
+            cands := cands || format('json_agg|jsonb_agg(%s ORDER BY %s)', t1, t1);
+            IF i1 IS NOT NULL THEN
+                cands := cands || ARRAY[format('json_agg|jsonb_object_agg(coalesce(%1$s, ''-''), %2$s ORDER BY %1$s, %2$s)', t1, i1),
+                                        format('json_agg|jsonb_agg(jsonb_build_object(''t'', %1$s, ''k'', %2$s) ORDER BY %1$s, %2$s)', t1, i1)];
+            END IF;
+        END IF;
+        IF n1 IS NOT NULL THEN
+            cands := cands || format('json_agg|json_agg(%s ORDER BY %s)', n1, n1);
+            IF i1 IS NOT NULL THEN
+                cands := cands || format('json_agg|json_object_agg(coalesce(%1$s, 0), %2$s ORDER BY %1$s, %2$s)', i1, n1);
+            END IF;
+        END IF;
+    END IF;
     IF rj.disabled('generic') THEN
         SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
-         WHERE split_part(c, '|', 1) NOT IN ('generic', 'string_agg', 'bool_and', 'filter', 'count_distinct');
+         WHERE split_part(c, '|', 1) NOT IN ('generic', 'string_agg', 'bool_and', 'filter', 'count_distinct', 'json_agg');
     END IF;
     IF rj.disabled('float') THEN
         SELECT array_agg(c ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS u(c, n)
@@ -986,6 +1032,286 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------
+-- scalar subqueries (in the select list, in WHERE, as GROUP BY keys and
+-- inside aggregate arguments) and set-returning functions in FROM
+-- ------------------------------------------------------------------
+
+-- a scalar subquery over the items:
+--   agg:          (SELECT <expression over aggregates> FROM <src> a WHERE a.c = <outer> [AND ...] [AND <own>])
+--   uncorrelated: (SELECT <expression over aggregates> FROM <src> a [WHERE <own>])
+--   lookup:       (SELECT a.<col> FROM <pk/dim/child table> a WHERE a.id = <outer> [AND <own>])
+-- src: a base table or a view's result table (lookups: base tables with a
+-- primary key).  The value over no rows is NULL or the expression is never
+-- NULL (count, coalesce(.., const)), as stepping requires.  want: the class
+-- of the value (NULL: any; 'numw': num with avg allowed, for comparisons);
+-- maxf: the largest factor the view's components may grow by (a correlated
+-- subquery or a lookup triples them, like a LEFT JOIN).
+-- {"sql", "cls", "kind", "tags", "mask", "depth", "bo", "factor"}
+CREATE FUNCTION rj.gen_scalar(items jsonb, srcs jsonb, nth int, want text DEFAULT NULL,
+                              need_bo bool DEFAULT false, maxf int DEFAULT 64) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    a text := 'ss' || nth;
+    x float8 := random();
+    kind text;
+    src jsonb;
+    sit jsonb;
+    conds text[] := '{}';
+    tags text[] := '{}';
+    cands text[] := '{}';
+    pks int[];
+    tb int;
+    c text;
+    ci text[];
+    oref text;
+    s text;
+    cls text;
+    wcls text := CASE WHEN want = 'numw' THEN 'num' ELSE want END;
+    i int;
+BEGIN
+    pks := ARRAY(SELECT g FROM generate_series(1, rj.ntab()) g WHERE rj.role(g) IN ('pk', 'dim', 'child') ORDER BY g);
+    kind := CASE WHEN x < 0.27 THEN 'lookup' WHEN x < 0.47 THEN 'uncorrelated' ELSE 'agg' END;
+    IF kind = 'lookup' AND cardinality(pks) = 0 THEN
+        kind := 'agg';
+    END IF;
+    IF kind <> 'uncorrelated' AND maxf < 3 THEN
+        kind := 'uncorrelated';
+        tags := tags || 'scalar_capped'::text;
+    END IF;
+    IF kind = 'lookup' THEN
+        tb := pks[rj.ri(1, cardinality(pks))];
+        src := jsonb_build_object('sql', rj.tname(tb), 'cols', rj.base_cols(), 'tab', tb,
+                                  'mask', rj.bit(tb), 'depth', 0, 'bo', true);
+    ELSE
+        src := rj.pick_src(srcs, 0.3, need_bo);
+    END IF;
+    sit := jsonb_build_object('alias', a, 'cols', src->'cols', 'tab', src->'tab');
+    -- the value
+    IF kind = 'lookup' THEN
+        SELECT array_agg(format('%s|%s.%s', cv.value, a, cv.key) ORDER BY cv.key) INTO cands
+          FROM jsonb_each_text(sit->'cols') cv
+         WHERE (wcls IS NULL OR cv.value = wcls) AND cv.key <> 'id';
+    ELSE
+        IF rj.has(sit, 'v') AND (sit->'cols'->>'v') = 'int' THEN
+            cands := cands || ARRAY[format('int|sum(%s.v)', a), format('int|max(%s.v)', a),
+                                    format('int|coalesce(sum(%s.v), 0)', a), format('int|coalesce(max(%s.v), -1)', a),
+                                    format('int|sum(%s.v) - min(%s.v)', a, a)];
+            IF want = 'numw' THEN
+                cands := cands || format('num|avg(%s.v)', a);
+            END IF;
+        END IF;
+        ci := rj.cols_cls(sit, 'int');
+        c := rj.pick(ci);
+        cands := cands || ARRAY['int|count(*)', 'int|count(*)', 'int|count(*) * 2', format('int|count(%s.%s)', a, c),
+                                format('int|min(%s.%s)', a, c), format('bool|count(*) > 1')];
+        IF NOT rj.disabled('generic') THEN
+            cands := cands || ARRAY[format('int|count(DISTINCT %s.%s)', a, c)];
+        END IF;
+        IF (sit->'cols'->>'n') = 'num' THEN
+            cands := cands || ARRAY[format('num|sum(%s.n)', a), format('num|max(%s.n)', a),
+                                    format('num|coalesce(sum(%s.n), 0.00)', a), format('num|round(avg(%s.n), 2)', a)];
+            IF want = 'numw' THEN
+                cands := cands || format('num|avg(%s.n)', a);
+            END IF;
+        END IF;
+        IF (sit->'cols'->>'t') = 'txt' THEN
+            cands := cands || ARRAY[format('txt|max(%s.t)', a), format('txt|min(%s.t)', a)];
+            IF NOT rj.disabled('generic') THEN
+                cands := cands || format('txt|string_agg(%s.t, '','' ORDER BY %s.t)', a, a);
+            END IF;
+        END IF;
+        IF (sit->'cols'->>'b') = 'bool' AND NOT rj.disabled('generic') THEN
+            cands := cands || ARRAY[format('bool|bool_or(%s.b)', a), format('bool|bool_and(%s.b)', a)];
+        END IF;
+        IF wcls IS NOT NULL THEN
+            SELECT array_agg(u ORDER BY n) INTO cands FROM unnest(cands) WITH ORDINALITY AS z(u, n)
+             WHERE split_part(u, '|', 1) = wcls;
+        END IF;
+    END IF;
+    s := rj.pick(cands);
+    IF s IS NULL THEN
+        -- (no column of the wanted class)
+        s := 'int|count(*)';
+        IF kind = 'lookup' THEN
+            kind := 'agg';
+        END IF;
+    END IF;
+    cls := split_part(s, '|', 1);
+    s := substr(s, length(cls) + 2);
+    -- correlation
+    IF kind = 'lookup' THEN
+        oref := rj.ref(items, 'int');
+        IF rj.chance(0.5) AND cardinality(ARRAY(SELECT r FROM unnest(rj.refs(items, 'int')) r WHERE r LIKE '%.pid')) > 0 THEN
+            oref := rj.pick(ARRAY(SELECT r FROM unnest(rj.refs(items, 'int')) r WHERE r LIKE '%.pid'));
+        ELSIF rj.chance(0.12) THEN
+            oref := oref || ' + 1';
+            tags := tags || 'scalar_key_expr'::text;
+        END IF;
+        conds := conds || CASE WHEN rj.chance(0.8) THEN format('%s.id = %s', a, oref) ELSE format('%s = %s.id', oref, a) END;
+    ELSIF kind = 'agg' THEN
+        FOR i IN 1..CASE WHEN rj.chance(0.8) THEN 1 ELSE 2 END LOOP
+            IF rj.chance(0.15) AND rj.has(sit, 't') AND cardinality(rj.refs(items, 'txt')) > 0 THEN
+                conds := conds || format('%s.t = %s', a, rj.ref(items, 'txt'));
+                tags := tags || 'scalar_text_corr'::text;
+            ELSE
+                ci := rj.cols_cls(sit, 'int');
+                c := CASE WHEN 'k' = ANY (ci) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(ci) END;
+                oref := rj.ref(items, 'int');
+                conds := conds || CASE WHEN rj.chance(0.15) THEN format('%s = %s.%s', oref, a, c)
+                                       ELSE format('%s.%s = %s', a, c, oref) END;
+            END IF;
+            IF i = 2 THEN
+                tags := tags || 'scalar_two_eqs'::text;
+            END IF;
+        END LOOP;
+    END IF;
+    -- conditions on the subquery's own table
+    IF rj.chance(CASE WHEN kind = 'lookup' THEN 0.2 ELSE 0.45 END) THEN
+        conds := conds || rj.vpred(jsonb_build_array(sit), 1);
+        tags := tags || 'scalar_own_cond'::text;
+    END IF;
+    tags := ('scalar_' || kind) || tags || 'scalar_subquery'::text;
+    IF (src->>'depth')::int > 0 THEN
+        tags := tags || 'scalar_over_view'::text;
+    END IF;
+    RETURN jsonb_build_object('sql', format('(SELECT %s FROM %s %s%s)', s, src->>'sql', a,
+                                            CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END),
+                              'cls', cls, 'kind', kind, 'tags', to_jsonb(tags), 'mask', src->'mask', 'depth', src->'depth',
+                              -- (an aggregate subquery is an internal view the reader reads)
+                              'bo', (src->>'depth')::int = 0 AND kind = 'lookup',
+                              'factor', CASE WHEN kind = 'uncorrelated' THEN 1 ELSE 3 END);
+END $$;
+
+-- a WHERE conjunct comparing the scalar subquery sc with the items
+CREATE FUNCTION rj.scalar_where(items jsonb, sc jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    s text := sc->>'sql';
+    i1 text := rj.ref(items, 'int');
+    n1 text := rj.ref(items, 'num');
+    t1 text := rj.ref(items, 'txt');
+BEGIN
+    CASE sc->>'cls'
+    WHEN 'int' THEN
+        RETURN rj.pick(ARRAY[format('%s > %s', coalesce(i1, '2'), s), format('%s >= 1', s), format('coalesce(%s, 0) < 3', s),
+                             format('%s IS NULL', s), format('%s = %s', s, coalesce(i1, '0')), format('%s <> %s', coalesce(i1, '1'), s)]);
+    WHEN 'num' THEN
+        RETURN rj.pick(ARRAY[format('%s > %s', coalesce(n1, '1.5'), s), format('%s <= 2.5', s),
+                             format('%s < %s', coalesce(i1, '1'), s)]);
+    WHEN 'txt' THEN
+        RETURN rj.pick(ARRAY[format('%s = %s', coalesce(t1, '''x'''), s), format('%s IS NOT NULL', s),
+                             format('%s > ''x''', s), format('%s <> %s', s, coalesce(t1, '''y'''))]);
+    WHEN 'bool' THEN
+        RETURN rj.pick(ARRAY[s, format('%s IS NOT TRUE', s), format('NOT %s', s)]);
+    ELSE
+        RETURN format('%s IS NOT NULL', s);
+    END CASE;
+END $$;
+
+-- the scalar subquery sc as an output expression (select list, group key)
+CREATE FUNCTION rj.scalar_sel(items jsonb, sc jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    s text := sc->>'sql';
+    i1 text := rj.ref(items, 'int');
+    t1 text := rj.ref(items, 'txt');
+BEGIN
+    IF rj.chance(0.5) THEN
+        RETURN s;
+    END IF;
+    CASE sc->>'cls'
+    WHEN 'int' THEN
+        RETURN rj.pick(ARRAY[format('%s + %s', coalesce(i1, '1'), s), format('coalesce(%s, 0)', s), format('%s * 2', s)]);
+    WHEN 'num' THEN
+        RETURN rj.pick(ARRAY[format('%s * 2', s), format('coalesce(%s, 0.00)', s)]);
+    WHEN 'txt' THEN
+        RETURN rj.pick(ARRAY[format('%s || ''/'' || %s', s, coalesce(t1, '''-''')), format('coalesce(%s, ''-'')', s)]);
+    WHEN 'bool' THEN
+        RETURN format('NOT %s', s);
+    ELSE
+        RETURN s;
+    END CASE;
+END $$;
+
+-- an aggregate over the scalar subquery sc (for GROUP BY and global views);
+-- tag: scalar_in_agg, or scalar_in_generic_agg for the aggregates PostgreSQL
+-- computes per touched group (--disable scalar_generic: none of those)
+CREATE FUNCTION rj.scalar_agg(items jsonb, sc jsonb, OUT e text, OUT tag text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    s text := sc->>'sql';
+    i1 text := rj.ref(items, 'int');
+    cands text[];
+    gen text[] := '{}';
+BEGIN
+    CASE sc->>'cls'
+    WHEN 'int' THEN
+        cands := ARRAY[format('sum(%s)', s), format('max(%s)', s), format('count(%s)', s),
+                       format('sum(%s + %s)', coalesce(i1, '1'), s), format('coalesce(sum(%s), 0)', s)];
+        gen := ARRAY[format('count(DISTINCT %s)', s), format('string_agg((%1$s)::text, '','' ORDER BY %1$s)', s),
+                     format('jsonb_agg(%1$s ORDER BY %1$s)', s)];
+    WHEN 'num' THEN
+        cands := ARRAY[format('sum(%s)', s), format('min(%s)', s)];
+        gen := ARRAY[format('array_agg(%1$s ORDER BY %1$s)', s)];
+    WHEN 'txt' THEN
+        cands := ARRAY[format('max(%s)', s), format('count(%s)', s)];
+        gen := ARRAY[format('string_agg(%1$s, ''|'' ORDER BY %1$s)', s)];
+    WHEN 'bool' THEN
+        cands := ARRAY[format('count(%s)', s), format('max((%s)::int)', s)];
+        gen := ARRAY[format('bool_or(%s)', s), format('bool_and(%s)', s)];
+    ELSE
+        cands := ARRAY[format('max(%s)', s)];
+    END CASE;
+    IF NOT rj.disabled('generic') AND NOT rj.disabled('scalar_generic') AND cardinality(gen) > 0 AND rj.chance(0.4) THEN
+        cands := gen;
+    END IF;
+    e := rj.pick(cands);
+    tag := CASE WHEN e = ANY (gen) THEN 'scalar_in_generic_agg' ELSE 'scalar_in_agg' END;
+END $$;
+
+-- an immutable set-returning function in FROM reading the columns of item it
+-- (a base table, subquery, WITH query or view), as a FROM item of its own:
+-- {"sql": the function call with its alias g(..), "cols", "tag"}
+CREATE FUNCTION rj.gen_srf(it jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    a text := it->>'alias';
+    ia text[] := rj.cols_cls(it, 'int');
+    i1 text;
+    i2 text;
+    t1 text := CASE WHEN (it->'cols'->>'t') = 'txt' THEN a || '.t' END;
+    cands text[] := '{}';
+    s text;
+    tag text;
+BEGIN
+    IF cardinality(ia) = 0 THEN
+        RETURN NULL;
+    END IF;
+    i1 := a || '.' || CASE WHEN 'k' = ANY (ia) AND rj.chance(0.5) THEN 'k' ELSE rj.pick(ia) END;
+    i2 := a || '.' || rj.pick(ia);
+    cands := ARRAY[format('series|generate_series(1, least(%s, 3)) AS g(i)', i1),
+                   format('series|generate_series(1, least(%s, 3)) AS g(i)', i1),
+                   format('unnest|unnest(ARRAY[%s, %s]) AS g(i)', i1, i2),
+                   format('unnest_ordinality|unnest(ARRAY[%s, %s, %s]) WITH ORDINALITY AS g(i, o)', i1, i2, i1)];
+    IF ARRAY['lo', 'hi'] <@ ia THEN
+        cands := cands || format('series|generate_series(%1$s.lo, least(%1$s.hi, %1$s.lo + 3)) AS g(i)', a);
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || ARRAY[format('unnest_text|unnest(string_to_array(%s, '','')) AS g(t)', t1),
+                                format('jsonb_elements|jsonb_array_elements_text(jsonb_build_array(%s, %s)) AS g(t)', t1, i1),
+                                format('jsonb_elements|jsonb_array_elements(jsonb_build_array(%s, %s)) AS g(e)', i1, t1)];
+    END IF;
+    s := rj.pick(cands);
+    tag := split_part(s, '|', 1);
+    s := substr(s, length(tag) + 2);
+    RETURN jsonb_build_object('sql', s, 'tag', 'srf_' || tag,
+                              'cols', CASE WHEN s LIKE '% g(i, o)' THEN '{"i": "int", "o": "int"}'::jsonb
+                                           WHEN s LIKE '% g(i)' THEN '{"i": "int"}'::jsonb
+                                           WHEN s LIKE '% g(t)' THEN '{"t": "txt"}'::jsonb
+                                           ELSE '{"e": "jsn"}'::jsonb END);
+END $$;
+
+-- ------------------------------------------------------------------
 -- derived queries: subqueries in FROM, WITH queries, inner views.  Their
 -- output columns are named from the base-table vocabulary.
 -- {"sql", "cols": {name: class}, "names": [ordered], "mask", "depth", "tags": [..]}
@@ -1123,6 +1449,7 @@ DECLARE
     jt text := 'JOIN';
     ctags text[] := '{}';
     sl jsonb;
+    sc jsonb;
     smask int := 0;
     sdepth int := 0;
     sbo bool := true;
@@ -1247,6 +1574,23 @@ BEGIN
         IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
             sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
         END IF;
+        IF NOT rj.disabled('scalar') AND rj.chance(0.15) THEN
+            -- a scalar subquery as an output named from the vocabulary
+            -- (the item's own subquery: its components stay few)
+            sc := rj.gen_scalar(items, srcs, 1, NULL, mp OR p_bo, CASE WHEN sl IS NULL THEN 64 ELSE 12 END);
+            nm := CASE sc->>'cls' WHEN 'int' THEN rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['v', 'j', 'lo', 'hi']) u
+                                                              WHERE NOT (u = ANY (names))))
+                                  WHEN 'num' THEN 'n' WHEN 'txt' THEN 't' WHEN 'bool' THEN 'b' WHEN 'flt' THEN 'x' END;
+            IF nm IS NOT NULL AND NOT (nm = ANY (names)) THEN
+                outs := outs || format('%s AS %s', sc->>'sql', nm);
+                names := names || nm;
+                cols := cols || jsonb_build_object(nm, sc->>'cls');
+                ctags := ctags || ARRAY(SELECT jsonb_array_elements_text(sc->'tags')) || 'scalar_in_derived'::text;
+                smask := smask | (sc->>'mask')::int;
+                sdepth := greatest(sdepth, (sc->>'depth')::int);
+                sbo := sbo AND (sc->>'bo')::bool;
+            END IF;
+        END IF;
         q := format('SELECT %s%s FROM %s s1%s', CASE WHEN kind = 'distinct' THEN 'DISTINCT ' ELSE '' END,
                     array_to_string(outs, ', '), s1->>'sql', rj.add_conj(w, sl->>'sql'));
     ELSIF kind = 'join' THEN
@@ -1301,7 +1645,9 @@ BEGIN
             names := names || c;
             cols := cols || jsonb_build_object(c, 'int');
         END IF;
-        op := CASE WHEN rj.chance(0.6) THEN 'UNION ALL' ELSE 'UNION' END;
+        x := random();
+        op := CASE WHEN x < 0.5 THEN 'UNION ALL' WHEN x < 0.8 OR rj.disabled('setop_all') THEN 'UNION'
+                   WHEN x < 0.9 THEN 'INTERSECT ALL' ELSE 'EXCEPT ALL' END;
         q := format('SELECT %s FROM %s s1%s %s SELECT %s FROM %s s2%s',
                     (SELECT string_agg(rj.cast_to('s1.' || nn, cols->>nn) || ' AS ' || nn, ', ' ORDER BY o)
                        FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
@@ -1310,19 +1656,22 @@ BEGIN
                     (SELECT string_agg(rj.cast_to('s2.' || nn, cols->>nn), ', ' ORDER BY o)
                        FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
                     s2->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it2), 0) ELSE '' END);
-        kind := CASE WHEN op = 'UNION' THEN 'union' ELSE 'union_all' END;
+        kind := lower(replace(op, ' ', '_'));
+        IF op NOT LIKE 'UNION%' THEN
+            ctags := ctags || kind;
+        END IF;
     END IF;
     IF sl IS NOT NULL THEN
         ctags := ctags || ARRAY(SELECT jsonb_array_elements_text(sl->'tags'));
-        smask := (sl->>'mask')::int;
-        sdepth := (sl->>'depth')::int;
-        sbo := (sl->>'bo')::bool;
+        smask := smask | (sl->>'mask')::int;
+        sdepth := greatest(sdepth, (sl->>'depth')::int);
+        sbo := sbo AND (sl->>'bo')::bool;
     END IF;
     RETURN jsonb_build_object('sql', q, 'cols', cols, 'names', to_jsonb(names),
                               'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0) | smask,
                               'depth', greatest((s1->>'depth')::int, coalesce((s2->>'depth')::int, 0), sdepth),
                               'bo', (s1->>'depth')::int = 0 AND coalesce((s2->>'depth')::int, 0) = 0
-                                    AND kind NOT IN ('union', 'union_all') AND sbo,
+                                    AND kind NOT IN ('union', 'union_all', 'intersect_all', 'except_all') AND sbo,
                               'tags', jsonb_build_array('d_' || kind),
                               -- construct tags (outer joins, subqueries in WHERE), given to the reader as they are
                               'ctags', to_jsonb(ctags));
@@ -1334,8 +1683,11 @@ END $$;
 --  "expose": {name: class} for inner views other views may read, else null}
 -- ------------------------------------------------------------------
 
--- the SELECT list and tail of a view over items: bag, DISTINCT, GROUP BY, global
-CREATE FUNCTION rj.gen_output(items jsonb, OUT sel text, OUT tail text, OUT names text[], OUT tags text[])
+-- the SELECT list and tail of a view over items: bag, DISTINCT, GROUP BY, global.
+-- sc: a scalar subquery (rj.gen_scalar) to use in the select list: an output
+-- of a bag or DISTINCT view, a GROUP BY key or an aggregate's argument
+CREATE FUNCTION rj.gen_output(items jsonb, sc jsonb DEFAULT NULL,
+                              OUT sel text, OUT tail text, OUT names text[], OUT tags text[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     x float8 := random();
@@ -1361,6 +1713,11 @@ BEGIN
             outs := outs || format('%s.id AS xid', items->0->>'alias');
             names := names || 'xid'::text;
         END IF;
+        IF sc IS NOT NULL THEN
+            outs := outs || format('%s AS xs', rj.scalar_sel(items, sc));
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_select'::text;
+        END IF;
         sel := array_to_string(outs, ', ');
     ELSIF x < 0.37 THEN
         tags := tags || 'distinct'::text;
@@ -1370,6 +1727,11 @@ BEGIN
             outs := outs || format('%s AS x%s', ex.e, i);
             names := names || ('x' || i);
         END LOOP;
+        IF sc IS NOT NULL THEN
+            outs := outs || format('%s AS xs', rj.scalar_sel(items, sc));
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_select'::text;
+        END IF;
         sel := 'DISTINCT ' || array_to_string(outs, ', ');
     ELSIF x < 0.80 THEN
         tags := tags || 'groupby'::text;
@@ -1383,6 +1745,14 @@ BEGIN
                 names := names || ('k' || i);
             END IF;
         END LOOP;
+        IF sc IS NOT NULL AND rj.chance(0.45) THEN
+            -- the scalar subquery as a GROUP BY expression
+            keys := keys || rj.scalar_sel(items, sc);
+            outs := outs || format('%s AS ks', keys[cardinality(keys)]);
+            names := names || 'ks'::text;
+            tags := tags || 'scalar_group_key'::text;
+            sc := NULL;
+        END IF;
         n := rj.ri(1, 3);
         FOR i IN 1..n LOOP
             SELECT * INTO ag FROM rj.agg(items);
@@ -1390,6 +1760,12 @@ BEGIN
             names := names || ('x' || i);
             tags := tags || ('agg_' || ag.tag);
         END LOOP;
+        IF sc IS NOT NULL THEN
+            SELECT * INTO ag FROM rj.scalar_agg(items, sc);
+            outs := outs || format('%s AS xs', ag.e);
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_in_agg'::text || ag.tag;
+        END IF;
         sel := array_to_string(outs, ', ');
         tail := ' GROUP BY ' || array_to_string(keys, ', ');
         IF rj.chance(0.2) THEN
@@ -1405,6 +1781,12 @@ BEGIN
             names := names || ('x' || i);
             tags := tags || ('agg_' || ag.tag);
         END LOOP;
+        IF sc IS NOT NULL THEN
+            SELECT * INTO ag FROM rj.scalar_agg(items, sc);
+            outs := outs || format('%s AS xs', ag.e);
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_in_agg'::text || ag.tag;
+        END IF;
         sel := array_to_string(outs, ', ');
         IF rj.chance(0.06) THEN
             tail := ' HAVING ' || rj.having(items);   -- zero or one row
@@ -1528,12 +1910,19 @@ DECLARE
     sl jsonb;
     ct text[];
     ncomp int := 1;    -- components of the view in stepping (see rj.gen_sublink)
+    use_scalar bool;
+    use_srf bool;
+    sc jsonb;
+    sc_sel jsonb;
+    srf jsonb;
 BEGIN
     use_outer := NOT rj.disabled('outer') AND rj.chance(0.3);
     use_sub := NOT rj.disabled('sublink') AND rj.chance(0.17);
+    use_scalar := NOT rj.disabled('scalar') AND rj.chance(0.15);
+    use_srf := NOT rj.disabled('srf') AND rj.chance(0.07);
     x := random();
-    IF use_sub AND NOT use_outer AND x < 0.3 THEN
-        m := 1;            -- one FROM item and a subquery in WHERE
+    IF (use_sub OR use_scalar OR use_srf) AND NOT use_outer AND x < 0.3 THEN
+        m := 1;            -- one FROM item and a subquery in WHERE / a scalar subquery / a function in FROM
     ELSE
         m := CASE WHEN x < 0.45 THEN 2 WHEN x < 0.8 THEN 3 ELSE 4 END;
     END IF;
@@ -1730,6 +2119,28 @@ BEGIN
     IF nouter >= 2 THEN
         tags := tags || 'nested_outer_join'::text;
     END IF;
+    IF use_srf THEN
+        -- a set-returning function reading an earlier item's columns (one
+        -- that an outer join does not make nullable: see --disable srf_nullable)
+        SELECT g INTO p FROM generate_series(1, m) g
+         WHERE NOT nullable[g] OR (rj.chance(0.15) AND NOT rj.disabled('srf_nullable'))
+         ORDER BY random() LIMIT 1;
+        srf := CASE WHEN p IS NOT NULL THEN rj.gen_srf(items->(p-1)) END;
+        IF srf IS NOT NULL THEN
+            x := random();
+            from_sql := from_sql || CASE WHEN x < 0.5 THEN ', ' WHEN x < 0.8 THEN ' CROSS JOIN LATERAL '
+                                         WHEN x < 0.9 THEN ' CROSS JOIN ' ELSE ' JOIN LATERAL ' END
+                                 || (srf->>'sql') || CASE WHEN x >= 0.9 THEN ' ON true' ELSE '' END;
+            items := items || jsonb_build_object('alias', 'g', 'cols', srf->'cols', 'tab', 0);
+            tags := tags || 'srf_from'::text || (srf->>'tag');
+            IF nullable[p] THEN
+                tags := tags || 'srf_over_nullable'::text;
+            END IF;
+            IF (items->(p-1)->>'tab')::int = 0 THEN
+                tags := tags || 'srf_over_derived'::text;
+            END IF;
+        END IF;
+    END IF;
     IF m >= 3 AND rj.chance(0.12) THEN
         -- a cycle: one more condition between two items
         i := rj.ri(2, m);
@@ -1768,12 +2179,54 @@ BEGIN
             tags := tags || 'sublink_with_join'::text;
         END IF;
     END IF;
+    IF use_scalar THEN
+        -- scalar subqueries: in WHERE, in the select list (an output of a bag
+        -- or DISTINCT view, a GROUP BY expression, an aggregate's argument)
+        FOR i IN 1..CASE WHEN rj.chance(0.25) THEN 2 ELSE 1 END LOOP
+            x := random();
+            sc := rj.gen_scalar(items, srcs, i, CASE WHEN x < 0.4 AND rj.chance(0.3) THEN 'numw' END,
+                                rj.multipath_off(), 64 / ncomp);
+            ncomp := ncomp * (sc->>'factor')::int;
+            tags := tags || ARRAY(SELECT jsonb_array_elements_text(sc->'tags'));
+            mask := mask | (sc->>'mask')::int;
+            depth := greatest(depth, (sc->>'depth')::int);
+            IF x < 0.4 OR sc_sel IS NOT NULL OR (sc->>'sql') LIKE '(SELECT avg(%' THEN
+                wheres := wheres || rj.scalar_where(items, sc);
+                tags := tags || 'scalar_where'::text
+                             || CASE WHEN sc->>'kind' = 'agg' THEN 'scalar_agg_where' ELSE 'scalar_where' END;
+            ELSE
+                sc_sel := sc;
+                tags := tags || CASE WHEN sc->>'kind' = 'agg' THEN 'scalar_agg_select' ELSE 'scalar_select' END;
+            END IF;
+        END LOOP;
+        IF use_outer THEN
+            tags := tags || 'scalar_with_outer_join'::text;
+        END IF;
+        IF m > 1 THEN
+            tags := tags || 'scalar_with_join'::text;
+        END IF;
+    END IF;
     IF use_outer AND rj.chance(0.3) THEN
         SELECT * INTO outp FROM rj.gen_outer_count(items, nullable);
+        IF sc_sel IS NOT NULL THEN
+            wheres := wheres || rj.scalar_where(items, sc_sel);
+            tags := tags || 'scalar_where'::text;
+        END IF;
     ELSE
-        SELECT * INTO outp FROM rj.gen_output(items);
+        SELECT * INTO outp FROM rj.gen_output(items, sc_sel);
     END IF;
     tags := tags || outp.tags || ('join' || m);
+    IF srf->'cols' ? 'e' AND ARRAY['bag', 'distinct'] && outp.tags THEN
+        -- the jsonb elements themselves
+        outp.sel := outp.sel || ', g.e AS xe';
+        outp.names := outp.names || 'xe'::text;
+    END IF;
+    IF 'agg_json_agg' = ANY (outp.tags) THEN
+        tags := tags || 'json_agg'::text;
+    END IF;
+    IF outp.sel ~ '(to_jsonb|jsonb_build_object|jsonb_build_array)\(' THEN
+        tags := tags || 'json_build'::text;
+    END IF;
     IF ARRAY['left_join', 'right_join', 'full_join'] && tags AND ARRAY['groupby', 'global'] && outp.tags THEN
         tags := tags || 'outer_join_agg'::text;
     END IF;
@@ -1875,7 +2328,9 @@ DECLARE
     q text;
     names text[] := '{}';
 BEGIN
-    op := CASE WHEN x < 0.35 THEN 'UNION ALL' WHEN x < 0.6 THEN 'UNION' WHEN x < 0.8 THEN 'INTERSECT' ELSE 'EXCEPT' END;
+    op := CASE WHEN x < 0.30 THEN 'UNION ALL' WHEN x < 0.50 THEN 'UNION' WHEN x < 0.64 THEN 'INTERSECT'
+               WHEN x < 0.76 THEN 'EXCEPT' WHEN x < 0.88 AND NOT rj.disabled('setop_all') THEN 'INTERSECT ALL'
+               WHEN NOT rj.disabled('setop_all') THEN 'EXCEPT ALL' ELSE 'EXCEPT' END;
     nb := CASE WHEN op LIKE 'UNION%' THEN rj.ri(2, 3) ELSE 2 END;
     sig := ARRAY[rj.pick(ARRAY['int', 'int', 'txt'])];
     FOR i IN 2..n LOOP
@@ -1893,7 +2348,8 @@ BEGIN
     FOR i IN 1..n LOOP
         names := names || ('c' || i);
     END LOOP;
-    IF rj.chance(0.2) AND op LIKE 'UNION%' THEN
+    IF rj.chance(CASE WHEN op LIKE '%ALL' AND op NOT LIKE 'UNION%' THEN 0.25 ELSE 0.2 END)
+       AND (op LIKE 'UNION%' OR op LIKE '%ALL') THEN
         -- the set operation as a subquery under an aggregate
         q := format('SELECT s.c1, count(*) AS x1 FROM (%s) s GROUP BY s.c1', q);
         names := ARRAY['c1', 'x1'];
@@ -2062,8 +2518,9 @@ BEGIN
             mask := rj.cascade_mask(t);
             EXECUTE format('SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1', tn, rj.ri(0, greatest(n - 1, 0)::int)) INTO id;
             id := coalesce(id, 1);
-            stmt := format('UPDATE %1$s SET id = -id WHERE id = %2$s AND NOT EXISTS (SELECT FROM %1$s WHERE id = %3$s)',
-                           tn, id, -id);
+            -- always to a negative key: a positive one could collide with the serial
+            stmt := format('UPDATE %1$s SET id = %3$s WHERE id = %2$s AND NOT EXISTS (SELECT FROM %1$s WHERE id = %3$s)',
+                           tn, id, CASE WHEN id > 0 THEN -id ELSE id - 100 END);
         ELSIF role = 'child' THEN
             kind := 'update_reparent';
             stmt := format('UPDATE %s SET pid = (SELECT id FROM %s ORDER BY id OFFSET %s LIMIT 1) WHERE %s',

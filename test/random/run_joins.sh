@@ -27,7 +27,16 @@
 # per-row counts of the nullable side incl. zero, aggregates, HAVING) and
 # [NOT] EXISTS / [NOT] IN (SELECT ...) conjuncts in WHERE (correlated or not,
 # over nullable and NOT NULL columns, over base tables and views), also in
-# subqueries, WITH queries and inner views (about 40% of the views).  Phase 1 creates the
+# subqueries, WITH queries and inner views (about 40% of the views); scalar
+# subqueries (aggregates correlated by equalities or uncorrelated, lookups by
+# a primary key) in WHERE, in the select list of bag / DISTINCT views, as GROUP
+# BY expressions, inside aggregate arguments and as outputs of subqueries in
+# FROM; INTERSECT ALL / EXCEPT ALL (views, subqueries in FROM, under an
+# aggregate); immutable set-returning functions in FROM reading an earlier
+# item's columns (generate_series, unnest [WITH ORDINALITY],
+# jsonb_array_elements[_text]); JSON aggregates and builders (jsonb_agg,
+# json_agg, jsonb_object_agg, json_object_agg, to_jsonb, jsonb_build_object /
+# _array) over settings-free types (about 20% of the views).  Phase 1 creates the
 # tables and 70% of the views; phase 2 (a new session) runs random DML until
 # every view has seen at least S (default 50) statements changing one of its
 # base tables, creating the other views after a third of them.  After every
@@ -58,6 +67,18 @@
 #                            executor's per-query memory)
 #                 outer      no LEFT / RIGHT / FULL JOIN
 #                 sublink    no [NOT] EXISTS / [NOT] IN subqueries in WHERE
+#                 srf_nullable  no set-returning function in FROM reading a
+#                            column of an outer join's nullable side: avoids
+#                            the known "no relation entry for relid N" error
+#                            of every write to such a view
+#                 scalar_generic  no aggregate PostgreSQL computes per touched
+#                            group (bool_or, string_agg, count(DISTINCT), ...)
+#                            over a scalar subquery: avoids the known stale
+#                            groups after a change to the subquery's table
+#                 scalar     no scalar subqueries
+#                 srf        no set-returning functions in FROM
+#                 json       no JSON aggregates / builders
+#                 setop_all  no INTERSECT ALL / EXCEPT ALL
 #                 chain (inner views read by other views), setop, subquery, cte,
 #                 selfjoin, using, float, fk (no FK child tables), truncate,
 #                 upsert, wcte, merge, txn, subxact, xsession (phase 1 and 2 in
@@ -65,8 +86,12 @@
 #
 # Output: one line per round, per-construct counts (views of each construct
 # and the checks they got; left_join, right_join, full_join, nested_outer_join,
-# outer_join_agg, exists, not_exists, in_subquery, not_in_subquery, ...), the
-# share of views with outer joins or subqueries in WHERE, statement kinds, and
+# outer_join_agg, exists, not_exists, in_subquery, not_in_subquery,
+# scalar_agg_select, scalar_agg_where, scalar_uncorrelated, scalar_lookup,
+# scalar_in_agg, scalar_group_key, intersect_all, except_all, srf_from,
+# json_agg, json_build, ...), the share of views with outer joins or
+# subqueries in WHERE, the share with scalar subqueries / INTERSECT or
+# EXCEPT ALL / functions in FROM / JSON, statement kinds, and
 # a summary line
 #   random_joins: seed=N rounds=... views=... statements=... checks=... min_statements_per_view=... mismatches=0 time=...s
 #
@@ -200,6 +225,7 @@ elapsed=$(( $(date +%s) - start ))
 echo "random_joins: views per construct (views / checks of those views):"
 q -c "SELECT format('  %-26s %5s %8s', tag, count(*), sum(checks)) FROM rj.vstats, unnest(tags) AS tag GROUP BY tag ORDER BY tag"
 q -c "SELECT format('random_joins: views with outer joins or subqueries in WHERE: %s of %s (%s%%): outer joins %s, [NOT] EXISTS / [NOT] IN %s', count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']), count(*), round(100.0 * count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']) / greatest(count(*), 1)), count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join']), count(*) FILTER (WHERE tags && ARRAY['exists','not_exists','in_subquery','not_in_subquery'])) FROM rj.vstats"
+q -c "SELECT format('random_joins: views with scalar subqueries, INTERSECT/EXCEPT ALL, functions in FROM or JSON: %s of %s (%s%%): scalar subqueries %s, INTERSECT/EXCEPT ALL %s, functions in FROM %s, JSON %s', count(*) FILTER (WHERE n > 0), count(*), round(100.0 * count(*) FILTER (WHERE n > 0) / greatest(count(*), 1)), count(*) FILTER (WHERE sc), count(*) FILTER (WHERE sa), count(*) FILTER (WHERE sf), count(*) FILTER (WHERE js)) FROM (SELECT 'scalar_subquery' = ANY (tags) AS sc, EXISTS (SELECT FROM unnest(tags) u WHERE u ~ '(intersect|except)_all\$') AS sa, 'srf_from' = ANY (tags) AS sf, tags && ARRAY['json_agg', 'json_build'] AS js, cardinality(ARRAY(SELECT u FROM unnest(tags) u WHERE u IN ('scalar_subquery', 'srf_from', 'json_agg', 'json_build') OR u ~ '(intersect|except)_all\$')) AS n FROM rj.vstats) s"
 echo "random_joins: statements per kind:"
 q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
 summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
