@@ -974,7 +974,9 @@ BEGIN
                     sel, src->>'sql', a,
                     CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END);
     ELSE
+        -- (a nullable text column would make NOT IN multiply by 5: not when capped)
         cls := CASE WHEN rj.chance(0.15) AND rj.has(sit, 't') AND cardinality(rj.refs(items, 'txt')) > 0
+                         AND NOT (kind = 'not_in_subquery' AND maxf < 5)
                     THEN 'txt' ELSE 'int' END;
         IF cls = 'txt' THEN
             oref := rj.ref(items, 'txt');
