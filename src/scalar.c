@@ -38,6 +38,8 @@ typedef struct ScalarContext
 	RangeVar   *rv;
 	int		   *counter;
 	List	   *internal;
+	List	   *done_from;		/* subqueries rewritten ... */
+	List	   *done_to;		/* ... and their lookups: equal ones share one */
 } ScalarContext;
 
 static void refuse(const char *what, const char *hint) pg_attribute_noreturn();
@@ -296,7 +298,20 @@ scalar_mutator(Node *node, ScalarContext *ctx)
 		return NULL;
 	if (IsA(node, SubLink) && ((SubLink *) node)->subLinkType == EXPR_SUBLINK &&
 		((Query *) ((SubLink *) node)->subselect)->hasAggs)
-		return materialize_scalar((SubLink *) node, ctx);
+	{
+		ListCell   *f,
+				   *t;
+		Node	   *lookup;
+
+		/* the same subquery twice (an aggregate's argument and ORDER BY) */
+		forboth(f, ctx->done_from, t, ctx->done_to)
+			if (equal(node, lfirst(f)))
+			return copyObject((Node *) lfirst(t));
+		lookup = materialize_scalar((SubLink *) node, ctx);
+		ctx->done_from = lappend(ctx->done_from, node);
+		ctx->done_to = lappend(ctx->done_to, lookup);
+		return copyObject(lookup);
+	}
 	if (IsA(node, Query))
 		return node;
 	return expression_tree_mutator(node, scalar_mutator, ctx);
@@ -316,6 +331,8 @@ rewrite_scalar_subqueries(Query *query, RangeVar *rv, int *counter)
 	ctx.rv = rv;
 	ctx.counter = counter;
 	ctx.internal = NIL;
+	ctx.done_from = NIL;
+	ctx.done_to = NIL;
 	query->targetList = (List *) scalar_mutator((Node *) query->targetList, &ctx);
 	query->jointree->quals = scalar_mutator(query->jointree->quals, &ctx);
 	return ctx.internal;
