@@ -283,6 +283,8 @@ typedef struct Circuit
 	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
 	int		   *input_natts;	/* per range table entry: table's natts */
 	struct TermPlan *terms;
+	List	   *delta_desc_relids;	/* tables whose delta descriptor ... */
+	List	   *delta_descs;	/* ... is made: columns + weight */
 	List	   *components;		/* Component *: the view as a signed sum */
 	List	   *indicators;		/* Indicator * the components use */
 	bool		decomposed;		/* outer joins or subquery predicates */

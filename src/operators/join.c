@@ -86,17 +86,33 @@ delta_name(Oid relid)
 	return psprintf("__stepping_delta_%u", relid);
 }
 
-/* The descriptor of a delta relation: the table's columns, then the weight. */
+/*
+ * The descriptor of a delta relation: the table's columns, then the weight.
+ * Made once per circuit (a change of the table's definition drops the
+ * circuit).
+ */
 static TupleDesc
-delta_desc(Relation rel)
+delta_desc(Circuit *c, Relation rel)
 {
 	TupleDesc	base = RelationGetDescr(rel);
-	TupleDesc	d = CreateTemplateTupleDesc(base->natts + 1);
+	TupleDesc	d;
+	MemoryContext old;
+	ListCell   *lc;
 	int			i;
 
+	ListCell   *lc2;
+
+	forboth(lc, c->delta_desc_relids, lc2, c->delta_descs)
+		if (lfirst_oid(lc) == RelationGetRelid(rel))
+			return (TupleDesc) lfirst(lc2);
+	old = MemoryContextSwitchTo(c->cxt);
+	d = CreateTemplateTupleDesc(base->natts + 1);
 	for (i = 0; i < base->natts; i++)
 		TupleDescCopyEntry(d, i + 1, base, i + 1);
 	TupleDescInitEntry(d, base->natts + 1, WEIGHT_COLUMN, INT8OID, -1, 0);
+	c->delta_desc_relids = lappend_oid(c->delta_desc_relids, RelationGetRelid(rel));
+	c->delta_descs = lappend(c->delta_descs, d);
+	MemoryContextSwitchTo(old);
 	return d;
 }
 
@@ -494,7 +510,7 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
 		if (chunks == NIL)
 			continue;
 		rel = table_open(relid, NoLock);
-		desc = delta_desc(rel);
+		desc = delta_desc(c, rel);
 		ts = tuplestore_begin_heap(false, false, work_mem);
 		in = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 		out = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
