@@ -26,6 +26,7 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/nbtree.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "utils/fmgroids.h"
@@ -55,56 +56,80 @@ circuit_lock_view(Oid viewid)
 	Relation	rel = table_open(get_relname_relid("view_state", nsp), RowExclusiveLock);
 	Relation	idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *newslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
-	ScanKeyData key;
-	IndexScanDesc scan;
-	bool		found;
-	TM_FailureData tmfd;
-	TM_Result	res;
-	HeapTuple	tup;
-	HeapTuple	newtup;
-	Datum		values[2];
-	bool		isnull[2];
-	bool		replace[2] = {false, true};
+	bool		update_indexes = false;
 
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
-	scan = index_beginscan(rel, idx, xact_snapshot ? GetTransactionSnapshot() : snap, 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	index_endscan(scan);
-	if (!found)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the state row of stepping view %u is missing", viewid),
-				 errhint("Drop the view with stepping.drop_view() and create it again.")));
-
-	res = table_tuple_lock(rel, &slot->tts_tid, xact_snapshot ? GetTransactionSnapshot() : snap,
-						   slot, GetCurrentCommandId(false), LockTupleNoKeyExclusive,
-						   LockWaitBlock,
-						   xact_snapshot ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
-						   &tmfd);
-	if (res != TM_Ok && res != TM_SelfModified)
+	/*
+	 * Write a new version of the view's state row, as an UPDATE would:
+	 * without locking it first (one WAL record, not two).  A concurrent
+	 * writer's version makes READ COMMITTED look again with a new snapshot,
+	 * REPEATABLE READ fail.
+	 */
+	for (;;)
 	{
-		if (xact_snapshot && (res == TM_Updated || res == TM_Deleted))
+		Snapshot	snap = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot()
+											: GetLatestSnapshot());
+		ScanKeyData key;
+		IndexScanDesc scan;
+		bool		found;
+		TM_FailureData tmfd;
+		LockTupleMode lockmode;
+		TM_Result	res;
+		HeapTuple	tup;
+		HeapTuple	newtup;
+		Datum		values[2];
+		bool		isnull[2];
+		bool		replace[2] = {false, true};
+
+		CHECK_FOR_INTERRUPTS();
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
+		scan = index_beginscan(rel, idx, snap, 1, 0);
+		index_rescan(scan, &key, 1, NULL, 0);
+		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		index_endscan(scan);
+		if (!found)
 			ereport(ERROR,
-					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-					 errmsg("could not serialize access due to concurrent update")));
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the state row of stepping view %u is missing", viewid),
+					 errhint("Drop the view with stepping.drop_view() and create it again.")));
+
+		tup = ExecFetchSlotHeapTuple(slot, false, NULL);
+		heap_deform_tuple(tup, RelationGetDescr(rel), values, isnull);
+		values[1] = Int64GetDatum(DatumGetInt64(values[1]) + 1);
+		newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, isnull, replace);
+		ExecStoreHeapTuple(newtup, newslot, true);
+		res = table_tuple_update(rel, &slot->tts_tid, newslot, GetCurrentCommandId(true),
+								 snap, InvalidSnapshot, true, &tmfd, &lockmode,
+								 &update_indexes);
+		UnregisterSnapshot(snap);
+		if (res == TM_Ok)
+			break;
+		if (res == TM_Updated || res == TM_Deleted)
+		{
+			if (xact_snapshot)
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			continue;
+		}
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the state row of stepping view %u changed unexpectedly", viewid)));
 	}
 
-	/* a new version: REPEATABLE READ steps that started earlier will fail */
-	tup = ExecFetchSlotHeapTuple(slot, true, NULL);
-	heap_deform_tuple(tup, RelationGetDescr(rel), values, isnull);
-	values[1] = Int64GetDatum(DatumGetInt64(values[1]) + 1);
-	newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, isnull, replace);
-	CatalogTupleUpdate(rel, &slot->tts_tid, newtup);
+	/* not a HOT update: the new version needs its key in the index */
+	if (update_indexes)
+	{
+		Datum		ivalues[1] = {ObjectIdGetDatum(viewid)};
+		bool		inulls[1] = {false};
 
-	heap_freetuple(newtup);
+		(void) index_insert(idx, ivalues, inulls, &newslot->tts_tid, rel,
+							UNIQUE_CHECK_YES, false, BuildIndexInfo(idx));
+	}
+
+	ExecDropSingleTupleTableSlot(newslot);
 	ExecDropSingleTupleTableSlot(slot);
-	UnregisterSnapshot(snap);
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
