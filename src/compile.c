@@ -76,10 +76,9 @@ typedef struct ViewPlan
 	List	   *bagkey;			/* visible column numbers (0-based) of PK */
 } ViewPlan;
 
-static void reject(const char *what, const char *hint) pg_attribute_noreturn();
-
-static void
-reject(const char *what, const char *hint)
+/* Refuse what cannot be maintained exactly (0A000), with a hint. */
+void
+stepping_reject(const char *what, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -285,13 +284,13 @@ check_expr_walker(Node *node, void *context)
 		Var		   *var = (Var *) node;
 
 		if (var->varattno < 0)
-			reject("a query that reads system columns",
+			stepping_reject("a query that reads system columns",
 				   "Read only ordinary columns of the base table.");
 		if (var->varattno == 0)
-			reject("a query that references a whole row",
+			stepping_reject("a query that references a whole row",
 				   "List the columns you need instead of the table's row.");
 		if ((int) var->varlevelsup > depth)
-			reject("an outer reference", NULL);
+			stepping_reject("an outer reference", NULL);
 		return false;
 	}
 	if (IsA(node, SubLink))
@@ -315,18 +314,18 @@ check_expr_walker(Node *node, void *context)
 		return false;
 	}
 	if (IsA(node, WindowFunc))
-		reject("window functions", "Remove the OVER clause.");
+		stepping_reject("window functions", "Remove the OVER clause.");
 	if (IsA(node, GroupingFunc))
-		reject("GROUPING()", NULL);
+		stepping_reject("GROUPING()", NULL);
 	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
-		reject("a query with parameters", "Write constants in the query.");
+		stepping_reject("a query with parameters", "Write constants in the query.");
 	if (IsA(node, Aggref))
 	{
 		/* aggregates are checked by plan_view; do not descend into args */
 		Aggref	   *agg = (Aggref *) node;
 
 		if (agg->agglevelsup > 0)
-			reject("an outer aggregate", NULL);
+			stepping_reject("an outer aggregate", NULL);
 		return expression_tree_walker(node, check_expr_walker, context);
 	}
 	return expression_tree_walker(node, check_expr_walker, context);
@@ -339,58 +338,58 @@ validate_relation(RangeTblEntry *rte)
 	char		relkind;
 
 	if (rte->rtekind == RTE_SUBQUERY)
-		reject("subqueries in FROM", "Subqueries are not supported yet.");
+		stepping_reject("subqueries in FROM", "Subqueries are not supported yet.");
 	if (rte->rtekind == RTE_FUNCTION)
 	{
 		/* immutable set-returning functions: a join with a constant input */
 		if (checkExprHasSubLink((Node *) rte->functions))
-			reject("a subquery in a function's arguments in FROM",
+			stepping_reject("a subquery in a function's arguments in FROM",
 				   "Join the subquery's table, or compute the value in a subquery in FROM.");
 		if (contain_changing_functions((Node *) rte->functions))
-			reject("a volatile or stable function in FROM",
+			stepping_reject("a volatile or stable function in FROM",
 				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");
 		(void) check_expr_walker((Node *) rte->functions, NULL);
 		return;
 	}
 	if (rte->rtekind == RTE_TABLEFUNC)
-		reject("functions in FROM", "Read a table instead.");
+		stepping_reject("functions in FROM", "Read a table instead.");
 	if (rte->rtekind == RTE_VALUES)
-		reject("VALUES lists", "Read a table instead.");
+		stepping_reject("VALUES lists", "Read a table instead.");
 	if (rte->rtekind != RTE_RELATION)
-		reject("this kind of FROM item", NULL);
+		stepping_reject("this kind of FROM item", NULL);
 	if (rte->tablesample)
-		reject("TABLESAMPLE", "Remove the TABLESAMPLE clause.");
+		stepping_reject("TABLESAMPLE", "Remove the TABLESAMPLE clause.");
 
 	relkind = get_rel_relkind(rte->relid);
 	if (relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW)
-		reject("a query over a view or materialized view",
+		stepping_reject("a query over a view or materialized view",
 			   "Write the view over the base tables themselves.");
 	if (relkind == RELKIND_FOREIGN_TABLE)
-		reject("a query over a foreign table", "Changes to foreign tables cannot be captured.");
+		stepping_reject("a query over a foreign table", "Changes to foreign tables cannot be captured.");
 	if (relkind == RELKIND_PARTITIONED_TABLE)
-		reject("a query over a partitioned table",
+		stepping_reject("a query over a partitioned table",
 			   "Partitioned tables are not supported yet.");
 	if (relkind != RELKIND_RELATION)
-		reject("a query over this kind of relation", NULL);
+		stepping_reject("a query over this kind of relation", NULL);
 
 	rel = table_open(rte->relid, AccessShareLock);
 	if (rel->rd_rel->relispartition)
-		reject("a query over a partition",
+		stepping_reject("a query over a partition",
 			   "Writes addressed to the partitioned parent would not be seen.");
 	if (rel->rd_rel->relrowsecurity)
-		reject("a query over a table with row-level security",
+		stepping_reject("a query over a table with row-level security",
 			   "Disable row-level security on the base table, or keep the summary by other means.");
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
-		reject("a query over a temporary table",
+		stepping_reject("a query over a temporary table",
 			   "Use a regular table.");
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
-		reject("a query over an unlogged table",
+		stepping_reject("a query over an unlogged table",
 			   "Crash recovery empties an unlogged table but not the view's result table; use a regular table.");
 	if (RelationGetNamespace(rel) == PG_CATALOG_NAMESPACE ||
 		RelationGetNamespace(rel) == get_namespace_oid("stepping", false))
-		reject("a query over a system or stepping catalog table", NULL);
+		stepping_reject("a query over a system or stepping catalog table", NULL);
 	if (has_subclass(rte->relid) || has_superclass(rte->relid))
-		reject("a query over a table with inheritance children or parents",
+		stepping_reject("a query over a table with inheritance children or parents",
 			   "Inheritance is not supported: statement triggers do not see writes to other members.");
 	table_close(rel, AccessShareLock);
 }
@@ -408,7 +407,7 @@ validate_from_item(Query *query, Node *n)
 		validate_from_item(query, j->rarg);
 	}
 	else
-		reject("this kind of FROM item", NULL);
+		stepping_reject("this kind of FROM item", NULL);
 }
 
 /*
@@ -429,16 +428,16 @@ set_operation_leaf(Query *query, RangeTblRef *ref)
 	if (rte->rtekind != RTE_SUBQUERY || sub == NULL ||
 		list_length(sub->rtable) != 1 || sub->jointree->quals != NULL ||
 		sub->setOperations || sub->hasAggs || sub->groupClause || sub->distinctClause)
-		reject("this set operation", NULL);
+		stepping_reject("this set operation", NULL);
 	inner = linitial_node(RangeTblEntry, sub->rtable);
 	if (inner->rtekind != RTE_RELATION || !catalog_is_result_table(inner->relid))
-		reject("this set operation", NULL);
+		stepping_reject("this set operation", NULL);
 	foreach(lc, sub->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
 		if (tle->resjunk || !IsA(tle->expr, Var) || ((Var *) tle->expr)->varattno != i)
-			reject("this set operation", NULL);
+			stepping_reject("this set operation", NULL);
 		i++;
 	}
 	return inner->relid;
@@ -462,14 +461,14 @@ validate_set_operation(Query *query, Node *node, bool all)
 		SetOperationStmt *op = (SetOperationStmt *) node;
 
 		if (op->op != SETOP_UNION)
-			reject("INTERSECT or EXCEPT", "Only UNION and UNION ALL are supported yet.");
+			stepping_reject("INTERSECT or EXCEPT", "Only UNION and UNION ALL are supported yet.");
 		if (op->all != all)
-			reject("a mix of UNION and UNION ALL", "Use one kind of UNION in a view.");
+			stepping_reject("a mix of UNION and UNION ALL", "Use one kind of UNION in a view.");
 		validate_set_operation(query, op->larg, all);
 		validate_set_operation(query, op->rarg, all);
 		return;
 	}
-	reject("this set operation", NULL);
+	stepping_reject("this set operation", NULL);
 }
 
 static void
@@ -549,37 +548,37 @@ validate_view_query(Query *query)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the query of a stepping view must be a SELECT")));
 	if (query->cteList)
-		reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
+		stepping_reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
 	if (query->setOperations)
 	{
 		validate_set_operation(query, query->setOperations,
 							   ((SetOperationStmt *) query->setOperations)->all);
 	}
 	if (query->rowMarks || query->hasForUpdate)
-		reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
+		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
 	if (query->sortClause)
-		reject("ORDER BY",
+		stepping_reject("ORDER BY",
 			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
 	if (query->limitCount || query->limitOffset)
-		reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
+		stepping_reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
 	if (query->hasWindowFuncs)
-		reject("window functions", "Remove the OVER clause.");
+		stepping_reject("window functions", "Remove the OVER clause.");
 	if (query->hasTargetSRFs)
-		reject("set-returning functions in the select list", NULL);
+		stepping_reject("set-returning functions in the select list", NULL);
 	if (checkExprHasSubLink(query->havingQual))
-		reject("a subquery in HAVING", NULL);
+		stepping_reject("a subquery in HAVING", NULL);
 	if (query->groupingSets)
-		reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
+		stepping_reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
 	if (query->hasDistinctOn)
-		reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
+		stepping_reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
 	if (query->distinctClause && (query->groupClause || query->hasAggs))
-		reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
+		stepping_reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
 
 	if (query->jointree->fromlist == NIL && !query->setOperations)
-		reject("a query without a FROM table",
+		stepping_reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
-		reject("a join of more than 10 tables",
+		stepping_reject("a join of more than 10 tables",
 			   "A statement that changes every input of a join costs one plan per subset of them; join fewer tables, or join in a view over views.");
 	foreach(lc, query->rtable)
 	{
@@ -594,13 +593,13 @@ validate_view_query(Query *query)
 				lfirst_node(RangeTblEntry, lc2)->relid == r1->relid)
 				same++;
 		if (same > 4)
-			reject("a table joined with itself more than four times",
+			stepping_reject("a table joined with itself more than four times",
 				   "Each change to the table costs one plan per subset of its occurrences.");
 	}
 	foreach(lc, query->jointree->fromlist)
 		validate_from_item(query, (Node *) lfirst(lc));
 	if (view_base_tables(query) == NIL)
-		reject("a query without a FROM table",
+		stepping_reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 
 	/* expressions */
@@ -625,7 +624,7 @@ validate_view_query(Query *query)
 		flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
 		(void) decompose_query(flat, &indicators);
 		if (list_length(flat->rtable) + list_length(indicators) > 32)
-			reject("this many joins and subqueries together",
+			stepping_reject("this many joins and subqueries together",
 				   "Split the view into views over views.");
 	}
 

@@ -49,15 +49,6 @@
 
 #include "stepping.h"
 
-static Node *
-range_ref(int rtindex)
-{
-	RangeTblRef *r = makeNode(RangeTblRef);
-
-	r->rtindex = rtindex;
-	return (Node *) r;
-}
-
 /* Components of one view at most: each costs plans per changed input. */
 #define MAX_COMPONENTS 64
 
@@ -91,16 +82,6 @@ typedef struct Split
 	List	   *outer_left;
 } Split;
 
-static void refuse(const char *what, const char *hint) pg_attribute_noreturn();
-
-static void
-refuse(const char *what, const char *hint)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("stepping cannot maintain %s", what),
-			 hint ? errhint("%s", hint) : 0));
-}
 
 static bool
 has_outer_join_walker(Node *node, void *context)
@@ -161,7 +142,7 @@ static List *
 check_size(List *parts)
 {
 	if (list_length(parts) > MAX_COMPONENTS)
-		refuse("this many outer joins and subqueries together",
+		stepping_reject("this many outer joins and subqueries together",
 			   "The view would be a sum of more than 64 inner joins; split it into views over views.");
 	return parts;
 }
@@ -322,7 +303,7 @@ make_indicator(Decomposer *d, RangeTblEntry *rte, List *keys, List *filter,
 	int			i = 0;
 
 	if (rte->rtekind != RTE_RELATION)
-		refuse("a subquery or outer join over this kind of relation",
+		stepping_reject("a subquery or outer join over this kind of relation",
 			   "Read a table, or write the subquery in FROM so it becomes a view of its own.");
 	ind->id = list_length(d->indicators) + 1;
 	ind->relid = rte->relid;
@@ -426,7 +407,7 @@ expand_left_join(Decomposer *d, List *outer_parts, Bitmapset *outer_rels,
 	ListCell   *lc;
 
 	if (!IsA(innernode, RangeTblRef))
-		refuse("an outer join whose nullable side is itself a join",
+		stepping_reject("an outer join whose nullable side is itself a join",
 			   "Write the nullable side as a subquery in FROM, (SELECT ... FROM b JOIN c ON ...) AS bc, so it becomes a view of its own.");
 	inner = ((RangeTblRef *) innernode)->rtindex;
 	sides.outer = outer_rels;
@@ -465,7 +446,7 @@ expand_join(Decomposer *d, JoinExpr *j)
 {
 	/* its tables' changes would reach no component */
 	if (checkExprHasSubLink(j->quals))
-		refuse("a subquery in a join condition",
+		stepping_reject("a subquery in a join condition",
 			   "Write it as a condition of WHERE (for an inner join), or join its table.");
 	switch (j->jointype)
 	{
@@ -494,7 +475,7 @@ expand_join(Decomposer *d, JoinExpr *j)
 				ListCell   *lc;
 
 				if (!IsA(j->larg, RangeTblRef) || !IsA(j->rarg, RangeTblRef))
-					refuse("a FULL JOIN of joins",
+					stepping_reject("a FULL JOIN of joins",
 						   "FULL JOIN two tables (or subqueries in FROM, which become views of their own).");
 
 				/*
@@ -511,7 +492,7 @@ expand_join(Decomposer *d, JoinExpr *j)
 				return check_size(left);
 			}
 		default:
-			refuse("this kind of join", NULL);
+			stepping_reject("this kind of join", NULL);
 	}
 	return NIL;
 }
@@ -529,7 +510,7 @@ expand_from(Decomposer *d, Node *n)
 	}
 	if (IsA(n, JoinExpr))
 		return expand_join(d, (JoinExpr *) n);
-	refuse("this kind of FROM item", NULL);
+	stepping_reject("this kind of FROM item", NULL);
 	return NIL;
 }
 
@@ -580,15 +561,15 @@ simple_subquery(SubLink *sl)
 		sub->groupClause || sub->havingQual || sub->hasWindowFuncs ||
 		sub->hasTargetSRFs || sub->limitCount || sub->limitOffset ||
 		sub->hasSubLinks || sub->rowMarks || sub->groupingSets)
-		refuse("this subquery",
+		stepping_reject("this subquery",
 			   "A subquery in WHERE must read one table, with a WHERE clause and nothing else (no aggregates, GROUP BY, LIMIT, set operations or nested subqueries).");
 	if (list_length(sub->rtable) != 1 ||
 		list_length(sub->jointree->fromlist) != 1 ||
 		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
-		refuse("a subquery that does not read exactly one table",
+		stepping_reject("a subquery that does not read exactly one table",
 			   "Write the subquery's join as a subquery in FROM, or as a view of its own, and test against that.");
 	if (contain_vars_of_level((Node *) sub, 2))
-		refuse("a subquery that reads columns two levels out", NULL);
+		stepping_reject("a subquery that reads columns two levels out", NULL);
 	return sub;
 }
 
@@ -738,11 +719,11 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 				tlist = lappend(tlist, lfirst(lc));
 		if (test == NULL || !IsA(test, OpExpr) || list_length(test->args) != 2 ||
 			list_length(tlist) != 1)
-			refuse("this IN or ANY subquery",
+			stepping_reject("this IN or ANY subquery",
 				   "Compare one expression with a subquery of one column: x IN (SELECT y FROM t ...).");
 		target = (Node *) linitial_node(TargetEntry, tlist)->expr;
 		if (contain_vars_of_level(target, 1))
-			refuse("an IN subquery whose column reads the outer query", NULL);
+			stepping_reject("an IN subquery whose column reads the outer query", NULL);
 		outer_left = !contain_sublink_param(linitial(test->args));
 		x = outer_left ? linitial(test->args) : lsecond(test->args);
 		y = replace_sublink_param(outer_left ? lsecond(test->args) : linitial(test->args),
@@ -750,7 +731,7 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 		if (contain_vars_of_level(x, 1) || contain_sublink_param(x) ||
 			!contain_vars_of_level(y, 0) ||
 			!OidIsValid(inner_equality(test->opno, exprType(y))))
-			refuse("this IN subquery",
+			stepping_reject("this IN subquery",
 				   "Only x IN (SELECT y ...) and x = ANY (SELECT y ...), with an equality operator, are maintained.");
 
 		withx = s;
@@ -943,16 +924,16 @@ expand_scalar(Decomposer *d, List *parts, SubLink *sl)
 		if (!lfirst_node(TargetEntry, lc)->resjunk)
 			tle = lfirst_node(TargetEntry, lc);
 	if (tle == NULL || contain_vars_of_level((Node *) tle->expr, 1))
-		refuse("this scalar subquery",
+		stepping_reject("this scalar subquery",
 			   "A scalar subquery must return one expression over its own table.");
 	split_conditions(make_ands_implicit((Expr *) sub->jointree->quals),
 					 sub_in_inner, sub_in_outer, NULL, &s,
 					 "a scalar subquery condition");
 	if (s.outer_filter != NIL)
-		refuse("a scalar subquery with a condition on the outer query alone",
+		stepping_reject("a scalar subquery with a condition on the outer query alone",
 			   "Move the condition out of the subquery, into a CASE around it.");
 	if (!unique_on(rte->relid, s.inner_keys, s.collids))
-		refuse("a scalar subquery that may return more than one row",
+		stepping_reject("a scalar subquery that may return more than one row",
 			   "Look the row up by a unique key of its table (a primary key), or compute an aggregate in the subquery.");
 
 	d->query->rtable = lappend(d->query->rtable, copyObject(rte));
@@ -1069,13 +1050,13 @@ decompose_query(Query *query, List **indicators)
 		if (next)
 			parts = next;
 		else if (other_sublinks_walker(conj, NULL))
-			refuse("a subquery in this position",
+			stepping_reject("a subquery in this position",
 				   "EXISTS, NOT EXISTS, IN and NOT IN subqueries are maintained as conditions of the WHERE clause joined by AND.");
 		else
 			parts = times(parts, list_make1(conj), NIL, 1);
 	}
 	if (other_sublinks_walker((Node *) query->targetList, NULL))
-		refuse("an EXISTS, IN or ANY subquery in the select list",
+		stepping_reject("an EXISTS, IN or ANY subquery in the select list",
 			   "Use it in WHERE, or compute the value with a join.");
 
 	foreach(lc, parts)
@@ -1094,7 +1075,7 @@ decompose_query(Query *query, List **indicators)
 		c->nulled = p->nulled;
 		while ((rt = bms_next_member(p->rels, rt)) >= 0)
 		{
-			from = lappend(from, range_ref(rt));
+			from = lappend(from, make_range_ref(rt));
 			c->used |= ((uint32) 1) << (rt - 1);
 		}
 		subst.from = p->subst_from;

@@ -42,16 +42,6 @@ typedef struct ScalarContext
 	List	   *done_to;		/* ... and their lookups: equal ones share one */
 } ScalarContext;
 
-static void refuse(const char *what, const char *hint) pg_attribute_noreturn();
-
-static void
-refuse(const char *what, const char *hint)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("stepping cannot maintain %s", what),
-			 hint ? errhint("%s", hint) : 0));
-}
 
 /* Is the expression non-NULL over every non-empty group? */
 static bool
@@ -220,22 +210,22 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 		list_length(sub->rtable) != 1 ||
 		list_length(sub->jointree->fromlist) != 1 ||
 		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
-		refuse("this scalar subquery",
+		stepping_reject("this scalar subquery",
 			   "A scalar subquery must compute an aggregate over one table (SELECT agg(...) FROM t WHERE ...), or look one row up by a unique key.");
 	rte = rt_fetch(1, sub->rtable);
 	if (rte->rtekind != RTE_RELATION)
-		refuse("a scalar subquery over this kind of relation", NULL);
+		stepping_reject("a scalar subquery over this kind of relation", NULL);
 	foreach(lc, sub->targetList)
 		if (!lfirst_node(TargetEntry, lc)->resjunk)
 			tle = lfirst_node(TargetEntry, lc);
 	if (tle == NULL || contain_vars_of_level((Node *) tle->expr, 1))
-		refuse("this scalar subquery",
+		stepping_reject("this scalar subquery",
 			   "The subquery's value must read only its own table.");
 	decompose_subquery_conditions(sub, &inner_keys, &outer_keys, &opnos,
 								  &collids, &outer_left, &inner_filter,
 								  &outer_filter);
 	if (outer_filter != NIL)
-		refuse("a scalar subquery with a condition on the outer query alone",
+		stepping_reject("a scalar subquery with a condition on the outer query alone",
 			   "Move the condition out of the subquery, into a CASE around it.");
 
 	/* SELECT keys AS k1.., value AS v FROM rel alias WHERE filter GROUP BY keys */
@@ -269,7 +259,7 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 							   exprCollation((Node *) tle->expr));
 	stepping_leave_fixed_path(nest);
 	if (!empty->constisnull && !never_null((Node *) tle->expr))
-		refuse("a scalar subquery whose value over no rows is not NULL, unless its value is never NULL",
+		stepping_reject("a scalar subquery whose value over no rows is not NULL, unless its value is never NULL",
 			   "Wrap the value in coalesce(..., <value over no rows>), or use count().");
 
 	(*ctx->counter)++;

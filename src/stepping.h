@@ -29,6 +29,19 @@
 
 #define STEPPING_HIDDEN_PREFIX "__stepping_"
 
+/* A FROM-list reference to range table entry rtindex. */
+static inline Node *
+make_range_ref(int rtindex)
+{
+	RangeTblRef *r = makeNode(RangeTblRef);
+
+	r->rtindex = rtindex;
+	return (Node *) r;
+}
+
+/* Refuse what cannot be maintained exactly (0A000), with a hint (compile.c). */
+extern void stepping_reject(const char *what, const char *hint) pg_attribute_noreturn();
+
 /* ----------------------------------------------------------------
  * Z-sets and row hashes (zset.c)
  * ----------------------------------------------------------------

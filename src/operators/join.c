@@ -45,15 +45,6 @@
 
 #include "stepping.h"
 
-static Node *
-range_ref(int rtindex)
-{
-	RangeTblRef *r = makeNode(RangeTblRef);
-
-	r->rtindex = rtindex;
-	return (Node *) r;
-}
-
 #define DELTA_ROW_ESTIMATE 10
 #define WEIGHT_COLUMN "__stepping_w"
 
@@ -243,7 +234,7 @@ indicator_exists(IndicatorUse *u)
 	}
 	if (ind->filter)
 		quals = lappend(quals, copyObject(ind->filter));
-	sub->jointree = makeFromExpr(list_make1(range_ref(1)),
+	sub->jointree = makeFromExpr(list_make1(make_range_ref(1)),
 								 quals ? (Node *) make_ands_explicit(quals) : NULL);
 	sub->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
 																	Int32GetDatum(1), false, true),
@@ -287,7 +278,7 @@ indicator_delta_join(Query *q, IndicatorUse *u, List **quals)
 	n->inFromCl = true;
 	q->rtable = lappend(q->rtable, n);
 	rtindex = list_length(q->rtable);
-	q->jointree->fromlist = lappend(q->jointree->fromlist, range_ref(rtindex));
+	q->jointree->fromlist = lappend(q->jointree->fromlist, make_range_ref(rtindex));
 	foreach(lo, u->outer)
 	{
 		k = foreach_current_index(lo);

@@ -30,15 +30,6 @@
 
 #include "stepping.h"
 
-static Node *
-range_ref(int rtindex)
-{
-	RangeTblRef *r = makeNode(RangeTblRef);
-
-	r->rtindex = rtindex;
-	return (Node *) r;
-}
-
 typedef struct CountReceiver
 {
 	DestReceiver pub;
@@ -92,7 +83,7 @@ probe_query(Indicator *ind)
 	}
 	if (ind->filter)
 		quals = lappend(quals, copyObject(ind->filter));
-	q->jointree = makeFromExpr(list_make1(range_ref(1)),
+	q->jointree = makeFromExpr(list_make1(make_range_ref(1)),
 							   quals ? (Node *) make_ands_explicit(quals) : NULL);
 	q->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
 																  Int32GetDatum(1), false, true),
