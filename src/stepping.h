@@ -419,6 +419,7 @@ extern List *join_index_advice(Circuit *c);
 /* operators/semijoin.c */
 extern void semijoin_prepare(Circuit *c, Indicator *ind);
 extern bool semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src);
+extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

@@ -214,16 +214,11 @@ static Node *
 indicator_exists(IndicatorUse *u)
 {
 	Indicator  *ind = u->ind;
-	Query	   *sub = makeNode(Query);
 	SubLink    *sl = makeNode(SubLink);
 	List	   *quals = NIL;
 	ListCell   *lo,
 			   *li;
 
-	sub->commandType = CMD_SELECT;
-	sub->querySource = QSRC_ORIGINAL;
-	sub->canSetTag = true;
-	sub->rtable = list_make1(copyObject(ind->rte));
 	forboth(lo, u->outer, li, ind->keyexprs)
 	{
 		Node	   *outer = copyObject((Node *) lfirst(lo));
@@ -232,16 +227,9 @@ indicator_exists(IndicatorUse *u)
 		quals = lappend(quals, key_condition(u, foreach_current_index(lo), (Expr *) outer,
 											 (Expr *) copyObject(lfirst(li))));
 	}
-	if (ind->filter)
-		quals = lappend(quals, copyObject(ind->filter));
-	sub->jointree = makeFromExpr(list_make1(make_range_ref(1)),
-								 quals ? (Node *) make_ands_explicit(quals) : NULL);
-	sub->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
-																	Int32GetDatum(1), false, true),
-												 1, pstrdup("one"), false));
 	sl->subLinkType = EXISTS_SUBLINK;
 	sl->subLinkId = 0;
-	sl->subselect = (Node *) sub;
+	sl->subselect = (Node *) semijoin_rows_query(ind, quals);
 	sl->location = -1;
 	return (Node *) sl;
 }
@@ -752,11 +740,10 @@ emit_to_group(Circuit *c, Datum *values, bool *isnull, int64 weight, void *arg)
 	aggregate_fold(c, (RowHash *) arg, values, isnull, weight);
 }
 
-/* Fold every row of one group, from the base tables, into groups. */
-void
-join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
+/* The group key as parameters $1..$n: its non-NULL columns, in order. */
+static ParamListInfo
+group_key_params(Circuit *c, Datum *keys, bool *keynull)
 {
-	PlannedStmt *stmt = term_plan(c, NULL, 0, keynull);
 	ParamListInfo params;
 	int			k,
 				n = 0;
@@ -776,6 +763,16 @@ join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
 		params->params[n].ptype = c->rowtypes[k];
 		n++;
 	}
+	return params;
+}
+
+/* Fold every row of one group, from the base tables, into groups. */
+void
+join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
+{
+	PlannedStmt *stmt = term_plan(c, NULL, 0, keynull);
+	ParamListInfo params = group_key_params(c, keys, keynull);
+
 	lock_inputs(c);
 	run_term(c, stmt, NULL, params, 1, emit_to_group, groups);
 }
@@ -953,28 +950,10 @@ join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 					bool *outnull)
 {
 	TermPlan   *t = generic_plans_for(c, keynull);
-	ParamListInfo params;
+	ParamListInfo params = group_key_params(c, keys, keynull);
 	ValuesReceiver r;
 	QueryDesc  *qd;
-	int			k,
-				n = 0;
 	MemoryContext caller = CurrentMemoryContext;
-
-	for (k = 0; k < c->ngroup; k++)
-		if (!keynull[k])
-			n++;
-	params = makeParamList(n);
-	n = 0;
-	for (k = 0; k < c->ngroup; k++)
-	{
-		if (keynull[k])
-			continue;
-		params->params[n].value = keys[k];
-		params->params[n].isnull = false;
-		params->params[n].pflags = PARAM_FLAG_CONST;
-		params->params[n].ptype = c->rowtypes[k];
-		n++;
-	}
 	memset(&r, 0, sizeof(r));
 	r.pub.receiveSlot = values_receive;
 	r.pub.rStartup = term_startup;

@@ -53,18 +53,38 @@ count_noop(DestReceiver *self)
 {
 }
 
-static Query *
-probe_query(Indicator *ind)
+/*
+ * SELECT 1 FROM <the indicator's relation> WHERE <key conditions> AND
+ * <filter>: the probe (keys = parameters) and, in join terms, the EXISTS
+ * that stands for the indicator at its current contents.
+ */
+Query *
+semijoin_rows_query(Indicator *ind, List *keyquals)
 {
 	Query	   *q = makeNode(Query);
-	List	   *quals = NIL;
-	ListCell   *lc;
-	int			i = 0;
+	List	   *quals = list_copy(keyquals);
 
 	q->commandType = CMD_SELECT;
 	q->querySource = QSRC_ORIGINAL;
 	q->canSetTag = true;
 	q->rtable = list_make1(copyObject(ind->rte));
+	if (ind->filter)
+		quals = lappend(quals, copyObject(ind->filter));
+	q->jointree = makeFromExpr(list_make1(make_range_ref(1)),
+							   quals ? (Node *) make_ands_explicit(quals) : NULL);
+	q->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
+																  Int32GetDatum(1), false, true),
+											   1, pstrdup("one"), false));
+	return q;
+}
+
+static Query *
+probe_query(Indicator *ind)
+{
+	List	   *quals = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
 	foreach(lc, ind->keyexprs)
 	{
 		Param	   *p = makeNode(Param);
@@ -81,14 +101,7 @@ probe_query(Indicator *ind)
 									  InvalidOid, ind->keycolls[i]));
 		i++;
 	}
-	if (ind->filter)
-		quals = lappend(quals, copyObject(ind->filter));
-	q->jointree = makeFromExpr(list_make1(make_range_ref(1)),
-							   quals ? (Node *) make_ands_explicit(quals) : NULL);
-	q->targetList = list_make1(makeTargetEntry((Expr *) makeConst(INT4OID, -1, InvalidOid, 4,
-																  Int32GetDatum(1), false, true),
-											   1, pstrdup("one"), false));
-	return q;
+	return semijoin_rows_query(ind, quals);
 }
 
 /* Expression states and the probe plan, in the circuit's memory. */
