@@ -50,8 +50,9 @@
  * which costs a fraction of an SPI statement on every step.
  */
 void
-circuit_lock_view(Oid viewid)
+circuit_lock_view(Circuit *c)
 {
+	Oid			viewid = c->viewid;
 	Oid			nsp = get_namespace_oid("stepping", false);
 	Relation	rel = table_open(get_relname_relid("view_state", nsp), RowExclusiveLock);
 	Relation	idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
@@ -83,11 +84,29 @@ circuit_lock_view(Oid viewid)
 		bool		replace[2] = {false, true};
 
 		CHECK_FOR_INTERRUPTS();
-		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
-		scan = index_beginscan(rel, idx, snap, 1, 0);
-		index_rescan(scan, &key, 1, NULL, 0);
-		found = index_getnext_slot(scan, ForwardScanDirection, slot);
-		index_endscan(scan);
+
+		/*
+		 * The version this backend wrote last is usually still the latest:
+		 * fetch it by its TID, checking that the slot still holds this
+		 * view's row (pruning may have reused it), before asking the index.
+		 */
+		found = false;
+		if (ItemPointerIsValid(&c->state_tid) &&
+			table_tuple_fetch_row_version(rel, &c->state_tid, snap, slot))
+		{
+			bool		oidnull;
+			Datum		oid = slot_getattr(slot, 1, &oidnull);
+
+			found = (!oidnull && DatumGetObjectId(oid) == viewid);
+		}
+		if (!found)
+		{
+			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
+			scan = index_beginscan(rel, idx, snap, 1, 0);
+			index_rescan(scan, &key, 1, NULL, 0);
+			found = index_getnext_slot(scan, ForwardScanDirection, slot);
+			index_endscan(scan);
+		}
 		if (!found)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -117,6 +136,8 @@ circuit_lock_view(Oid viewid)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the state row of stepping view %u changed unexpectedly", viewid)));
 	}
+
+	c->state_tid = newslot->tts_tid;
 
 	/* not a HOT update: the new version needs its key in the index */
 	if (update_indexes)
@@ -211,7 +232,7 @@ begin_writes(RunState *rs)
 	if (rs->writing)
 		return;
 	if (rs->refresh || !rs->c->row_locking)
-		circuit_lock_view(rs->c->viewid);
+		circuit_lock_view(rs->c);
 	else
 		CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());

@@ -534,6 +534,39 @@ has_function_input(Query *query)
 }
 
 /*
+ * The conditions of a join tree of inner joins, as one list of conjuncts;
+ * false when it holds anything else.
+ */
+bool
+inner_join_conditions(Node *node, List **quals)
+{
+	if (IsA(node, RangeTblRef))
+		return true;
+	if (IsA(node, FromExpr))
+	{
+		FromExpr   *f = (FromExpr *) node;
+		ListCell   *lc;
+
+		foreach(lc, f->fromlist)
+			if (!inner_join_conditions(lfirst(lc), quals))
+				return false;
+		*quals = list_concat(*quals, make_ands_implicit((Expr *) f->quals));
+		return true;
+	}
+	if (IsA(node, JoinExpr))
+	{
+		JoinExpr   *j = (JoinExpr *) node;
+
+		if (j->jointype != JOIN_INNER ||
+			!inner_join_conditions(j->larg, quals) || !inner_join_conditions(j->rarg, quals))
+			return false;
+		*quals = list_concat(*quals, make_ands_implicit((Expr *) j->quals));
+		return true;
+	}
+	return false;
+}
+
+/*
  * Refuse everything stepping cannot maintain exactly, each with its own
  * message and hint.
  */
@@ -913,7 +946,9 @@ plan_view(Query *query)
 		Oid			pk = RelationGetPrimaryKeyIndex(rel);
 
 		p->kind = VIEW_BAG;
-		if (OidIsValid(pk) && !p->join)
+		if (p->join)
+			p->bagkey = join_row_key(query, p->visible);
+		else if (OidIsValid(pk))
 		{
 			Relation	idx = index_open(pk, AccessShareLock);
 			int			k;
@@ -1078,7 +1113,11 @@ shape_result_table(Query *query)
 			foreach(lc, p->bagkey)
 				s->keycolnames = lappend(s->keycolnames,
 										 list_nth_node(TargetEntry, p->visible, lfirst_int(lc))->resname);
-			s->key_unique = true;
+			/*
+			 * An access path only: rows are matched whole, so the view stays
+			 * exact if the base table's key is dropped later (bagkey.c).
+			 */
+			s->key_unique = false;
 		}
 		else
 		{
@@ -1180,6 +1219,18 @@ deparse_over_base(Node *expr, Oid baseid)
 	return s;
 }
 
+static bool
+has_hash_column(TupleDesc desc)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), "__stepping_hash") == 0)
+			return true;
+	return false;
+}
+
 static AttrNumber
 result_attnum(TupleDesc desc, const char *name)
 {
@@ -1199,9 +1250,9 @@ result_attnum(TupleDesc desc, const char *name)
 	return InvalidAttrNumber;	/* keep compiler quiet */
 }
 
-/* Find the index whose key columns are exactly keycols, in order. */
+/* The index whose key columns are exactly keycols, in order, or InvalidOid. */
 static Oid
-find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
+lookup_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
@@ -1221,11 +1272,65 @@ find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
 		if (match)
 			return indexoid;
 	}
+	return InvalidOid;
+}
+
+static void
+missing_key_index(Relation rel)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("the key index of result table \"%s\" is missing",
 					RelationGetRelationName(rel)),
 			 errhint("Call stepping.refresh_view() after recreating it, or drop and create the view again.")));
+}
+
+/* Find the index whose key columns are exactly keycols, in order. */
+static Oid
+find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
+{
+	Oid			indexoid = lookup_key_index(rel, nkeycols, keycols);
+
+	if (!OidIsValid(indexoid))
+		missing_key_index(rel);
+	return indexoid;
+}
+
+/*
+ * A keyed bag whose key index is gone or no longer derivable (a base
+ * table's unique index was dropped after the view was made): any plain
+ * btree index over visible columns still finds rows, since they are matched
+ * by their whole image.
+ */
+static Oid
+any_visible_index(Relation rel, int nvisible, int *nkeycols, AttrNumber **keycols)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Oid			indexoid = lfirst_oid(lc);
+		Relation	idx = index_open(indexoid, AccessShareLock);
+		bool		usable = (idx->rd_rel->relam == BTREE_AM_OID &&
+							  idx->rd_indexprs == NIL && idx->rd_indpred == NIL);
+		int			k;
+
+		for (k = 0; usable && k < idx->rd_index->indnkeyatts; k++)
+			if (idx->rd_index->indkey.values[k] > nvisible)
+				usable = false;
+		if (usable)
+		{
+			*nkeycols = idx->rd_index->indnkeyatts;
+			*keycols = palloc(sizeof(AttrNumber) * *nkeycols);
+			for (k = 0; k < *nkeycols; k++)
+				(*keycols)[k] = idx->rd_index->indkey.values[k];
+		}
+		index_close(idx, AccessShareLock);
+		if (usable)
+			return indexoid;
+	}
+	missing_key_index(rel);
 	return InvalidOid;			/* keep compiler quiet */
 }
 
@@ -1235,10 +1340,8 @@ init_expr(Expr *expr)
 	return ExecInitExpr(expression_planner(expr), NULL);
 }
 
-static void
-explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
-
-static void
+/* One line of explain_view's output. */
+void
 explain_line(Circuit *c, const char *fmt,...)
 {
 	StringInfoData buf;
@@ -1509,16 +1612,22 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 		c->rownodes = lappend(c->rownodes, tle->expr);
 		i++;
 	}
-	if (p->bagkey)
+	if (!has_hash_column(RelationGetDescr(result)))
 	{
 		c->nkeycols = list_length(p->bagkey);
-		c->keycols = palloc(sizeof(AttrNumber) * c->nkeycols);
+		c->keycols = palloc(sizeof(AttrNumber) * Max(c->nkeycols, 1));
 		i = 0;
 		foreach(lc, p->bagkey)
 			c->keycols[i++] = lfirst_int(lc) + 1;
-		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
-		explain_line(c, "bag: rows kept with duplicates; found through unique index %s (the base table's primary key)",
-					 get_rel_name(c->keyindex));
+		c->keyindex = p->bagkey ? lookup_key_index(result, c->nkeycols, c->keycols) : InvalidOid;
+		if (!OidIsValid(c->keyindex))
+			c->keyindex = any_visible_index(result, c->nvisible, &c->nkeycols, &c->keycols);
+		if (p->join)
+			explain_line(c, "bag: rows kept with duplicates; found through index %s on columns that identify a joined row, then compared whole",
+						 get_rel_name(c->keyindex));
+		else
+			explain_line(c, "bag: rows kept with duplicates; found through index %s (the base table's primary key), then compared whole",
+						 get_rel_name(c->keyindex));
 	}
 	else
 	{
@@ -1546,12 +1655,26 @@ check_result_shape(Query *query, Relation result)
 	ListCell   *ln,
 			   *lt;
 	int			i = 0;
+	bool		bag = (shape->kind == VIEW_BAG);
+
+	/*
+	 * A bag is found through its row hash or through a key; which one was
+	 * chosen when the view was made may differ from what its tables offer
+	 * now, and compile_bag follows the table.
+	 */
+	if (bag && shape->hashed)
+	{
+		shape->colnames = list_truncate(shape->colnames, shape->nvisible);
+		shape->coltypes = list_truncate(shape->coltypes, shape->nvisible);
+	}
+#define SKIPPED(att) ((att)->attisdropped || \
+		(bag && strcmp(NameStr((att)->attname), "__stepping_hash") == 0))
 
 	forboth(ln, shape->colnames, lt, shape->coltypes)
 	{
 		Form_pg_attribute att;
 
-		while (i < desc->natts && TupleDescAttr(desc, i)->attisdropped)
+		while (i < desc->natts && SKIPPED(TupleDescAttr(desc, i)))
 			i++;
 		if (i >= desc->natts)
 			break;
@@ -1576,8 +1699,9 @@ check_result_shape(Query *query, Relation result)
 					k;
 
 		for (k = 0; k < desc->natts; k++)
-			if (!TupleDescAttr(desc, k)->attisdropped)
+			if (!SKIPPED(TupleDescAttr(desc, k)))
 				live++;
+#undef SKIPPED
 		if (live != list_length(shape->colnames))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1676,6 +1800,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 				base;
 	int			i;
 	int			opline;
+	int			probeline = 0;
 
 	cxt = AllocSetContextCreate(parent, "stepping circuit", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
@@ -1734,6 +1859,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 			i++;
 		}
 		explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
+		probeline = list_length(c->explain);
 		c->index_advice = join_index_advice(c);
 		foreach(lc, c->index_advice)
 			explain_line(c, "  missing index, each change to the other side scans this table: %s",
@@ -1758,6 +1884,21 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 
 	if (c->join && query_needs_decomposition(query))
 		compile_components(c, query);
+	else if (c->join)
+	{
+		/* its lines go under the join's */
+		int			n = list_length(c->explain);
+
+		probe_prepare(c);
+		for (n = list_length(c->explain) - n; n > 0; n--)
+		{
+			char	   *line = llast(c->explain);
+
+			c->explain = list_delete_last(c->explain);
+			c->explain = list_insert_nth(c->explain, probeline, line);
+			opline++;
+		}
+	}
 
 	/*
 	 * A single-table grouped view needs no view-wide lock: concurrent steps

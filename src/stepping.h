@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "access/skey.h"
+#include "utils/queryenvironment.h"
 #include "access/tupdesc.h"
 #include "executor/execdesc.h"
 #include "executor/tuptable.h"
@@ -237,6 +238,7 @@ typedef struct Circuit
 	ViewKind	kind;
 	bool		global;			/* aggregate without GROUP BY */
 	bool		row_locking;	/* concurrent steps meet on result rows */
+	ItemPointerData state_tid;	/* where its view_state row was last seen */
 	bool		key_spelling_varies;	/* equal keys may print differently */
 	MemoryContext cxt;
 	bool		valid;
@@ -296,6 +298,7 @@ typedef struct Circuit
 	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
 	int		   *input_natts;	/* per range table entry: table's natts */
 	struct TermPlan *terms;
+	struct ProbePlan **probes;	/* per input read from the delta, or NULL */
 	List	   *delta_desc_relids;	/* tables whose delta descriptor ... */
 	List	   *delta_descs;	/* ... is made: columns + weight */
 	List	   *components;		/* Component *: the view as a signed sum */
@@ -308,6 +311,7 @@ typedef struct Circuit
 	struct RunState *run;		/* while running: where writes are captured */
 } Circuit;
 
+extern void explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
 extern Circuit *compile_view(Oid viewid, const char *query_sql,
 							 MemoryContext parent);
 extern Query *analyze_view_query(const char *sql, bool fixed_search_path);
@@ -328,6 +332,8 @@ typedef struct ResultShape
 } ResultShape;
 
 extern ResultShape *shape_result_table(Query *query);
+extern List *join_row_key(Query *query, List *visible);
+extern bool inner_join_conditions(Node *jointree, List **quals);
 extern List *view_base_tables(Query *query);
 
 /* ----------------------------------------------------------------
@@ -400,7 +406,7 @@ typedef struct RunState
 extern void circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight);
 extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
 extern void circuit_refresh(Circuit *c);
-extern void circuit_lock_view(Oid viewid);
+extern void circuit_lock_view(Circuit *c);
 
 /* operators/filter_project.c */
 extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
@@ -420,6 +426,11 @@ extern List *join_index_advice(Circuit *c);
 extern void semijoin_prepare(Circuit *c, Indicator *ind);
 extern bool semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src);
 extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
+
+/* operators/probe.c */
+extern void probe_prepare(Circuit *c);
+extern bool probe_term(Circuit *c, int delta_rt, EphemeralNamedRelation delta,
+					   int64 sign, struct RunState *rs);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

@@ -32,6 +32,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "port/pg_bitutils.h"
 #include "rewrite/rewriteManip.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
@@ -637,10 +638,21 @@ run_terms(Circuit *c, Component *comp, uint32 changed, QueryEnvironment *env,
 	foreach(lc, terms)
 	{
 		TermCoef   *t = (TermCoef *) lfirst(lc);
+		int64		sign = comp ? t->coef * comp->coef : t->coef;
 
-		if (t->coef != 0)
-			run_term(c, term_plan(c, comp, t->mask, NULL), env, NULL,
-					 comp ? t->coef * comp->coef : t->coef, emit_to_zset, rs);
+		if (t->coef == 0)
+			continue;
+		/* one input read from the delta: index probes in C, when planned */
+		if (comp == NULL && c->probes && pg_popcount32(t->mask) == 1)
+		{
+			int			rt = pg_rightmost_one_pos32(t->mask) + 1;
+			EphemeralNamedRelation enr = get_ENR(env, delta_name(c->rte_relid[rt - 1]));
+
+			if (enr && probe_term(c, rt, enr, sign, rs))
+				continue;
+		}
+		run_term(c, term_plan(c, comp, t->mask, NULL), env, NULL, sign,
+				 emit_to_zset, rs);
 	}
 }
 

@@ -3025,6 +3025,11 @@ BEGIN
                     EXIT main;
                 END;
                 nlive := i;
+                -- which views run their one-input terms as index probes in C
+                IF EXISTS (SELECT FROM stepping.explain_view(vnames[i]) AS e(line)
+                            WHERE e.line LIKE '%index nested loop in C%') THEN
+                    vtags[i] := vtags[i] || ',probe_c';
+                END IF;
             END LOOP;
             SELECT * INTO chk FROM rj.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
             nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
