@@ -55,7 +55,7 @@ circuit_lock_view(Circuit *c)
 	Oid			viewid = c->viewid;
 	Oid			nsp = get_namespace_oid("stepping", false);
 	Relation	rel = table_open(get_relname_relid("view_state", nsp), RowExclusiveLock);
-	Relation	idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
+	Relation	idx = NULL;		/* opened when the TID does not lead to the row */
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	TupleTableSlot *newslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
@@ -101,6 +101,8 @@ circuit_lock_view(Circuit *c)
 		}
 		if (!found)
 		{
+			if (idx == NULL)
+				idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
 			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
 			scan = index_beginscan(rel, idx, snap, 1, 0);
 			index_rescan(scan, &key, 1, NULL, 0);
@@ -145,13 +147,16 @@ circuit_lock_view(Circuit *c)
 		Datum		ivalues[1] = {ObjectIdGetDatum(viewid)};
 		bool		inulls[1] = {false};
 
+		if (idx == NULL)
+			idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
 		(void) index_insert(idx, ivalues, inulls, &newslot->tts_tid, rel,
 							UNIQUE_CHECK_YES, false, BuildIndexInfo(idx));
 	}
 
 	ExecDropSingleTupleTableSlot(newslot);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(idx, NoLock);
+	if (idx)
+		index_close(idx, NoLock);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }

@@ -429,8 +429,8 @@ extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
 
 /* operators/probe.c */
 extern void probe_prepare(Circuit *c);
-extern bool probe_term(Circuit *c, int delta_rt, EphemeralNamedRelation delta,
-					   int64 sign, struct RunState *rs);
+extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
+							  struct RunState *rs);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

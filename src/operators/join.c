@@ -32,7 +32,6 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
-#include "port/pg_bitutils.h"
 #include "rewrite/rewriteManip.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
@@ -642,15 +641,6 @@ run_terms(Circuit *c, Component *comp, uint32 changed, QueryEnvironment *env,
 
 		if (t->coef == 0)
 			continue;
-		/* one input read from the delta: index probes in C, when planned */
-		if (comp == NULL && c->probes && pg_popcount32(t->mask) == 1)
-		{
-			int			rt = pg_rightmost_one_pos32(t->mask) + 1;
-			EphemeralNamedRelation enr = get_ENR(env, delta_name(c->rte_relid[rt - 1]));
-
-			if (enr && probe_term(c, rt, enr, sign, rs))
-				continue;
-		}
 		run_term(c, term_plan(c, comp, t->mask, NULL), env, NULL, sign,
 				 emit_to_zset, rs);
 	}
@@ -672,6 +662,40 @@ component_changed(Component *comp, uint32 changed)
 	return mask;
 }
 
+/*
+ * A step in which one input changed, one that appears once in the join:
+ * its captured rows probe the other inputs in C (probe.c) when a probe plan
+ * was made for it.  One term over one statement's rows can be applied in
+ * batches (see circuit.c).
+ */
+static bool
+probe_single_input(Circuit *c, DeltaSource *src, RunState *rs)
+{
+	List	   *chunks = NIL;
+	int			changed_rt = 0;
+	int			rt;
+
+	if (c->decomposed || c->probes == NULL)
+		return false;
+	for (rt = 1; rt <= c->nrtes; rt++)
+	{
+		List	   *rtchunks;
+
+		if (!OidIsValid(c->rte_relid[rt - 1]) ||
+			(rtchunks = delta_chunks_of(src, c->rte_relid[rt - 1])) == NIL)
+			continue;
+		if (changed_rt != 0)
+			return false;
+		changed_rt = rt;
+		chunks = rtchunks;
+	}
+	if (changed_rt == 0 || c->probes[changed_rt - 1] == NULL)
+		return false;
+	rs->can_batch = (list_length(chunks) == 1 &&
+					 !((DeltaChunk *) linitial(chunks))->unordered);
+	return probe_input_delta(c, changed_rt, chunks, rs);
+}
+
 /* Feed the view's delta for a closed step into the run's Z-set. */
 void
 join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
@@ -684,6 +708,8 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 	int			nterms = 0;
 
 	lock_inputs(c);
+	if (probe_single_input(c, src, rs))
+		return;
 	env = delta_environment(c, src, &changed, &stores);
 	rs->can_batch = false;
 	if (c->decomposed)

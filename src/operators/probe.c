@@ -11,7 +11,8 @@
  *	  ExecutorEnd per step, several times the cost of the index probes
  *	  themselves when a statement changed a row or two.  Here the probe
  *	  order, the scan keys and every expression are prepared once per
- *	  circuit; a step only opens the index scans and runs them.
+ *	  circuit; a step only opens the index scans and runs them, reading the
+ *	  captured transition rows as they are.
  *
  *	  The joined row lives in one wide virtual slot: each input's columns at
  *	  an offset, so that conditions and the circuit row are ordinary
@@ -34,7 +35,6 @@
 #include "access/tableam.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
-#include "common/int.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -65,7 +65,8 @@ typedef struct ProbeLevel
 typedef struct ProbePlan
 {
 	int			delta_rt;		/* the input read from the delta */
-	int			delta_natts;	/* its table's columns (weight after) */
+	int			delta_natts;	/* its table's columns */
+	TupleDesc	delta_desc;		/* its table's rows, as captured */
 	int			delta_offset;
 	ExprState  *qual0;			/* conditions over the delta input alone */
 	int			nlevels;
@@ -314,6 +315,12 @@ prepare_probe(Circuit *c, int delta_rt)
 	pp->delta_rt = delta_rt;
 	pp->delta_natts = c->input_natts[delta_rt - 1];
 	pp->delta_offset = cx.offsets[delta_rt - 1];
+	{
+		Relation	rel = table_open(c->rte_relid[delta_rt - 1], AccessShareLock);
+
+		pp->delta_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+		table_close(rel, AccessShareLock);
+	}
 	pp->levels = palloc0(sizeof(ProbeLevel) * (ninputs - 1));
 	levelquals = palloc0(sizeof(List *) * ninputs);
 	bound = bms_make_singleton(delta_rt);
@@ -529,17 +536,36 @@ probe_level(ProbeRun *pr, int l, int64 weight)
 	}
 }
 
+/* Probe with every captured row of a tuplestore, each of weight w. */
+static void
+probe_rows(ProbeRun *pr, Tuplestorestate *rows, TupleTableSlot *in, int64 w)
+{
+	ProbePlan  *pp = pr->pp;
+
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, in))
+	{
+		slot_getallattrs(in);
+		memcpy(pr->wide->tts_values + pp->delta_offset, in->tts_values,
+			   sizeof(Datum) * pp->delta_natts);
+		memcpy(pr->wide->tts_isnull + pp->delta_offset, in->tts_isnull,
+			   sizeof(bool) * pp->delta_natts);
+		if (qual_passes(pr, pp->qual0))
+			probe_level(pr, 0, w);
+	}
+}
+
 /*
- * Run the term that reads input delta_rt from the delta rows in store and
- * every other input from its table, adding its rows times sign to the
- * step's Z-set.  False when the term has no probe plan.
+ * Feed the delta of a step in which only input delta_rt changed (its
+ * captured chunks: old rows -1, new rows +1), every other input read from
+ * its table, into the step's Z-set.  False when the input has no probe
+ * plan.
  */
 bool
-probe_term(Circuit *c, int delta_rt, EphemeralNamedRelation delta, int64 sign,
-		   RunState *rs)
+probe_input_delta(Circuit *c, int delta_rt, List *chunks, RunState *rs)
 {
-	Tuplestorestate *store = (Tuplestorestate *) delta->reldata;
 	ProbePlan  *pp = c->probes ? c->probes[delta_rt - 1] : NULL;
+	ListCell   *lc;
 	ProbeRun	pr;
 	TupleTableSlot *in;
 	Snapshot	snap;
@@ -587,23 +613,15 @@ probe_term(Circuit *c, int delta_rt, EphemeralNamedRelation delta, int64 sign,
 	memset(pr.wide->tts_isnull, true, sizeof(bool) * pp->widedesc->natts);
 	ExecStoreVirtualTuple(pr.wide);
 
-	in = MakeSingleTupleTableSlot(delta->md.tupdesc, &TTSOpsMinimalTuple);
-	tuplestore_rescan(store);
-	while (tuplestore_gettupleslot(store, true, false, in))
+	in = MakeSingleTupleTableSlot(pp->delta_desc, &TTSOpsMinimalTuple);
+	foreach(lc, chunks)
 	{
-		int64		weight;
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
 
-		slot_getallattrs(in);
-		memcpy(pr.wide->tts_values + pp->delta_offset, in->tts_values,
-			   sizeof(Datum) * pp->delta_natts);
-		memcpy(pr.wide->tts_isnull + pp->delta_offset, in->tts_isnull,
-			   sizeof(bool) * pp->delta_natts);
-		if (pg_mul_s64_overflow(sign, DatumGetInt64(in->tts_values[pp->delta_natts]), &weight))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("stepping: a row's multiplicity is out of range")));
-		if (weight != 0 && qual_passes(&pr, pp->qual0))
-			probe_level(&pr, 0, weight);
+		if (chunk->oldrows)
+			probe_rows(&pr, chunk->oldrows, in, -1);
+		if (chunk->newrows)
+			probe_rows(&pr, chunk->newrows, in, 1);
 	}
 
 	ExecDropSingleTupleTableSlot(in);
