@@ -189,7 +189,8 @@ new_zset(RunState *rs)
 /*
  * A grouped view whose delta has a single sign (only inserts, or only
  * deletes) has nothing to cancel: rows fold straight into their groups,
- * without the Z-set.
+ * without the Z-set.  A join's delta keeps the signs of its input's rows
+ * when one input changed (join_single_changed_input).
  */
 static bool
 single_signed(Circuit *c, DeltaSource *src)
@@ -377,7 +378,8 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	c->run = &rs;
 	rs.baserel = table_open(c->baseid, AccessShareLock);
 	rs.direct = refresh ? (c->kind == VIEW_GROUPED)
-		: (!c->join && single_signed(c, src));
+		: ((!c->join || join_single_changed_input(c, src) != 0) &&
+		   single_signed(c, src));
 	new_zset(&rs);
 
 	if (refresh)

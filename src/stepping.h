@@ -414,6 +414,7 @@ extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
 
 /* operators/join.c */
 extern void join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs);
+extern int	join_single_changed_input(Circuit *c, DeltaSource *src);
 extern void join_feed_full(Circuit *c, RunState *rs);
 extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
 							RowHash *groups);

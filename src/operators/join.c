@@ -14,9 +14,12 @@
  *	  old gives terms that each read a set of inputs from the delta, with a
  *	  sign; equal sets are merged and zero coefficients dropped.
  *
- *	  Plans are made once per backend per set of delta inputs, with a fixed
- *	  small row estimate for the deltas so that they probe indexes, and are
- *	  dropped with the circuit when a table's definition changes.
+ *	  Plans are made once per backend per set of delta inputs and delta size
+ *	  class: a fixed small row estimate up to 100 rows (index probes), else
+ *	  the rows rounded up to a power of ten (hash or merge joins for a large
+ *	  statement).  They are dropped with the circuit when a table's
+ *	  definition changes.  A step that changed one input, with at most
+ *	  PROBE_MAX_ROWS rows, runs as index probes in C instead (probe.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -46,12 +49,14 @@
 #include "stepping.h"
 
 #define DELTA_ROW_ESTIMATE 10
+#define PROBE_MAX_ROWS 1000		/* larger one-input steps run planned terms */
 #define WEIGHT_COLUMN "__stepping_w"
 
 typedef struct TermPlan
 {
 	int			comp;			/* component, or -1: the query as written */
 	uint32		mask;			/* inputs (range table bits) read as delta */
+	double		estimate;		/* rows the plan expects per delta input */
 	bool		keyed;			/* filtered to one group */
 	uint64		nullmask;		/* ... whose NULL key columns are these */
 	PlannedStmt *stmt;
@@ -109,7 +114,7 @@ delta_desc(Circuit *c, Relation rel)
 
 /* Rewrite input rtindex of a term query to read the table's delta. */
 static void
-read_delta(Query *q, int rtindex)
+read_delta(Query *q, int rtindex, double estimate)
 {
 	ListCell   *cell = list_nth_cell(q->rtable, rtindex - 1);
 	RangeTblEntry *rte = (RangeTblEntry *) lfirst(cell);
@@ -120,7 +125,7 @@ read_delta(Query *q, int rtindex)
 
 	n->rtekind = RTE_NAMEDTUPLESTORE;
 	n->enrname = delta_name(rte->relid);
-	n->enrtuples = DELTA_ROW_ESTIMATE;
+	n->enrtuples = estimate;
 	n->relid = InvalidOid;
 	n->alias = rte->alias;
 	n->eref = copyObject(rte->eref);
@@ -239,7 +244,7 @@ indicator_exists(IndicatorUse *u)
  * its delta relation, the key conditions, and its weight column.
  */
 static Expr *
-indicator_delta_join(Query *q, IndicatorUse *u, List **quals)
+indicator_delta_join(Query *q, IndicatorUse *u, List **quals, double estimate)
 {
 	Indicator  *ind = u->ind;
 	RangeTblEntry *n = makeNode(RangeTblEntry);
@@ -250,7 +255,7 @@ indicator_delta_join(Query *q, IndicatorUse *u, List **quals)
 
 	n->rtekind = RTE_NAMEDTUPLESTORE;
 	n->enrname = indicator_name(ind);
-	n->enrtuples = DELTA_ROW_ESTIMATE;
+	n->enrtuples = estimate;
 	for (k = 0; k < ind->nkeys; k++)
 	{
 		n->coltypes = lappend_oid(n->coltypes, ind->keytypes[k]);
@@ -285,7 +290,8 @@ indicator_delta_join(Query *q, IndicatorUse *u, List **quals)
  * parameters $1..$n.
  */
 static Query *
-term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull)
+term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull,
+		   double estimate)
 {
 	Query	   *q = copyObject(comp ? comp->query : c->joinquery);
 	List	   *rownodes = comp ? comp->rownodes : c->rownodes;
@@ -305,7 +311,7 @@ term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 	{
 		if (!(mask & (((uint32) 1) << (rtindex - 1))))
 			continue;
-		read_delta(q, rtindex);
+		read_delta(q, rtindex, estimate);
 		resno++;
 		tlist = lappend(tlist,
 						makeTargetEntry((Expr *) makeVar(rtindex, c->input_natts[rtindex - 1] + 1,
@@ -323,7 +329,7 @@ term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 			if (mask & (((uint32) 1) << u->ind->bit))
 			{
 				resno++;
-				tlist = lappend(tlist, makeTargetEntry(indicator_delta_join(q, u, &quals),
+				tlist = lappend(tlist, makeTargetEntry(indicator_delta_join(q, u, &quals, estimate),
 													   resno, psprintf("i%d", u->ind->id),
 													   false));
 			}
@@ -352,7 +358,8 @@ term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 }
 
 static PlannedStmt *
-term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull)
+term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull,
+		  double estimate)
 {
 	uint64		nullmask = 0;
 	TermPlan   *t;
@@ -368,17 +375,18 @@ term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull)
 				nullmask |= UINT64CONST(1) << k;
 	for (t = c->terms; t; t = t->next)
 		if (t->comp == ci && t->mask == mask && t->keyed == (keynull != NULL) &&
-			t->nullmask == nullmask)
+			t->nullmask == nullmask && t->estimate == estimate)
 			return t->stmt;
 
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "stepping term planning",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	stmt = pg_plan_query(term_query(c, comp, mask, keynull), c->query_sql, 0, NULL);
+	stmt = pg_plan_query(term_query(c, comp, mask, keynull, estimate), c->query_sql, 0, NULL);
 	MemoryContextSwitchTo(c->cxt);
 	t = palloc0(sizeof(TermPlan));
 	t->comp = ci;
 	t->mask = mask;
+	t->estimate = estimate;
 	t->keyed = (keynull != NULL);
 	t->nullmask = nullmask;
 	t->stmt = copyObject(stmt);
@@ -466,13 +474,15 @@ lock_inputs(Circuit *c)
 
 /* Register one delta relation per changed table. */
 static QueryEnvironment *
-delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
+delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores,
+				  double *nrows)
 {
 	QueryEnvironment *env = create_queryEnv();
 	ListCell   *lc;
 	int			rtindex;
 
 	*changed = 0;
+	*nrows = 0;
 	foreach(lc, c->inputs)
 	{
 		Oid			relid = lfirst_oid(lc);
@@ -532,6 +542,7 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
 		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
 		enr->md.enrtuples = n;
 		enr->reldata = ts;
+		*nrows += n;
 		register_ENR(env, enr);
 		*stores = lappend(*stores, ts);
 
@@ -554,6 +565,7 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores)
 		enr->md.tupdesc = ind->deltadesc;
 		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
 		enr->md.enrtuples = tuplestore_tuple_count(ind->delta);
+		*nrows += enr->md.enrtuples;
 		enr->reldata = ind->delta;
 		register_ENR(env, enr);
 		*stores = lappend(*stores, ind->delta);
@@ -629,7 +641,7 @@ delta_terms(uint32 changed)
 /* Run one product's delta terms: a component's, or the whole join's. */
 static void
 run_terms(Circuit *c, Component *comp, uint32 changed, QueryEnvironment *env,
-		  RunState *rs)
+		  double estimate, RunState *rs)
 {
 	List	   *terms = delta_terms(changed);
 	ListCell   *lc;
@@ -641,7 +653,7 @@ run_terms(Circuit *c, Component *comp, uint32 changed, QueryEnvironment *env,
 
 		if (t->coef == 0)
 			continue;
-		run_term(c, term_plan(c, comp, t->mask, NULL), env, NULL, sign,
+		run_term(c, term_plan(c, comp, t->mask, NULL, estimate), env, NULL, sign,
 				 emit_to_zset, rs);
 	}
 }
@@ -663,6 +675,69 @@ component_changed(Component *comp, uint32 changed)
 }
 
 /*
+ * The delta size a term's plan is made for: the fixed small estimate (index
+ * probes) up to 100 rows, else the step's rows rounded up to a power of ten,
+ * so that a large statement gets hash or merge joins and each size class
+ * is planned once.
+ */
+static double
+plan_estimate(double nrows)
+{
+	double		estimate = DELTA_ROW_ESTIMATE;
+
+	if (nrows <= DELTA_ROW_ESTIMATE * 10)
+		return estimate;
+	while (estimate < nrows)
+		estimate *= 10;
+	return estimate;
+}
+
+/* Captured rows in a list of chunks. */
+static double
+chunk_rows(List *chunks)
+{
+	ListCell   *lc;
+	double		n = 0;
+
+	foreach(lc, chunks)
+	{
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+		if (chunk->oldrows)
+			n += tuplestore_tuple_count(chunk->oldrows);
+		if (chunk->newrows)
+			n += tuplestore_tuple_count(chunk->newrows);
+	}
+	return n;
+}
+
+/*
+ * The range table index of the one input that changed in this step, when
+ * the view is an inner join (not decomposed) and that input appears once in
+ * it, else 0.  Its delta is then one term of sign +1: the view's delta has
+ * the signs of the input's rows.
+ */
+int
+join_single_changed_input(Circuit *c, DeltaSource *src)
+{
+	int			changed_rt = 0;
+	int			rt;
+
+	if (c->decomposed)
+		return 0;
+	for (rt = 1; rt <= c->nrtes; rt++)
+	{
+		if (!OidIsValid(c->rte_relid[rt - 1]) ||
+			delta_chunks_of(src, c->rte_relid[rt - 1]) == NIL)
+			continue;
+		if (changed_rt != 0)
+			return 0;
+		changed_rt = rt;
+	}
+	return changed_rt;
+}
+
+/*
  * A step in which one input changed, one that appears once in the join:
  * its captured rows probe the other inputs in C (probe.c) when a probe plan
  * was made for it.  One term over one statement's rows can be applied in
@@ -671,25 +746,13 @@ component_changed(Component *comp, uint32 changed)
 static bool
 probe_single_input(Circuit *c, DeltaSource *src, RunState *rs)
 {
-	List	   *chunks = NIL;
-	int			changed_rt = 0;
-	int			rt;
+	List	   *chunks;
+	int			changed_rt = join_single_changed_input(c, src);
 
-	if (c->decomposed || c->probes == NULL)
+	if (changed_rt == 0 || c->probes == NULL || c->probes[changed_rt - 1] == NULL)
 		return false;
-	for (rt = 1; rt <= c->nrtes; rt++)
-	{
-		List	   *rtchunks;
-
-		if (!OidIsValid(c->rte_relid[rt - 1]) ||
-			(rtchunks = delta_chunks_of(src, c->rte_relid[rt - 1])) == NIL)
-			continue;
-		if (changed_rt != 0)
-			return false;
-		changed_rt = rt;
-		chunks = rtchunks;
-	}
-	if (changed_rt == 0 || c->probes[changed_rt - 1] == NULL)
+	chunks = delta_chunks_of(src, c->rte_relid[changed_rt - 1]);
+	if (chunk_rows(chunks) > PROBE_MAX_ROWS)
 		return false;
 	rs->can_batch = (list_length(chunks) == 1 &&
 					 !((DeltaChunk *) linitial(chunks))->unordered);
@@ -706,11 +769,14 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 	List	   *stores = NIL;
 	ListCell   *lc;
 	int			nterms = 0;
+	double		nrows;
+	double		estimate;
 
 	lock_inputs(c);
 	if (probe_single_input(c, src, rs))
 		return;
-	env = delta_environment(c, src, &changed, &stores);
+	env = delta_environment(c, src, &changed, &stores, &nrows);
+	estimate = plan_estimate(nrows);
 	rs->can_batch = false;
 	if (c->decomposed)
 	{
@@ -721,7 +787,7 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 			uint32		mask = component_changed(comp, changed);
 
 			if (mask != 0)
-				run_terms(c, comp, mask, env, rs);
+				run_terms(c, comp, mask, env, estimate, rs);
 		}
 	}
 	else
@@ -755,7 +821,7 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 			}
 			rs->can_batch = (changed_tables == 1 && one_chunk);
 		}
-		run_terms(c, NULL, changed, env, rs);
+		run_terms(c, NULL, changed, env, estimate, rs);
 	}
 	/* spilled deltas give their temporary files back now */
 	foreach(lc, stores)
@@ -769,7 +835,7 @@ void
 join_feed_full(Circuit *c, RunState *rs)
 {
 	lock_inputs(c);
-	run_term(c, term_plan(c, NULL, 0, NULL), NULL, NULL, 1, emit_to_zset, rs);
+	run_term(c, term_plan(c, NULL, 0, NULL, DELTA_ROW_ESTIMATE), NULL, NULL, 1, emit_to_zset, rs);
 }
 
 static void
@@ -808,7 +874,7 @@ group_key_params(Circuit *c, Datum *keys, bool *keynull)
 void
 join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
 {
-	PlannedStmt *stmt = term_plan(c, NULL, 0, keynull);
+	PlannedStmt *stmt = term_plan(c, NULL, 0, keynull, DELTA_ROW_ESTIMATE);
 	ParamListInfo params = group_key_params(c, keys, keynull);
 
 	lock_inputs(c);
