@@ -27,9 +27,9 @@ LANGUAGE C;
 CREATE TRIGGER record_dependencies AFTER INSERT ON stepping.catalog
     FOR EACH ROW EXECUTE FUNCTION stepping.catalog_inserted();
 
--- One row per view, updated at the start of every maintenance step: the row
--- lock serializes maintenance of one view, and under REPEATABLE READ /
--- SERIALIZABLE a concurrent step surfaces as a serialization failure.
+-- One row per view, updated by the first maintenance step of a transaction:
+-- the row lock serializes maintenance of one view, and under REPEATABLE READ
+-- / SERIALIZABLE a concurrent step surfaces as a serialization failure.
 CREATE TABLE stepping.view_state (
     view_rel regclass PRIMARY KEY,
     steps    bigint NOT NULL DEFAULT 0

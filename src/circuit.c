@@ -60,6 +60,7 @@ circuit_lock_view(Circuit *c)
 	TupleTableSlot *newslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 	bool		update_indexes = false;
+	bool		already_held = false;
 
 	/*
 	 * Write a new version of the view's state row, as an UPDATE would:
@@ -116,6 +117,17 @@ circuit_lock_view(Circuit *c)
 					 errhint("Drop the view with stepping.drop_view() and create it again.")));
 
 		tup = ExecFetchSlotHeapTuple(slot, false, NULL);
+
+		/*
+		 * Written by this transaction already (an earlier statement): it
+		 * holds the row until it ends, and nobody wrote after it.
+		 */
+		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
+		{
+			UnregisterSnapshot(snap);
+			already_held = true;
+			break;
+		}
 		heap_deform_tuple(tup, RelationGetDescr(rel), values, isnull);
 		values[1] = Int64GetDatum(DatumGetInt64(values[1]) + 1);
 		newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, isnull, replace);
@@ -139,7 +151,8 @@ circuit_lock_view(Circuit *c)
 				 errmsg("the state row of stepping view %u changed unexpectedly", viewid)));
 	}
 
-	c->state_tid = newslot->tts_tid;
+	if (!already_held)
+		c->state_tid = newslot->tts_tid;
 
 	/* not a HOT update: the new version needs its key in the index */
 	if (update_indexes)
