@@ -160,12 +160,25 @@ persist(Datum v, bool byval, int16 len)
 static void
 numeric_accumulate(Datum *acc, Datum v, int64 w)
 {
-	Datum		prod = numeric_times(v, w);
-	Datum		sum = (*acc == (Datum) 0) ? prod
-		: DirectFunctionCall2(numeric_add, *acc, prod);
-	Datum		kept = persist(sum, false, -1);
+	Datum		kept;
 
-	/* arithmetic garbage stays in the caller's per-row memory */
+	if (*acc != (Datum) 0 && (w == 1 || w == -1))
+	{
+		/* the common weights: add or subtract straight into the groups' memory */
+		MemoryContext old = MemoryContextSwitchTo(persist_cxt);
+
+		kept = DirectFunctionCall2(w == 1 ? numeric_add : numeric_sub, *acc, v);
+		MemoryContextSwitchTo(old);
+	}
+	else
+	{
+		Datum		prod = numeric_times(v, w);
+		Datum		sum = (*acc == (Datum) 0) ? prod
+			: DirectFunctionCall2(numeric_add, *acc, prod);
+
+		/* arithmetic garbage stays in the caller's per-row memory */
+		kept = persist(sum, false, -1);
+	}
 	if (*acc != (Datum) 0)
 		pfree(DatumGetPointer(*acc));
 	*acc = kept;
