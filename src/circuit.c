@@ -314,6 +314,8 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 		 * again, so they get maintenance_work_mem.
 		 */
 		aggregate_fold(rs->c, rs->groups, values, isnull, weight);
+		/* what folding allocated per row (joins fold from their terms) */
+		ResetExprContext(rs->c->econtext);
 		if (++rs->nfolded % FLUSH_CHECK_EVERY == 0 &&
 			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) maintenance_work_mem * 1024)
 			apply_zset(rs, true);

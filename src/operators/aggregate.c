@@ -164,10 +164,14 @@ numeric_accumulate(Datum *acc, Datum v, int64 w)
 
 	if (*acc != (Datum) 0 && (w == 1 || w == -1))
 	{
-		/* the common weights: add or subtract straight into the groups' memory */
+		/*
+		 * The common weights: add or subtract straight into the groups'
+		 * memory, the input detoasted (short header expanded) per row first.
+		 */
+		Datum		in = NumericGetDatum(DatumGetNumeric(v));
 		MemoryContext old = MemoryContextSwitchTo(persist_cxt);
 
-		kept = DirectFunctionCall2(w == 1 ? numeric_add : numeric_sub, *acc, v);
+		kept = DirectFunctionCall2(w == 1 ? numeric_add : numeric_sub, *acc, in);
 		MemoryContextSwitchTo(old);
 	}
 	else
