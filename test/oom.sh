@@ -39,7 +39,9 @@
 #     must pass check_view right after, in the same session;
 #   - memory per row: an UPDATE of 200 rows whose v_grp expression makes a
 #     10 MB temporary per row must be maintained under the limit, as the
-#     query itself runs under it (10 MB at a time, not 2 GB);
+#     query itself runs under it (10 MB at a time, not 2 GB); a DELETE of
+#     6000 rows of compressed 50 kB numerics under a grouped join view
+#     (created and dropped in the session) must fold them under the limit;
 #   - a transaction with SAVEPOINTs: work before, work inside, a statement
 #     running out of memory, ROLLBACK TO SAVEPOINT, more work, COMMIT:
 #     exactly the kept work is there, and every view is exact;
@@ -361,6 +363,22 @@ ROLLBACK;
 \set label per_row
 :check
 
+-- memory per row in a grouped join: 6000 rows of a 100000-digit numeric,
+-- stored compressed, deleted under a join view summing them; the deleted
+-- rows come from the heap, so folding detoasts each (50 kB) and must free
+-- it, or the step needs 300 MB
+CREATE TABLE bigs (id int PRIMARY KEY, cust int, x numeric);
+CREATE INDEX ON bigs (cust);
+SELECT stepping.create_view('v_join_big', 'SELECT c.region, count(*) AS n, sum(b.x) AS s FROM bigs b JOIN custs c ON c.cust = b.cust GROUP BY c.region') AS created \gset
+INSERT INTO bigs SELECT g, 1 + g % 100, v.x + g FROM generate_series(1, 6000) g, (SELECT repeat('9', 100000)::numeric AS x) v;
+\warn @@ case per_row_join
+DELETE FROM bigs;
+\warn @@ end per_row_join :LAST_ERROR_SQLSTATE
+\set label per_row_join
+:check
+SELECT stepping.drop_view('v_join_big') AS dropped \gset
+DROP TABLE bigs;
+
 SELECT count(*) AS v FROM items WHERE id >= 900000 \gset
 \warn @@ val top_rows_left :v
 SELECT count(*) AS v FROM plain_items \gset
@@ -577,6 +595,14 @@ else
     show <<<"$b"
 fi
 expect_check per_row
+b="$(block per_row_join)"
+if [ -z "$b" ]; then
+    ok "per row: deleting 6000 rows of 50 kB numerics under a grouped join view runs under the limit (each detoasted copy freed)"
+else
+    fail "per row: deleting 6000 rows of 50 kB numerics under a grouped join view ran out of memory (the step keeps every row's detoasted copy):"
+    show <<<"$b"
+fi
+expect_check per_row_join
 expect_val top_rows_left 0 "the failed statements left no row in items"
 expect_val plain_rows 1 "the control row is in plain_items"
 
