@@ -112,15 +112,24 @@ determining_indexes(Oid relid)
 	return result;
 }
 
-static KeyRel *
-key_rel(KeyProblem *kp, Index varno)
+/* The position of range table entry varno among the join's tables, or -1. */
+static int
+rel_pos(KeyProblem *kp, Index varno)
 {
 	int			i;
 
 	for (i = 0; i < kp->nrels; i++)
 		if (kp->rels[i].varno == varno)
-			return &kp->rels[i];
-	return NULL;
+			return i;
+	return -1;
+}
+
+static KeyRel *
+key_rel(KeyProblem *kp, Index varno)
+{
+	int			i = rel_pos(kp, varno);
+
+	return i < 0 ? NULL : &kp->rels[i];
 }
 
 /*
@@ -137,7 +146,7 @@ determines_all(KeyProblem *kp, List *seeds)
 	ListCell   *lc;
 	int			i;
 
-#define KNOWN(v) (known[(KeyRel *) key_rel(kp, (v)->varno) - kp->rels])
+#define KNOWN(v) (known[rel_pos(kp, (v)->varno)])
 
 	foreach(lc, seeds)
 	{
@@ -153,9 +162,9 @@ determines_all(KeyProblem *kp, List *seeds)
 			Var		   *a = lfirst(lc);
 			Var		   *b = lfirst(lnext(kp->equalities, lc));
 			bool		ka = (a == NULL || bms_is_member(a->varattno, KNOWN(a)) ||
-							  whole[key_rel(kp, a->varno) - kp->rels]);
+							  whole[rel_pos(kp, a->varno)]);
 			bool		kb = (bms_is_member(b->varattno, KNOWN(b)) ||
-							  whole[key_rel(kp, b->varno) - kp->rels]);
+							  whole[rel_pos(kp, b->varno)]);
 
 			if (ka && !kb)
 			{

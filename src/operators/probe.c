@@ -86,7 +86,6 @@ typedef struct WideContext
 {
 	int		   *offsets;		/* per range table entry, or -1 */
 	int		   *maxatt;			/* per range table entry: columns read */
-	bool		ok;
 } WideContext;
 
 /* Whether an expression can be evaluated here: no subqueries, no system columns. */
@@ -135,6 +134,14 @@ static ExprState *
 prepare_expr(Expr *expr, WideContext *cx)
 {
 	return ExecInitExpr(expression_planner((Expr *) widen_mutator((Node *) expr, cx)), NULL);
+}
+
+static ExprState *
+prepare_qual(List *conjuncts, WideContext *cx)
+{
+	Node	   *widened = widen_mutator((Node *) conjuncts, cx);
+
+	return ExecInitQual((List *) expression_planner((Expr *) widened), NULL);
 }
 
 static bool
@@ -290,7 +297,6 @@ prepare_probe(Circuit *c, int delta_rt)
 		return NULL;
 	cx.offsets = palloc(sizeof(int) * c->nrtes);
 	cx.maxatt = palloc0(sizeof(int) * c->nrtes);
-	cx.ok = true;
 	for (rt = 1; rt <= c->nrtes; rt++)
 	{
 		RangeTblEntry *rte = rt_fetch(rt, q->rtable);
@@ -397,10 +403,10 @@ prepare_probe(Circuit *c, int delta_rt)
 		}
 	}
 	if (levelquals[0])
-		pp->qual0 = ExecInitQual((List *) expression_planner((Expr *) widen_mutator((Node *) levelquals[0], &cx)), NULL);
+		pp->qual0 = prepare_qual(levelquals[0], &cx);
 	for (l = 1; l < ninputs; l++)
 		if (levelquals[l])
-			pp->levels[l - 1].qual = ExecInitQual((List *) expression_planner((Expr *) widen_mutator((Node *) levelquals[l], &cx)), NULL);
+			pp->levels[l - 1].qual = prepare_qual(levelquals[l], &cx);
 
 	pp->rowexprs = palloc(sizeof(ExprState *) * list_length(rownodes));
 	l = 0;
