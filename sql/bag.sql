@@ -97,6 +97,17 @@ UPDATE bag_dk SET id = id + 1;
 SELECT id, v FROM bag_dkv ORDER BY id;
 SELECT * FROM stepping.check_view('bag_dkv');
 
+-- the key index is an access path: with the primary key dropped, rows that
+-- repeat the former key are kept and removed exactly
+SELECT line FROM stepping.explain_view('bag_pkv') AS line WHERE line LIKE 'bag:%';
+ALTER TABLE bag_pk DROP CONSTRAINT bag_pk_pkey;
+INSERT INTO bag_pk (id, v) VALUES (2, 20), (2, 21), (2, 20);
+DELETE FROM bag_pk WHERE ctid = (SELECT min(ctid) FROM bag_pk WHERE id = 2 AND v = 20);
+UPDATE bag_pk SET v = v + 100 WHERE id = 2 AND v = 21;
+SELECT id, v2 FROM bag_pkv ORDER BY id, v2;
+SELECT * FROM stepping.check_view('bag_pkv');
+SELECT line FROM stepping.explain_view('bag_pkv') AS line WHERE line LIKE 'bag:%';
+
 SELECT stepping.drop_view('bag_v');
 SELECT stepping.drop_view('bag_p');
 SELECT stepping.drop_view('bag_pkv');

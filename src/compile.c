@@ -1621,8 +1621,12 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 			c->keycols[i++] = lfirst_int(lc) + 1;
 		c->keyindex = p->bagkey ? lookup_key_index(result, c->nkeycols, c->keycols) : InvalidOid;
 		if (!OidIsValid(c->keyindex))
+		{
 			c->keyindex = any_visible_index(result, c->nvisible, &c->nkeycols, &c->keycols);
-		if (p->join)
+			explain_line(c, "bag: rows kept with duplicates; found through index %s on visible columns (the key it was made for no longer holds), then compared whole",
+						 get_rel_name(c->keyindex));
+		}
+		else if (p->join)
 			explain_line(c, "bag: rows kept with duplicates; found through index %s on columns that identify a joined row, then compared whole",
 						 get_rel_name(c->keyindex));
 		else
