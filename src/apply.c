@@ -72,18 +72,25 @@ writer_open(Circuit *c)
 	{
 		w->keyrel = index_open(c->keyindex, RowExclusiveLock);
 		w->skeys = palloc0(sizeof(ScanKeyData) * c->nkeycols);
-		w->keyeq = palloc0(sizeof(FmgrInfo) * c->nkeycols);
-		for (k = 0; k < c->nkeycols; k++)
+		if (c->keyeq == NULL)
 		{
-			Oid			opfamily = w->keyrel->rd_opfamily[k];
-			Oid			opcintype = w->keyrel->rd_opcintype[k];
-			Oid			eqop = get_opfamily_member(opfamily, opcintype, opcintype,
-												   BTEqualStrategyNumber);
+			/* looked up once per circuit, kept in its memory */
+			FmgrInfo   *keyeq = MemoryContextAllocZero(c->cxt, sizeof(FmgrInfo) * c->nkeycols);
 
-			if (!OidIsValid(eqop))
-				elog(ERROR, "stepping: no equality operator in opfamily %u", opfamily);
-			fmgr_info(get_opcode(eqop), &w->keyeq[k]);
+			for (k = 0; k < c->nkeycols; k++)
+			{
+				Oid			opfamily = w->keyrel->rd_opfamily[k];
+				Oid			opcintype = w->keyrel->rd_opcintype[k];
+				Oid			eqop = get_opfamily_member(opfamily, opcintype, opcintype,
+													   BTEqualStrategyNumber);
+
+				if (!OidIsValid(eqop))
+					elog(ERROR, "stepping: no equality operator in opfamily %u", opfamily);
+				fmgr_info_cxt(get_opcode(eqop), &keyeq[k], c->cxt);
+			}
+			c->keyeq = keyeq;
 		}
+		w->keyeq = c->keyeq;
 	}
 	/*
 	 * Rows can be written without the executor's trigger and constraint

@@ -266,6 +266,7 @@ typedef struct Circuit
 	Oid			keyindex;		/* unique key index, or the hash index */
 	int			nkeycols;
 	AttrNumber *keycols;		/* result columns of keyindex, in order */
+	FmgrInfo   *keyeq;			/* their equality procs (apply.c, lazily) */
 
 	/* VIEW_BAG */
 	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
