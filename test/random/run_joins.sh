@@ -112,24 +112,13 @@ dbname=stepping_random_joins
 keep=0
 sabotage=0
 
-usage() { sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; exit 2; }
-isnum() { [[ "$1" =~ ^[0-9]+$ ]] || { echo "run_joins.sh: $2 needs a non-negative integer, got '$1'" >&2; exit 2; }; }
-
+PROG=run_joins.sh
+# shellcheck source=test/random/options.sh
+source "$here/options.sh"
 while [ $# -gt 0 ]; do
-    case "$1" in
-        --seed) seed=${2-}; isnum "$seed" --seed; shift 2 ;;
-        --minutes) minutes=${2-}; isnum "$minutes" --minutes; shift 2 ;;
-        --views) views=${2-}; isnum "$views" --views; shift 2 ;;
-        --statements) statements=${2-}; isnum "$statements" --statements; shift 2 ;;
-        --views-per-round) per_round=${2-}; isnum "$per_round" --views-per-round; shift 2 ;;
-        --round) only_round=${2-}; isnum "$only_round" --round; shift 2 ;;
-        --disable) disable=${2-}; [[ "$disable" =~ ^[a-z0-9_,]*$ ]] || usage; shift 2 ;;
-        --dbname) dbname=${2-}; [[ "$dbname" =~ ^[a-z_][a-z0-9_]*$ ]] || usage; shift 2 ;;
-        --keep) keep=1; shift ;;
-        --sabotage) sabotage=1; shift ;;
-        -h|--help) usage ;;
-        *) echo "run_joins.sh: unknown argument '$1'" >&2; usage ;;
-    esac
+    common_option "$@"
+    [ "$SHIFT" -gt 0 ] || { echo "$PROG: unknown argument '$1'" >&2; usage; }
+    shift "$SHIFT"
 done
 [ "$per_round" -ge 1 ] || per_round=1
 [ "$views" -ge 1 ] || views=1
