@@ -58,8 +58,7 @@ typedef struct KeyProblem
 static Var *
 plain_var(Node *node)
 {
-	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
+	node = strip_relabel(node);
 	if (node && IsA(node, Var) && ((Var *) node)->varlevelsup == 0 &&
 		((Var *) node)->varattno > 0)
 		return (Var *) node;
@@ -69,8 +68,7 @@ plain_var(Node *node)
 static bool
 is_const(Node *node)
 {
-	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
+	node = strip_relabel(node);
 	return node && IsA(node, Const) && !((Const *) node)->constisnull;
 }
 

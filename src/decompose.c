@@ -851,10 +851,8 @@ unique_on(Oid relid, List *keys, List *collids)
 
 	forboth(lc, keys, lc2, collids)
 	{
-		Node	   *k = (Node *) lfirst(lc);
+		Node	   *k = strip_relabel((Node *) lfirst(lc));
 
-		while (IsA(k, RelabelType))
-			k = (Node *) ((RelabelType *) k)->arg;
 		if (IsA(k, Var) && ((Var *) k)->varattno > 0)
 		{
 			cols = bms_add_member(cols, ((Var *) k)->varattno);

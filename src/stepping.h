@@ -40,6 +40,15 @@ make_range_ref(int rtindex)
 	return (Node *) r;
 }
 
+/* An expression without its binary-compatible relabelings. */
+static inline Node *
+strip_relabel(Node *node)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	return node;
+}
+
 /* Refuse what cannot be maintained exactly (0A000), with a hint (compile.c). */
 extern void stepping_reject(const char *what, const char *hint) pg_attribute_noreturn();
 

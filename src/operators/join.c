@@ -912,8 +912,7 @@ typedef struct JoinColumn
 static Var *
 plain_var(Node *n)
 {
-	while (n && IsA(n, RelabelType))
-		n = (Node *) ((RelabelType *) n)->arg;
+	n = strip_relabel(n);
 	return (n && IsA(n, Var) && ((Var *) n)->varlevelsup == 0) ? (Var *) n : NULL;
 }
 

@@ -144,34 +144,14 @@ prepare_qual(List *conjuncts, WideContext *cx)
 	return ExecInitQual((List *) expression_planner((Expr *) widened), NULL);
 }
 
-static bool
-varnos_walker(Node *node, Bitmapset **varnos)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Var))
-	{
-		*varnos = bms_add_member(*varnos, ((Var *) node)->varno);
-		return false;
-	}
-	return expression_tree_walker(node, varnos_walker, varnos);
-}
-
+/*
+ * The range table entries an expression reads.  No PlannerInfo is needed:
+ * expressions with placeholders never get here (unsupported_walker).
+ */
 static Bitmapset *
 varnos_of(Node *node)
 {
-	Bitmapset  *varnos = NULL;
-
-	(void) varnos_walker(node, &varnos);
-	return varnos;
-}
-
-static Node *
-strip_relabel(Node *node)
-{
-	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
-	return node;
+	return pull_varnos(NULL, node);
 }
 
 /*
