@@ -306,6 +306,12 @@ apply_zset(RunState *rs, bool more)
 void
 circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 {
+	/*
+	 * Whatever taking the row in allocates is freed with it, whichever
+	 * operator feeds it (a table's delta, a join term, a probe).
+	 */
+	MemoryContext old = MemoryContextSwitchTo(rs->rowcxt);
+
 	if (rs->direct)
 	{
 		/*
@@ -314,7 +320,7 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 		 * again, so they get maintenance_work_mem.
 		 */
 		aggregate_fold(rs->c, rs->groups, values, isnull, weight);
-		/* what folding allocated per row (joins fold from their terms) */
+		/* folding allocates in the circuit's expression context */
 		ResetExprContext(rs->c->econtext);
 		if (++rs->nfolded % FLUSH_CHECK_EVERY == 0 &&
 			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) maintenance_work_mem * 1024)
@@ -331,6 +337,8 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 			MemoryContextMemAllocated(rs->zsetcxt, true) > (Size) work_mem * 1024)
 			apply_zset(rs, true);
 	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(rs->rowcxt);
 }
 
 /* Feed the rows of a tuplestore, each with the given weight. */
@@ -386,6 +394,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	memset(&rs, 0, sizeof(rs));
 	rs.c = c;
 	rs.cxt = cxt;
+	rs.rowcxt = AllocSetContextCreate(cxt, "stepping row", ALLOCSET_DEFAULT_SIZES);
 	rs.refresh = refresh;
 	/* views over this view: their step is this view's output delta */
 	rs.capture = (!refresh && cache_views_of_table(c->viewid) != NIL);

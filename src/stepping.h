@@ -392,6 +392,7 @@ typedef struct RunState
 {
 	Circuit    *c;
 	MemoryContext cxt;
+	MemoryContext rowcxt;		/* what taking in one row allocates */
 	MemoryContext zsetcxt;
 	RowHash    *zset;
 	Relation	baserel;

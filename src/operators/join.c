@@ -74,7 +74,6 @@ typedef struct TermReceiver
 	int			nweights;
 	EmitRow		emit;
 	void	   *arg;
-	MemoryContext rowcxt;		/* what folding one row allocates */
 } TermReceiver;
 
 static char *
@@ -415,13 +414,7 @@ term_receive(TupleTableSlot *slot, DestReceiver *self)
 					 errmsg("stepping: a row's multiplicity is out of range")));
 	}
 	if (w != 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(r->rowcxt);
-
 		r->emit(c, slot->tts_values, slot->tts_isnull, w, r->arg);
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(r->rowcxt);
-	}
 	return true;
 }
 
@@ -453,8 +446,6 @@ run_term(Circuit *c, PlannedStmt *stmt, QueryEnvironment *env,
 	r.emit = emit;
 	r.arg = arg;
 	r.nweights = list_length(stmt->planTree->targetlist) - c->nrowcols;
-	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "stepping term row",
-									 ALLOCSET_DEFAULT_SIZES);
 
 	qd = CreateQueryDesc(stmt, c->query_sql, GetActiveSnapshot(),
 						 InvalidSnapshot, (DestReceiver *) &r, params, env, 0);
@@ -463,7 +454,6 @@ run_term(Circuit *c, PlannedStmt *stmt, QueryEnvironment *env,
 	ExecutorFinish(qd);
 	ExecutorEnd(qd);
 	FreeQueryDesc(qd);
-	MemoryContextDelete(r.rowcxt);
 }
 
 static void

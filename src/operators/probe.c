@@ -466,16 +466,11 @@ emit_row(ProbeRun *pr, int64 weight)
 	ProbePlan  *pp = pr->pp;
 	int			i;
 
-	MemoryContext old;
-
 	ResetExprContext(pr->econtext);
 	for (i = 0; i < pr->c->nrowcols; i++)
 		pr->values[i] = ExecEvalExprSwitchContext(pp->rowexprs[i], pr->econtext,
 												  &pr->isnull[i]);
-	/* folding the row allocates per row too */
-	old = MemoryContextSwitchTo(pr->econtext->ecxt_per_tuple_memory);
 	circuit_emit(pr->rs, pr->values, pr->isnull, weight);
-	MemoryContextSwitchTo(old);
 }
 
 /* Bind level l and the ones after it, for the current outer row. */
