@@ -1340,8 +1340,11 @@ init_expr(Expr *expr)
 	return ExecInitExpr(expression_planner(expr), NULL);
 }
 
+static void
+explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
+
 /* One line of explain_view's output. */
-void
+static void
 explain_line(Circuit *c, const char *fmt,...)
 {
 	StringInfoData buf;
@@ -1890,16 +1893,12 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		compile_components(c, query);
 	else if (c->join)
 	{
+		ListCell   *lc;
+
 		/* its lines go under the join's */
-		int			n = list_length(c->explain);
-
-		probe_prepare(c);
-		for (n = list_length(c->explain) - n; n > 0; n--)
+		foreach(lc, probe_prepare(c))
 		{
-			char	   *line = llast(c->explain);
-
-			c->explain = list_delete_last(c->explain);
-			c->explain = list_insert_nth(c->explain, probeline, line);
+			c->explain = list_insert_nth(c->explain, probeline++, lfirst(lc));
 			opline++;
 		}
 	}

@@ -321,7 +321,6 @@ typedef struct Circuit
 	struct RunState *run;		/* while running: where writes are captured */
 } Circuit;
 
-extern void explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
 extern Circuit *compile_view(Oid viewid, const char *query_sql,
 							 MemoryContext parent);
 extern Query *analyze_view_query(const char *sql, bool fixed_search_path);
@@ -440,7 +439,7 @@ extern bool semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src);
 extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
 
 /* operators/probe.c */
-extern void probe_prepare(Circuit *c);
+extern List *probe_prepare(Circuit *c);
 extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
 							  struct RunState *rs);
 

@@ -412,10 +412,14 @@ prepare_probe(Circuit *c, int delta_rt)
 	return pp;
 }
 
-/* Probe plans of every input, for explain_view and the steps. */
-void
+/*
+ * Probe plans of every input, for the steps; returns explain_view's line
+ * for each.
+ */
+List *
 probe_prepare(Circuit *c)
 {
+	List	   *lines = NIL;
 	int			rt;
 
 	c->probes = palloc0(sizeof(ProbePlan *) * c->nrtes);
@@ -425,9 +429,11 @@ probe_prepare(Circuit *c)
 			continue;
 		c->probes[rt - 1] = prepare_probe(c, rt);
 		if (c->probes[rt - 1])
-			explain_line(c, "  a change to input %d alone: index nested loop in C, %s",
-						 rt, c->probes[rt - 1]->display);
+			lines = lappend(lines,
+							psprintf("  a change to input %d alone: index nested loop in C, %s",
+									 rt, c->probes[rt - 1]->display));
 	}
+	return lines;
 }
 
 /* ----------------------------------------------------------------
