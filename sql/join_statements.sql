@@ -346,6 +346,19 @@ COMMIT;
 :show_dglob
 :check_d
 
+-- the view lock's row is written once per transaction, not per statement
+SELECT steps AS steps_before FROM stepping.view_state
+ WHERE view_rel = 'join_statements_bag'::regclass \gset
+BEGIN;
+INSERT INTO join_statements_parent (id, name, grp) VALUES (90, 'p90', 'c');
+INSERT INTO join_statements_child VALUES (90, 90, 1);
+UPDATE join_statements_child SET val = 2 WHERE id = 90;
+DELETE FROM join_statements_child WHERE id = 90;
+COMMIT;
+SELECT steps - :steps_before AS state_row_writes FROM stepping.view_state
+ WHERE view_rel = 'join_statements_bag'::regclass;
+SELECT * FROM stepping.check_view('join_statements_bag');
+
 -- clean up
 SELECT v AS dropped, stepping.drop_view(v::regclass) FROM unnest(ARRAY['join_statements_bag', 'join_statements_grp',
   'join_statements_glob', 'join_statements_dist', 'join_statements_df', 'join_statements_dg', 'join_statements_dglob']) AS v;
