@@ -5,7 +5,8 @@
  *	  views over each base table (what a capture trigger asks on every
  *	  statement).  Both are dropped by relcache invalidation of the result
  *	  table or the base table: a schema change, a new or dropped view (which
- *	  invalidates its base table explicitly), or a cache reset.
+ *	  invalidates its base table explicitly), or a cache reset.  Circuits
+ *	  are also dropped when any function changes (pg_proc invalidation).
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +15,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "stepping.h"
 
@@ -58,6 +60,28 @@ invalidate_relation(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * A function changed (CREATE OR REPLACE, ALTER FUNCTION, a rename): drop
+ * every circuit, as PostgreSQL's plan cache drops plans on a pg_proc change
+ * (PlanCacheFuncCallback).  Circuits inline SQL functions and fold
+ * immutable calls when they are compiled, so an old body would live on in
+ * this backend.  All circuits, not only those using the function: function
+ * DDL is rare and recompiling is cheap next to tracking every function a
+ * circuit's expressions and plans reached.
+ */
+static void
+invalidate_function(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS status;
+	CircuitEntry *ce;
+
+	if (circuits == NULL)
+		return;
+	hash_seq_init(&status, circuits);
+	while ((ce = hash_seq_search(&status)) != NULL)
+		ce->circuit->valid = false;
+}
+
 void
 cache_init(void)
 {
@@ -75,6 +99,7 @@ cache_init(void)
 	tables = hash_create("stepping tables", 64, &ctl,
 						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	CacheRegisterRelcacheCallback(invalidate_relation, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, invalidate_function, (Datum) 0);
 }
 
 static void
@@ -95,13 +120,21 @@ cache_get_circuit(Oid viewid)
 	bool		found;
 	ViewRecord *rec;
 	Circuit    *c;
+	int			nestlevel;
 
 	ce = hash_search(circuits, &viewid, HASH_FIND, &found);
 	if (found && ce->circuit->valid)
 		return ce->circuit;
 
 	rec = catalog_get_view(viewid, false);
+
+	/*
+	 * Under the pinned settings: compiling folds constants (a float's text
+	 * follows extra_float_digits) and prepares plans from text.
+	 */
+	nestlevel = stepping_pin_settings();
 	c = compile_view(viewid, rec->query, cache_cxt);
+	stepping_unpin_settings(nestlevel);
 
 	ce = hash_search(circuits, &viewid, HASH_ENTER, &found);
 	if (found)

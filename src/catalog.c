@@ -18,6 +18,7 @@
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -341,13 +342,31 @@ has_trigger(Oid relid, const char *name)
 	return found;
 }
 
+/*
+ * Make the capture triggers fire ALWAYS, so that session_replication_role =
+ * replica does not skip them.  Not through ALTER TABLE ... ENABLE ALWAYS
+ * TRIGGER, which needs ownership of the table: creating a view needs what
+ * CREATE TRIGGER needs (the TRIGGER privilege), and these are triggers the
+ * view's creator just created.
+ */
+static void
+fire_always(Oid baseid)
+{
+	Relation	rel = table_open(baseid, ShareRowExclusiveLock);
+	int			i;
+
+	for (i = 0; i < (int) lengthof(capture_triggers); i++)
+		EnableDisableTrigger(rel, capture_triggers[i], TRIGGER_FIRES_ALWAYS,
+							 false, ShareRowExclusiveLock);
+	table_close(rel, NoLock);
+}
+
 /* Install the capture triggers on a base table, once for all its views. */
 void
 catalog_install_capture(Oid baseid)
 {
 	char	   *qname = qualified_relname(baseid);
 	StringInfoData sql;
-	int			i;
 
 	SPI_connect();
 	/* a result table is written only by stepping, which feeds its views */
@@ -369,11 +388,8 @@ catalog_install_capture(Oid baseid)
 						 "CREATE TRIGGER stepping_after_truncate AFTER TRUNCATE ON %s "
 						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after();",
 						 qname, qname, qname, qname, qname);
-		appendStringInfo(&sql, "ALTER TABLE %s", qname);
-		for (i = 0; i < (int) lengthof(capture_triggers); i++)
-			appendStringInfo(&sql, "%s ENABLE ALWAYS TRIGGER %s", i ? "," : "",
-							 capture_triggers[i]);
 		spi_exec(sql.data, SPI_OK_UTILITY);
+		fire_always(baseid);
 	}
 	SPI_finish();
 	/* other backends rebuild their list of views over this table */

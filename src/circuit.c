@@ -533,7 +533,7 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
 	SetUserIdAndSecContext(c->owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	nestlevel = stepping_enter_fixed_path();
+	nestlevel = stepping_pin_settings();
 	c->running++;
 	stepping_begin_apply();
 	PG_TRY();
@@ -547,7 +547,7 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 		c->run = NULL;
 	}
 	PG_END_TRY();
-	stepping_leave_fixed_path(nestlevel);
+	stepping_unpin_settings(nestlevel);
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	error_context_stack = errcallback.previous;
 	return output;

@@ -41,7 +41,15 @@
 #include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
+#include "miscadmin.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/xml.h"
+#include "utils/array.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
+#include "parser/parse_expr.h"
+#include "pgtime.h"
 #include "utils/regproc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -91,38 +99,155 @@ stepping_reject(const char *what, const char *hint)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The settings every view is evaluated under, the same for all views, like
+ * a function's SET clause: those that change how SQL text is parsed (a
+ * stored definition, a group recompute's text) or how a value prints through
+ * an IMMUTABLE output function (float8out follows extra_float_digits,
+ * byteaout bytea_output).  Stable functions are refused, so nothing else a
+ * session sets can reach a view's rows.  The values are pg_dump's, which
+ * round-trip: ISO dates, postgres intervals, shortest-exact floats.
+ *
+ * holds() says whether the session already has the value, so a step pays
+ * for set_config_option only for the settings that differ (search_path,
+ * almost always).
+ */
+typedef struct PinnedSetting
+{
+	const char *name;
+	const char *value;
+	bool		(*holds) (void);
+} PinnedSetting;
+
+static bool
+search_path_holds(void)
+{
+	return namespace_search_path != NULL &&
+		strcmp(namespace_search_path, "pg_catalog, pg_temp") == 0;
+}
+
+static bool
+datestyle_holds(void)
+{
+	return DateStyle == USE_ISO_DATES && DateOrder == DATEORDER_MDY;
+}
+
+static bool
+intervalstyle_holds(void)
+{
+	return IntervalStyle == INTSTYLE_POSTGRES;
+}
+
+/* any zone without offset changes prints and parses as UTC does */
+static bool
+timezone_holds(void)
+{
+	long int	gmtoff;
+
+	return session_timezone != NULL &&
+		pg_get_timezone_offset(session_timezone, &gmtoff) && gmtoff == 0;
+}
+
+/* every positive value prints the shortest exact text */
+static bool
+float_digits_holds(void)
+{
+	return extra_float_digits > 0;
+}
+
+static bool
+bytea_output_holds(void)
+{
+	return bytea_output == BYTEA_OUTPUT_HEX;
+}
+
+static bool
+strings_holds(void)
+{
+	return standard_conforming_strings;
+}
+
+static bool
+array_nulls_holds(void)
+{
+	return Array_nulls;
+}
+
+static bool
+xmloption_holds(void)
+{
+	return xmloption == XMLOPTION_CONTENT;
+}
+
+static bool
+xmlbinary_holds(void)
+{
+	return xmlbinary == XMLBINARY_BASE64;
+}
+
+static bool
+null_equals_holds(void)
+{
+	return !Transform_null_equals;
+}
+
+static const PinnedSetting pinned_settings[] = {
+	{"search_path", "pg_catalog, pg_temp", search_path_holds},
+	{"DateStyle", "ISO, MDY", datestyle_holds},
+	{"IntervalStyle", "postgres", intervalstyle_holds},
+	{"TimeZone", "UTC", timezone_holds},
+	{"extra_float_digits", "1", float_digits_holds},
+	{"bytea_output", "hex", bytea_output_holds},
+	{"standard_conforming_strings", "on", strings_holds},
+	{"array_nulls", "on", array_nulls_holds},
+	{"xmloption", "content", xmloption_holds},
+	{"xmlbinary", "base64", xmlbinary_holds},
+	{"transform_null_equals", "off", null_equals_holds},
+};
+
+/*
+ * Enter the pinned settings; returns the GUC nest level to pass to
+ * stepping_unpin_settings, which restores the caller's values (an error in
+ * between restores them at subtransaction or transaction abort).
+ */
 int
-stepping_enter_fixed_path(void)
+stepping_pin_settings(void)
 {
 	int			nestlevel = NewGUCNestLevel();
+	int			i;
 
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	for (i = 0; i < (int) lengthof(pinned_settings); i++)
+		if (!pinned_settings[i].holds())
+			(void) set_config_option(pinned_settings[i].name,
+									 pinned_settings[i].value,
+									 PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
 }
 
 void
-stepping_leave_fixed_path(int nestlevel)
+stepping_unpin_settings(int nestlevel)
 {
 	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
- * Parse and analyze a view query.  fixed_search_path analyzes stored
- * definitions under pg_catalog only, so nothing in the caller's settings can
- * redirect a name.
+ * Parse and analyze a view query.  pinned analyzes stored definitions under
+ * the pinned settings (search_path pg_catalog only, pg_dump's styles), so
+ * nothing in the caller's settings can redirect a name or reread a literal.
+ * A user's own text (create_view) is analyzed under the user's settings, as
+ * CREATE VIEW does, and stored deparsed under the pinned ones.
  */
 Query *
-analyze_view_query(const char *sql, bool fixed_search_path)
+analyze_view_query(const char *sql, bool pinned)
 {
 	List	   *raw;
 	RawStmt    *stmt;
 	Query	   *query;
 	int			nestlevel = -1;
 
-	if (fixed_search_path)
-		nestlevel = stepping_enter_fixed_path();
+	if (pinned)
+		nestlevel = stepping_pin_settings();
 
 	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) == 0)
@@ -144,19 +269,22 @@ analyze_view_query(const char *sql, bool fixed_search_path)
 
 	query = parse_analyze_fixedparams(stmt, sql, NULL, 0, NULL);
 
-	if (fixed_search_path)
-		stepping_leave_fixed_path(nestlevel);
+	if (pinned)
+		stepping_unpin_settings(nestlevel);
 	return query;
 }
 
-/* Deparse a query as fully qualified SQL. */
+/*
+ * Deparse a query as fully qualified SQL that reads back the same under the
+ * pinned settings, whatever the session's DateStyle or float digits.
+ */
 char *
 deparse_view_query(Query *query)
 {
-	int			nestlevel = stepping_enter_fixed_path();
+	int			nestlevel = stepping_pin_settings();
 	char	   *sql = pg_get_querydef(copyObject(query), false);
 
-	stepping_leave_fixed_path(nestlevel);
+	stepping_unpin_settings(nestlevel);
 	return sql;
 }
 
@@ -176,10 +304,12 @@ deparse_view_query(Query *query)
 static bool
 settings_free_type(Oid type)
 {
-	Oid			elem = get_element_type(type);
+	Oid			elem;
 
+	type = getBaseType(type);
+	elem = get_element_type(type);
 	if (OidIsValid(elem))
-		type = elem;
+		type = getBaseType(elem);
 	switch (type)
 	{
 		case BOOLOID:
@@ -227,6 +357,15 @@ changing_function_checker(Oid funcid, void *context)
 	return func_volatile(funcid) != PROVOLATILE_IMMUTABLE;
 }
 
+/* context of changing_walker: the type whose text made a builder change */
+static bool
+settings_dependent(void *context, Oid type)
+{
+	if (context)
+		*(Oid *) context = type;
+	return true;
+}
+
 static bool
 changing_walker(Node *node, void *context)
 {
@@ -249,24 +388,57 @@ changing_walker(Node *node, void *context)
 		foreach(lc, ((Aggref *) node)->args)
 			args = lappend(args, lfirst_node(TargetEntry, lc)->expr);
 	}
-	if (OidIsValid(funcid) && func_volatile(funcid) == PROVOLATILE_STABLE &&
-		is_json_builder(funcid))
+	/*
+	 * The JSON builders by their arguments' types, whatever their marking:
+	 * jsonb_object_agg is IMMUTABLE in pg_proc although it prints its
+	 * arguments like the STABLE ones.
+	 */
+	if (OidIsValid(funcid) && is_json_builder(funcid))
 	{
 		foreach(lc, args)
 			if (!settings_free_type(exprType((Node *) lfirst(lc))))
-				return true;
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
 	}
 	else if (check_functions_in_node(node, changing_function_checker, context))
 		return true;
 	if (IsA(node, SQLValueFunction) || IsA(node, NextValueExpr))
 		return true;			/* current_user, now() as CURRENT_TIMESTAMP ... */
+	if (IsA(node, XmlExpr))
+	{
+		/* XML text of a timestamptz follows TimeZone, with no function to mark */
+		XmlExpr    *x = (XmlExpr *) node;
+
+		foreach(lc, x->named_args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))))
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
+		foreach(lc, x->args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))) &&
+				exprType((Node *) lfirst(lc)) != XMLOID)
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
+	}
 	return expression_tree_walker(node, changing_walker, context);
 }
 
+/*
+ * Does an expression call something whose result may change between calls
+ * or sessions?  A JSON or XML builder over a type whose text follows a
+ * setting (or a renamable enum label) is refused with its own message.
+ */
 static bool
 contain_changing_functions(Node *node)
 {
-	return changing_walker(node, NULL);
+	Oid			badtype = InvalidOid;
+
+	if (!changing_walker(node, &badtype))
+		return false;
+	if (OidIsValid(badtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain JSON or XML built from values of type %s",
+						format_type_be(badtype)),
+				 errdetail("The text of such values follows session settings (TimeZone, DateStyle, IntervalStyle, extra_float_digits, bytea_output) or enum labels that can be renamed."),
+				 errhint("Build it from integers, numeric, text, boolean, uuid or json values.")));
+	return true;
 }
 
 static void validate_relation(RangeTblEntry *rte);
@@ -1210,12 +1382,12 @@ finals_mutator(Node *node, FinalsContext *ctx)
 static char *
 deparse_over_base(Node *expr, Oid baseid)
 {
-	int			nestlevel = stepping_enter_fixed_path();
+	int			nestlevel = stepping_pin_settings();
 	char	   *s = deparse_expression(expr,
 									   deparse_context_for(get_rel_name(baseid), baseid),
 									   false, false);
 
-	stepping_leave_fixed_path(nestlevel);
+	stepping_unpin_settings(nestlevel);
 	return s;
 }
 

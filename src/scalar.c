@@ -229,7 +229,7 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 			   "Move the condition out of the subquery, into a CASE around it.");
 
 	/* SELECT keys AS k1.., value AS v FROM rel alias WHERE filter GROUP BY keys */
-	nest = stepping_enter_fixed_path();
+	nest = stepping_pin_settings();
 	dpctx = deparse_context_for(rte->eref->aliasname, rte->relid);
 	from = psprintf("%s AS %s", qualified_relname(rte->relid),
 					quote_identifier(rte->eref->aliasname));
@@ -257,7 +257,7 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 	empty = value_over_no_rows(from, target, exprType((Node *) tle->expr),
 							   exprTypmod((Node *) tle->expr),
 							   exprCollation((Node *) tle->expr));
-	stepping_leave_fixed_path(nest);
+	stepping_unpin_settings(nest);
 	if (!empty->constisnull && !never_null((Node *) tle->expr))
 		stepping_reject("a scalar subquery whose value over no rows is not NULL, unless its value is never NULL",
 			   "Wrap the value in coalesce(..., <value over no rows>), or use count().");

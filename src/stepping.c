@@ -499,11 +499,11 @@ stepping_check_view(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	{
-		int			nestlevel = stepping_enter_fixed_path();
+		int			nestlevel = stepping_pin_settings();
 
 		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "stepping: check_view query failed");
-		stepping_leave_fixed_path(nestlevel);
+		stepping_unpin_settings(nestlevel);
 	}
 	for (r = 0; r < SPI_processed; r++)
 	{

@@ -323,7 +323,7 @@ typedef struct Circuit
 
 extern Circuit *compile_view(Oid viewid, const char *query_sql,
 							 MemoryContext parent);
-extern Query *analyze_view_query(const char *sql, bool fixed_search_path);
+extern Query *analyze_view_query(const char *sql, bool pinned);
 extern void validate_view_query(Query *query);
 extern char *deparse_view_query(Query *query);
 
@@ -537,9 +537,12 @@ typedef struct CatalogUser
 extern void catalog_become_owner(CatalogUser *saved);
 extern void catalog_restore_user(CatalogUser *saved);
 
-/* Running SQL as the extension's catalog owner with a fixed search_path */
-extern int	stepping_enter_fixed_path(void);
-extern void stepping_leave_fixed_path(int nestlevel);
+/*
+ * The settings every view is analyzed, deparsed and run under (compile.c):
+ * search_path pg_catalog, pg_dump's date/interval/float/bytea styles.
+ */
+extern int	stepping_pin_settings(void);
+extern void stepping_unpin_settings(int nestlevel);
 
 extern char *qualified_relname(Oid relid);
 

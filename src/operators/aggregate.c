@@ -740,7 +740,7 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 		}
 	}
 
-	nestlevel = stepping_enter_fixed_path();
+	nestlevel = stepping_pin_settings();
 	old = MemoryContextSwitchTo(c->cxt);
 	p = palloc0(sizeof(RecomputePlans));
 	p->nullmask = mask;
@@ -752,7 +752,7 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	p->next = c->recompute;
 	c->recompute = p;
 	MemoryContextSwitchTo(old);
-	stepping_leave_fixed_path(nestlevel);
+	stepping_unpin_settings(nestlevel);
 	return p->plan;
 }
 
