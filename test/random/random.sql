@@ -391,7 +391,7 @@ DECLARE
         'greatest(a, b)', 's + 1', 'h * 2', 'r * 2', 'id % 3', '(c * 2)::numeric(12,3)',
         'e + r', '1', '"Q q" + a', 'rnd.twice(a)', 'rnd.label(d)',
         'gen', 'gen % 7', 'a::numeric(5,1)', 'd::varchar(2)', 'c::text', 'e::real', 'f::int',
-        'd COLLATE "C"', 's::int8 * h'];
+        'd COLLATE "C"', 's::int8 * h', 'e::text', 'r::text', '(e * 3)::text'];
 BEGIN
     IF NOT for_distinct THEN
         items := items || ARRAY['g', 'g * 2', 'g + c', 'coalesce(g, 0)', 'pad'];
@@ -902,7 +902,60 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- Check the given views; bad = index of the first wrong one (0 = all fine)
+-- Writers' odd settings: a view is a function of its tables, not of the
+-- writer's session.  rnd.odd_settings() gives the session (the writer) odd
+-- output and parse styles for the rest of a round; rnd.check_all compares
+-- under the defaults (the oracle's query text must mean what it meant at
+-- creation) and gives the odd ones back.
+CREATE FUNCTION rnd.odd_settings() RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    names text[] := ARRAY['extra_float_digits', 'bytea_output', 'DateStyle',
+                          'IntervalStyle', 'TimeZone'];
+    vals text[] := ARRAY[(ARRAY['0', '-15', '-3', '3'])[rnd.ri(1, 4)], 'escape', 'SQL, DMY',
+                         'sql_standard', (ARRAY['Pacific/Chatham', 'America/St_Johns'])[rnd.ri(1, 2)]];
+    i int;
+    out text := '';
+BEGIN
+    FOR i IN 1..array_length(names, 1) LOOP
+        CONTINUE WHEN rnd.chance(0.3);
+        PERFORM set_config(names[i], vals[i], false);
+        out := out || format('SET %s = %L; ', names[i], vals[i]);
+    END LOOP;
+    RETURN out;
+END $$;
+
+CREATE FUNCTION rnd.odd_names() RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['extra_float_digits', 'bytea_output', 'DateStyle', 'IntervalStyle', 'TimeZone']
+$$;
+
 CREATE FUNCTION rnd.check_all(vnames text[], vqueries text[], vcols text[],
+                              OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
+                              OUT detail text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i int;
+    n1 bigint;
+    n2 bigint;
+    d1 text;
+    d2 text;
+    saved text[] := '{}';
+BEGIN
+    bad := 0;
+    -- the oracle runs under the defaults; the writer's odd settings come back after
+    FOR i IN 1..array_length(rnd.odd_names(), 1) LOOP
+        saved := saved || current_setting((rnd.odd_names())[i]);
+        PERFORM set_config((rnd.odd_names())[i],
+                           (SELECT reset_val FROM pg_settings WHERE name = (rnd.odd_names())[i]), false);
+    END LOOP;
+    SELECT * INTO bad, vname, vquery, vcol, detail FROM rnd.check_all_defaults(vnames, vqueries, vcols);
+    FOR i IN 1..array_length(rnd.odd_names(), 1) LOOP
+        PERFORM set_config((rnd.odd_names())[i], saved[i], false);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION rnd.check_all_defaults(vnames text[], vqueries text[], vcols text[],
                               OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
                               OUT detail text)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -1213,6 +1266,12 @@ BEGIN
                 f_chk := chk; f_stmt := chk.stmt; f_script := script || chk.stmt;
             END IF;
         END IF;
+    END IF;
+
+    -- half the rounds write (and create their late views) under odd settings
+    IF p_phase <> 1 AND NOT rnd.disabled('settings') AND rnd.chance(0.5) THEN
+        stmt := rnd.odd_settings();
+        script := script || rnd.note(stmt);
     END IF;
 
     <<main>>
