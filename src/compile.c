@@ -28,6 +28,7 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_subscription_rel.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
@@ -41,6 +42,7 @@
 #include "parser/parsetree.h"
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "miscadmin.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -503,6 +505,25 @@ check_expr_walker(Node *node, void *context)
 	return expression_tree_walker(node, check_expr_walker, context);
 }
 
+/* Is the table a subscription's target (pg_subscription_rel)? */
+static bool
+is_subscribed(Oid relid)
+{
+	Relation	rel = table_open(SubscriptionRelRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true,
+							  NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 static void
 validate_relation(RangeTblEntry *rte)
 {
@@ -563,6 +584,13 @@ validate_relation(RangeTblEntry *rte)
 	if (has_subclass(rte->relid) || has_superclass(rte->relid))
 		stepping_reject("a query over a table with inheritance children or parents",
 			   "Inheritance is not supported: statement triggers do not see writes to other members.");
+	if (is_subscribed(rte->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a query over table \"%s\", which a subscription replicates into",
+						RelationGetRelationName(rel)),
+				 errdetail("The logical replication apply worker fires no statement triggers, so replicated changes would not reach the view."),
+				 errhint("Create the view on the publisher, or over a table this database writes itself.")));
 	table_close(rel, AccessShareLock);
 }
 
