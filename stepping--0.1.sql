@@ -104,7 +104,8 @@ CREATE EVENT TRIGGER stepping_ddl_start ON ddl_command_start
 CREATE EVENT TRIGGER stepping_ddl_end ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION', 'ALTER TYPE',
                  'ALTER DOMAIN', 'ALTER OPERATOR', 'ALTER COLLATION', 'ALTER AGGREGATE',
-                 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW')
+                 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW',
+                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION')
     EXECUTE FUNCTION stepping.on_ddl_end();
 
 CREATE VIEW stepping.views AS

@@ -5,10 +5,13 @@
 #   2. make -j2 && make install
 #   3. a throwaway cluster in a temp dir (never the Debian "15/main" cluster)
 #   4. suites:
-#      a. regression  : `make installcheck` = pg_regress over sql/*.sql vs expected/*.out
-#                       (REGRESS/REGRESS_OPTS come from the Makefile). Output goes to
-#                       tmp_check/regress/ (results/, regression.diffs, regression.out).
-#      b. isolation   : pg_isolation_regress over specs/*.spec, if any exist.
+#      a. regression  : pg_regress over sql/*.sql vs expected/*.out } both from the Makefile's
+#      b. isolation   : pg_isolation_regress over specs/*.spec vs  } REGRESS / ISOLATION: one
+#                       expected/*.out                             } `make installcheck` runs
+#                       both; here each runs on its own so that a failure in one still runs
+#                       the other. Output in tmp_check/regress/ and tmp_check/isolation/
+#                       (results/, regression.diffs). To (re)generate an expected file after
+#                       checking it by eye: cp tmp_check/<suite>/results/<name>.out expected/
 #      c. random      : bash test/random/run.sh --seed 1, if that file exists (counts as
 #                       one test; skipped with --quick).
 #      d. random_joins: bash test/random/run_joins.sh --seed 1, if that file exists (random
@@ -19,24 +22,14 @@
 #                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
 #                       oom           bash test/oom.sh            (out of memory inside maintenance:
 #                                     one backend's RLIMIT_AS lowered with prlimit)
+#                       logical_replication  bash test/logical_replication.sh
+#                                     (starts a publisher cluster of its own)
 #                       crash         bash test/crash.sh          (immediate shutdown + restart;
 #                                     last, as it restarts the server)
 #                       Their output goes to tmp_check/<name>.log.
 #   5. the server log is checked for crashed backends ("terminated by signal").
 #
-# Isolation test layout (PostgreSQL 15's pg_isolation_regress has no --expecteddir; it
-# reads <inputdir>/specs/<name>.spec and <inputdir>/expected/<name>.out):
-#      specs/<name>.spec              isolation spec (setup/teardown/session/permutation)
-#      specs/expected/<name>.out      its expected output (alternatives: <name>_1.out, ...)
-#   test.sh builds tmp_check/isolation/ with a symlink  specs -> <repo>/specs  and a
-#   directory expected/ of symlinks to <repo>/specs/expected/* (a spec with no expected
-#   file gets an empty placeholder, so it fails instead of aborting the run), and runs
-#      pg_isolation_regress --inputdir=tmp_check/isolation --outputdir=tmp_check/isolation \
-#          --load-extension=stepping --dbname=isolation_regression <names...>
-#   so results land in tmp_check/isolation/results/ and diffs in
-#   tmp_check/isolation/regression.diffs. To (re)generate an expected file after checking
-#   it by eye: cp tmp_check/isolation/results/<name>.out specs/expected/<name>.out
-#   The database already has the extension (--load-extension); specs need not CREATE it.
+# The build runs with COPT=-Werror (warnings fail the test run, not a packager's build).
 #
 # Output ends with a line "N passed, N failed". Exit status is nonzero if anything failed
 # (build failure, a failing test, a suite that could not run, a backend crash).
@@ -66,6 +59,7 @@ done
 : "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
 : "${STEPPING_HOSTILE_TIMEOUT:=480}"
 : "${STEPPING_OOM_TIMEOUT:=120}"
+: "${STEPPING_LOGREP_TIMEOUT:=120}"
 : "${STEPPING_CRASH_TIMEOUT:=240}"
 # isolationtester cancels a step blocked this long (and fails the spec) instead of
 # hanging (a permutation that waits on a blocked session); it gives up at twice this.
@@ -168,6 +162,7 @@ msg "== setup"
 bash "$STEPPING_ROOT/scripts/setup.sh"
 
 msg "== build"
+export COPT=-Werror
 if ! build_and_install; then
     warn "build or install failed"
     fail_one build
@@ -182,90 +177,37 @@ cluster_start
 
 mkdir -p "$STEPPING_ROOT/tmp_check"
 rm -f "$STEPPING_ROOT/tmp_check/server.log"
-TESTDIR="$(pg_testdir)"
-BINDIR="$(pg_bindir)"
 
 # ---------------------------------------------------------------------------
-# 4a. regression tests
+# 4a/4b. regression and isolation suites: `make installcheck`, one suite at a time
 # ---------------------------------------------------------------------------
-shopt -s nullglob
-sql_files=(sql/*.sql)
-if [ "${#sql_files[@]}" -eq 0 ]; then
-    msg "== regression: no sql/*.sql, skipped"
-else
-    msg "== regression: ${#sql_files[@]} test(s) via make installcheck"
-    RDIR="$STEPPING_ROOT/tmp_check/regress"
-    rm -rf "$RDIR"; mkdir -p "$RDIR"
-    # ISOLATION= : isolation specs are run below with our own layout, never by PGXS.
-    run_limited "$STEPPING_REGRESS_TIMEOUT" "$RDIR/make-installcheck.log" \
-        make -C "$STEPPING_ROOT" installcheck PG_CONFIG="$PG_CONFIG" ISOLATION= \
-        EXTRA_REGRESS_OPTS="--outputdir=$RDIR"
+# run_installcheck SUITE TIMEOUT MAKE-VARS... — counts pg_regress's per-test lines
+run_installcheck() {
+    local suite="$1" secs="$2" dir="$STEPPING_ROOT/tmp_check/$1"
+    shift 2
+    msg "== $suite: make installcheck $*"
+    rm -rf "$dir"; mkdir -p "$dir"
+    run_limited "$secs" "$dir/make-installcheck.log" \
+        make -C "$STEPPING_ROOT" installcheck PG_CONFIG="$PG_CONFIG" "$@" \
+        EXTRA_REGRESS_OPTS="--outputdir=$dir"
     rc=$_rc
-    count_pg_regress "$RDIR/make-installcheck.log" regress
+    count_pg_regress "$dir/make-installcheck.log" "$suite"
     PASSED=$((PASSED + _ok)); FAILED=$((FAILED + _bad))
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-        warn "regression suite timed out after ${STEPPING_REGRESS_TIMEOUT}s"
-        fail_one regress/TIMEOUT
+        warn "$suite suite timed out after ${secs}s"
+        fail_one "$suite/TIMEOUT"
     elif [ "$rc" -ne 0 ] && [ "$_bad" -eq 0 ]; then
-        warn "regression suite failed to run (exit $rc)"
-        fail_one regress/RUN
+        warn "$suite suite failed to run (exit $rc)"
+        fail_one "$suite/RUN"
     fi
-    if [ -s "$RDIR/regression.diffs" ]; then
-        msg "---- tmp_check/regress/regression.diffs (first 300 lines) ----"
-        head -n 300 "$RDIR/regression.diffs"
+    if [ -s "$dir/regression.diffs" ]; then
+        msg "---- tmp_check/$suite/regression.diffs (first 300 lines) ----"
+        head -n 300 "$dir/regression.diffs"
         msg "---- end of diffs ----"
     fi
-fi
-
-# ---------------------------------------------------------------------------
-# 4b. isolation tests
-# ---------------------------------------------------------------------------
-spec_files=(specs/*.spec)
-ISO="$TESTDIR/isolation/pg_isolation_regress"
-if [ "${#spec_files[@]}" -eq 0 ]; then
-    msg "== isolation: no specs/*.spec, skipped"
-elif [ ! -x "$ISO" ] || [ ! -x "$TESTDIR/isolation/isolationtester" ]; then
-    msg "== isolation: NOTICE: pg_isolation_regress/isolationtester not installed" \
-        "(expected in $TESTDIR/isolation, package postgresql-client-15); ${#spec_files[@]} spec(s) skipped"
-else
-    names=()
-    for f in "${spec_files[@]}"; do names+=("$(basename "$f" .spec)"); done
-    msg "== isolation: ${#names[@]} spec(s): ${names[*]}"
-    IDIR="$STEPPING_ROOT/tmp_check/isolation"
-    rm -rf "$IDIR"; mkdir -p "$IDIR/expected"
-    ln -s "$STEPPING_ROOT/specs" "$IDIR/specs"
-    # expected/ holds symlinks to specs/expected/* (incl. alternatives <name>_N.out). A
-    # spec without expected output gets an empty placeholder so it simply FAILS (and its
-    # output still lands in results/) instead of aborting the whole pg_isolation_regress run.
-    for f in "$STEPPING_ROOT"/specs/expected/*.out; do
-        ln -s "$f" "$IDIR/expected/$(basename "$f")"
-    done
-    for n in "${names[@]}"; do
-        if [ ! -e "$IDIR/expected/$n.out" ]; then
-            warn "isolation: no expected output specs/expected/$n.out (actual output will be in tmp_check/isolation/results/$n.out)"
-            : >"$IDIR/expected/$n.out"
-        fi
-    done
-    run_limited "$STEPPING_ISOLATION_TIMEOUT" "$IDIR/run.log" \
-        "$ISO" --bindir="$BINDIR" --inputdir="$IDIR" --outputdir="$IDIR" \
-        --load-extension=stepping --dbname=isolation_regression "${names[@]}"
-    rc=$_rc
-    count_pg_regress "$IDIR/run.log" isolation
-    PASSED=$((PASSED + _ok)); FAILED=$((FAILED + _bad))
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-        warn "isolation suite timed out after ${STEPPING_ISOLATION_TIMEOUT}s"
-        fail_one isolation/TIMEOUT
-    elif [ "$rc" -ne 0 ] && [ "$_bad" -eq 0 ]; then
-        warn "isolation suite failed to run (exit $rc)"
-        fail_one isolation/RUN
-    fi
-    if [ -s "$IDIR/regression.diffs" ]; then
-        msg "---- tmp_check/isolation/regression.diffs (first 300 lines) ----"
-        head -n 300 "$IDIR/regression.diffs"
-        msg "---- end of diffs ----"
-    fi
-fi
-shopt -u nullglob
+}
+run_installcheck regress "$STEPPING_REGRESS_TIMEOUT" ISOLATION=
+run_installcheck isolation "$STEPPING_ISOLATION_TIMEOUT" REGRESS=
 
 # ---------------------------------------------------------------------------
 # 4c. randomized differential test
@@ -346,6 +288,9 @@ if [ -f test/hostile/run.sh ]; then
 fi
 if [ -f test/oom.sh ]; then
     run_script oom "$STEPPING_OOM_TIMEOUT" bash test/oom.sh
+fi
+if [ -f test/logical_replication.sh ]; then
+    run_script logical_replication "$STEPPING_LOGREP_TIMEOUT" bash test/logical_replication.sh
 fi
 if [ -f test/crash.sh ]; then
     run_script crash "$STEPPING_CRASH_TIMEOUT" bash test/crash.sh

@@ -19,6 +19,8 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_subscription.h"
+#include "catalog/pg_subscription_rel.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
@@ -311,13 +313,58 @@ stepping_on_ddl_start(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * A subscription that writes into a base table of a view: the apply worker
+ * fires no statement triggers, so the view would go stale.  create_view
+ * refuses such tables; a subscription created or extended later can only
+ * be warned about (an error would roll back CREATE SUBSCRIPTION after its
+ * slot was made on the publisher).
+ */
+static void
+warn_subscribed_views(const char *subname)
+{
+	Oid			subid = get_subscription_oid(subname, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(subid))
+		return;
+	foreach(lc, GetSubscriptionRelations(subid))
+	{
+		SubscriptionRelState *rs = (SubscriptionRelState *) lfirst(lc);
+		List	   *views = catalog_views_of_table(rs->relid);
+		StringInfoData names;
+		ListCell   *lv;
+
+		if (views == NIL)
+			continue;
+		initStringInfo(&names);
+		foreach(lv, views)
+			appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+							 qualified_relname(lfirst_oid(lv)));
+		ereport(WARNING,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("subscription \"%s\" replicates into table \"%s\", which stepping views read",
+						subname, qualified_relname(rs->relid)),
+				 errdetail("The logical replication apply worker fires no statement triggers: the changes it applies will not reach %s, which will then differ from their queries.",
+						   names.data),
+				 errhint("Drop those views, or leave the table out of the subscription's publications.")));
+	}
+}
+
 Datum
 stepping_on_ddl_end(PG_FUNCTION_ARGS)
 {
+	EventTriggerData *trigdata;
+
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("stepping.on_ddl_end() can only be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (IsA(trigdata->parsetree, CreateSubscriptionStmt))
+		warn_subscribed_views(((CreateSubscriptionStmt *) trigdata->parsetree)->subname);
+	else if (IsA(trigdata->parsetree, AlterSubscriptionStmt))
+		warn_subscribed_views(((AlterSubscriptionStmt *) trigdata->parsetree)->subname);
 	if (pending != NIL)
 		rewrite_definitions();
 	PG_RETURN_VOID();

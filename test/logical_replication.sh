@@ -113,6 +113,9 @@ out="$(sub "SELECT stepping.create_view('sub_join', 'SELECT o.id, x.v FROM other
 expect_match "a join reading a subscribed table is refused" "which a subscription replicates into" "$out"
 
 # a subscription that starts writing into a base table of a view: a warning naming it
+out="$(PGOPTIONS='-c client_min_messages=warning' sub "CREATE SUBSCRIPTION s2 CONNECTION '$conn' PUBLICATION p2" 2>&1)"
+expect_match "CREATE SUBSCRIPTION into a base table of a view warns" "WARNING: +subscription \"s2\" replicates into table \"public.other\", which stepping views read" "$out"
+PGOPTIONS='-c client_min_messages=warning' sub "DROP SUBSCRIPTION s2" >/dev/null
 out="$(PGOPTIONS='-c client_min_messages=warning' sub "ALTER SUBSCRIPTION s ADD PUBLICATION p2")"
 expect_match "ALTER SUBSCRIPTION ... ADD PUBLICATION warns about the view" "WARNING: .*other_view" "$out"
 
