@@ -581,6 +581,31 @@ check_inheritance(Oid relid, const char *what)
 				 errhint("Drop the view with stepping.drop_view() first.")));
 }
 
+/*
+ * The columns of a result table are the query's output and stepping's
+ * state, found by name when a circuit is compiled.
+ */
+static void
+refuse_result_columns(Oid relid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot change the columns of \"%s\": it is the result table of a stepping view",
+					display_relname(relid)),
+			 errhint("Drop the view with stepping.drop_view() and create it with the query you want.")));
+}
+
+/* ALTER TABLE ... RENAME [COLUMN] c TO d of a result table */
+static void
+check_rename_column(RenameStmt *stmt)
+{
+	Oid			relid = relid_of(stmt->relation);
+
+	if (OidIsValid(relid) && pg_class_ownercheck(relid, GetUserId()) &&
+		is_result_table(relid))
+		refuse_result_columns(relid);
+}
+
 static void
 check_alter_table(AlterTableStmt *stmt)
 {
@@ -602,11 +627,7 @@ check_alter_table(AlterTableStmt *stmt)
 			continue;
 		if (result && (cmd->subtype == AT_AddColumn || cmd->subtype == AT_DropColumn ||
 					   cmd->subtype == AT_AlterColumnType))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot change the columns of \"%s\": it is the result table of a stepping view",
-							display_relname(relid)),
-					 errhint("Drop the view with stepping.drop_view() and create it with the query you want.")));
+			refuse_result_columns(relid);
 		switch (cmd->subtype)
 		{
 			case AT_AlterColumnType:
@@ -835,6 +856,8 @@ stepping_on_ddl_start(PG_FUNCTION_ARGS)
 			if (((RenameStmt *) stmt)->renameType == OBJECT_TRIGGER)
 				check_trigger_command(((RenameStmt *) stmt)->relation,
 									  ((RenameStmt *) stmt)->subname, "rename", true);
+			else if (((RenameStmt *) stmt)->renameType == OBJECT_COLUMN)
+				check_rename_column((RenameStmt *) stmt);
 			remember_definitions();
 			break;
 		case T_AlterObjectSchemaStmt:
