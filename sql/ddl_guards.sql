@@ -323,6 +323,47 @@ SELECT * FROM stepping.check_view('gd.moods');
 SELECT * FROM stepping.check_view('gd.docs');
 
 -- ---------------------------------------------------------------------
+-- 3b. functions a view uses: one that stops being immutable is refused,
+--     as create_view refuses it; a new definition (body, strictness) is
+--     followed by recomputing the views, in every backend
+-- ---------------------------------------------------------------------
+CREATE TABLE gd.ft_t (id int PRIMARY KEY, g int, x int);
+INSERT INTO gd.ft_t VALUES (1, 1, 1), (2, 1, NULL), (3, 2, 3);
+CREATE FUNCTION gd.fx(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT coalesce($1, 0) * 10';
+CREATE FUNCTION gd.fop(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 + $2';
+CREATE OPERATOR gd.## (LEFTARG = int, RIGHTARG = int, FUNCTION = gd.fop);
+CREATE FUNCTION gd.fsf(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT coalesce($1, 0) + $2';
+CREATE AGGREGATE gd.fagg(int) (SFUNC = gd.fsf, STYPE = int);
+SELECT stepping.create_view('gd.fv', 'SELECT g, sum(gd.fx(x)) AS s, count(gd.fx(x)) AS c FROM gd.ft_t GROUP BY g');
+SELECT stepping.create_view('gd.fvv', 'SELECT sum(s) AS total FROM gd.fv');
+SELECT stepping.create_view('gd.fo', 'SELECT id, x OPERATOR(gd.##) 1 AS y FROM gd.ft_t');
+SELECT stepping.create_view('gd.fa', 'SELECT g, gd.fagg(x) AS a FROM gd.ft_t GROUP BY g');
+SELECT gd.try('ALTER FUNCTION gd.fx(int) VOLATILE');
+SELECT gd.try('ALTER FUNCTION gd.fop(int, int) STABLE');
+SELECT gd.try($$CREATE OR REPLACE FUNCTION gd.fx(int) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT $1'$$);
+SELECT gd.try($$CREATE OR REPLACE FUNCTION gd.fsf(int, int) RETURNS int STABLE LANGUAGE sql AS 'SELECT $1'$$);
+ALTER FUNCTION gd.fx(int) VOLATILE;
+CREATE OR REPLACE FUNCTION gd.fx(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT coalesce($1, 0) * 100';
+CREATE OR REPLACE FUNCTION gd.fop(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 - $2';
+CREATE OR REPLACE FUNCTION gd.fsf(int, int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT coalesce($1, 0) + 3 * $2';
+SELECT g, s, c FROM gd.fv ORDER BY g;
+SELECT * FROM stepping.check_view('gd.fv');
+SELECT * FROM stepping.check_view('gd.fvv');
+SELECT * FROM stepping.check_view('gd.fo');
+SELECT * FROM stepping.check_view('gd.fa');
+INSERT INTO gd.ft_t VALUES (4, 2, 4);
+ALTER FUNCTION gd.fx(int) STRICT;
+SELECT g, s, c FROM gd.fv ORDER BY g;
+\c
+UPDATE gd.ft_t SET x = x + 1;
+INSERT INTO gd.ft_t VALUES (5, 1, NULL);
+SELECT g, s, c FROM gd.fv ORDER BY g;
+SELECT * FROM stepping.check_view('gd.fv');
+SELECT * FROM stepping.check_view('gd.fvv');
+SELECT * FROM stepping.check_view('gd.fo');
+SELECT * FROM stepping.check_view('gd.fa');
+
+-- ---------------------------------------------------------------------
 -- 6. names in messages are quoted once
 -- ---------------------------------------------------------------------
 CREATE SCHEMA "Sch ""q""";
@@ -353,6 +394,7 @@ SELECT gd.churn();
 DROP TABLE gd.u;
 DROP TABLE gd.t CASCADE;
 DROP TABLE gd.m CASCADE;
+DROP TABLE gd.ft_t CASCADE;
 DROP SCHEMA "Sch ""q""" CASCADE;
 SELECT count(*) AS views_left
   FROM stepping.views v JOIN pg_class c ON c.oid = v.name

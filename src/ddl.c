@@ -36,6 +36,7 @@
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "commands/trigger.h"
@@ -49,6 +50,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 
@@ -521,6 +523,7 @@ check_depends(AlterObjectDependsStmt *stmt)
 void
 ddl_check_drops(void)
 {
+	MemoryContext callercxt = CurrentMemoryContext;
 	Oid			relid = InvalidOid;
 	char	   *tgname = NULL;
 
@@ -541,7 +544,7 @@ ddl_check_drops(void)
 												   SPI_tuptable->tupdesc, 1, &isnull));
 			tgname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 			if (tgname)
-				tgname = pstrdup(tgname);
+				tgname = MemoryContextStrdup(callercxt, tgname);
 		}
 	}
 	SPI_finish();
@@ -559,6 +562,95 @@ ddl_check_drops(void)
 					display_relname(relid), display_relname(relid)),
 			 errdetail("Every change of the view's base tables looks up its rows in this index."),
 			 errhint("Drop the view with stepping.drop_view() first.")));
+}
+
+/* ----------------------------------------------------------------
+ * Functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The views that use a function this command created or changed: directly
+ * (a call in the query), or through an operator or aggregate it implements.
+ * Views over those views are found by circuit_refresh.  Columns: function,
+ * its volatility, view.
+ */
+#define CHANGED_FUNCTION_VIEWS_SQL \
+	"WITH RECURSIVE up(classid, objid, fn, depth) AS (" \
+	"  SELECT d.classid, d.objid, d.objid, 0 FROM pg_catalog.pg_event_trigger_ddl_commands() d " \
+	"  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass " \
+	"  UNION " \
+	"  SELECT d.classid, d.objid, up.fn, up.depth + 1 FROM pg_catalog.pg_depend d " \
+	"  JOIN up ON d.refclassid = up.classid AND d.refobjid = up.objid " \
+	"  WHERE up.depth < 3 AND up.classid <> 'pg_catalog.pg_class'::pg_catalog.regclass) " \
+	"SELECT DISTINCT up.fn, p.provolatile::pg_catalog.text, up.objid " \
+	"FROM up JOIN stepping.catalog c ON c.view_rel::pg_catalog.oid = up.objid " \
+	"JOIN pg_catalog.pg_proc p ON p.oid = up.fn " \
+	"WHERE up.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
+	"ORDER BY up.objid"
+
+/*
+ * ddl_command_end of CREATE OR REPLACE FUNCTION / AGGREGATE and ALTER
+ * FUNCTION: a view computed with a function's former definition (body,
+ * strictness, settings) would differ from its query.  A function that is
+ * no longer immutable is refused, as create_view refuses it; otherwise the
+ * views using it are recomputed, and every backend compiles them again.
+ */
+static void
+follow_function_changes(void)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	List	   *views = NIL;
+	Oid			volatile_fn = InvalidOid;
+	Oid			volatile_view = InvalidOid;
+	char		volatility = PROVOLATILE_IMMUTABLE;
+	uint64		i;
+	ListCell   *lc;
+
+	SPI_connect();
+	if (SPI_execute(CHANGED_FUNCTION_VIEWS_SQL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not find the views using a changed function");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			fn = DatumGetObjectId(SPI_getbinval(row, desc, 1, &isnull));
+		char		v = SPI_getvalue(row, desc, 2)[0];
+		Oid			view = DatumGetObjectId(SPI_getbinval(row, desc, 3, &isnull));
+
+		if (v != PROVOLATILE_IMMUTABLE && !OidIsValid(volatile_fn))
+		{
+			volatile_fn = fn;
+			volatile_view = view;
+			volatility = v;
+		}
+		{
+			MemoryContext old = MemoryContextSwitchTo(callercxt);
+
+			views = list_append_unique_oid(views, view);
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+	if (OidIsValid(volatile_fn))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot make function %s %s: stepping view \"%s\" uses it",
+						format_procedure(volatile_fn),
+						volatility == PROVOLATILE_STABLE ? "stable" : "volatile",
+						display_relname(volatile_view)),
+				 errdetail("A view cannot be kept equal to a query whose results change without a write to its tables."),
+				 errhint("Drop the view with stepping.drop_view() first.")));
+	foreach(lc, views)
+	{
+		Oid			view = lfirst_oid(lc);
+
+		/* other backends compile it again after commit, this one now */
+		CacheInvalidateRelcacheByRelid(view);
+		cache_forget_view(view);
+		circuit_refresh(cache_get_circuit(view));
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -886,6 +978,13 @@ stepping_on_ddl_end(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	if (IsA(trigdata->parsetree, AlterTableStmt))
 		restore_always((AlterTableStmt *) trigdata->parsetree);
+	else if (IsA(trigdata->parsetree, AlterFunctionStmt) ||
+			 (IsA(trigdata->parsetree, CreateFunctionStmt) &&
+			  ((CreateFunctionStmt *) trigdata->parsetree)->replace) ||
+			 (IsA(trigdata->parsetree, DefineStmt) &&
+			  ((DefineStmt *) trigdata->parsetree)->kind == OBJECT_AGGREGATE &&
+			  ((DefineStmt *) trigdata->parsetree)->replace))
+		follow_function_changes();
 	if (pending != NIL)
 		rewrite_definitions();
 	PG_RETURN_VOID();
