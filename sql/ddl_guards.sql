@@ -363,6 +363,24 @@ SELECT * FROM stepping.check_view('gd.fvv');
 SELECT * FROM stepping.check_view('gd.fo');
 SELECT * FROM stepping.check_view('gd.fa');
 
+-- so is a text search configuration's or dictionary's
+CREATE TEXT SEARCH CONFIGURATION gd.tscfg (COPY = pg_catalog.simple);
+CREATE TEXT SEARCH DICTIONARY gd.tsdict (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+CREATE TABLE gd.docs_t (id int PRIMARY KEY, doc text);
+INSERT INTO gd.docs_t VALUES (1, 'The cats are running'), (2, 'a dog');
+SELECT stepping.create_view('gd.tsv', $$SELECT id, to_tsvector('gd.tscfg', doc) AS v FROM gd.docs_t$$);
+ALTER TEXT SEARCH CONFIGURATION gd.tscfg ALTER MAPPING FOR asciiword WITH english_stem;
+SELECT id, v FROM gd.tsv ORDER BY id;
+SELECT * FROM stepping.check_view('gd.tsv');
+ALTER TEXT SEARCH CONFIGURATION gd.tscfg ALTER MAPPING FOR asciiword WITH gd.tsdict;
+SELECT id, v FROM gd.tsv ORDER BY id;
+ALTER TEXT SEARCH DICTIONARY gd.tsdict (StopWords = danish);
+\c
+INSERT INTO gd.docs_t VALUES (3, 'the end');
+SELECT id, v FROM gd.tsv ORDER BY id;
+SELECT * FROM stepping.check_view('gd.tsv');
+DROP TABLE gd.docs_t CASCADE;
+
 -- ---------------------------------------------------------------------
 -- 6. names in messages are quoted once
 -- ---------------------------------------------------------------------

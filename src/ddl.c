@@ -8,14 +8,16 @@
  *	    table an inheritance child, parent or partition (CREATE [FOREIGN]
  *	    TABLE ... INHERITS / PARTITION OF, ALTER [FOREIGN] TABLE ... INHERIT,
  *	    ATTACH PARTITION); what create_view refuses in a base table (row-level
- *	    security, UNLOGGED) and UNLOGGED result tables; changing the columns
- *	    of a result table; disabling, dropping, renaming, replacing or
- *	    changing the firing mode of stepping's triggers (capture triggers on
- *	    base tables, the guard on result tables); dropping the index a
- *	    result table's rows are found through;
+ *	    security, UNLOGGED) and UNLOGGED result tables; changing or
+ *	    renaming the columns of a result table; disabling, dropping,
+ *	    renaming, replacing or changing the firing mode of stepping's
+ *	    triggers (capture triggers on base tables, the guard on result
+ *	    tables); dropping the index a result table's rows are found through;
  *	  - ddl_command_end sets stepping's triggers back to ENABLE ALWAYS after
  *	    ENABLE TRIGGER [name | ALL | USER], which would make them fire on
- *	    origin only;
+ *	    origin only; refuses a function a view uses that is no longer
+ *	    immutable, and recomputes the views using a function (or text
+ *	    search configuration) whose definition changed;
  *	  - sql_drop (stepping_on_sql_drop) refuses a drop, by any path, that
  *	    left a view without a trigger or key index it needs;
  *	  - renames (of tables, columns, schemas, functions, types, enum labels
@@ -570,34 +572,39 @@ ddl_check_drops(void)
  */
 
 /*
- * The views that use a function this command created or changed: directly
- * (a call in the query), or through an operator or aggregate it implements.
- * Views over those views are found by circuit_refresh.  Columns: function,
- * its volatility, view.
+ * The views that use a function, text search configuration or dictionary
+ * this command created or changed: directly (a call or constant in the
+ * query), or through an operator or aggregate a function implements, a
+ * configuration a dictionary serves.  Views over those views are found by
+ * circuit_refresh.  Columns: the object, the volatility of a function (or
+ * NULL), the view.
  */
-#define CHANGED_FUNCTION_VIEWS_SQL \
-	"WITH RECURSIVE up(classid, objid, fn, depth) AS (" \
+#define CHANGED_OBJECT_VIEWS_SQL \
+	"WITH RECURSIVE up(classid, objid, changed, depth) AS (" \
 	"  SELECT d.classid, d.objid, d.objid, 0 FROM pg_catalog.pg_event_trigger_ddl_commands() d " \
-	"  WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass " \
+	"  WHERE d.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, " \
+	"    'pg_catalog.pg_ts_config'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass) " \
 	"  UNION " \
-	"  SELECT d.classid, d.objid, up.fn, up.depth + 1 FROM pg_catalog.pg_depend d " \
+	"  SELECT d.classid, d.objid, up.changed, up.depth + 1 FROM pg_catalog.pg_depend d " \
 	"  JOIN up ON d.refclassid = up.classid AND d.refobjid = up.objid " \
 	"  WHERE up.depth < 3 AND up.classid <> 'pg_catalog.pg_class'::pg_catalog.regclass) " \
-	"SELECT DISTINCT up.fn, p.provolatile::pg_catalog.text, up.objid " \
+	"SELECT DISTINCT up.changed, p.provolatile::pg_catalog.text, up.objid " \
 	"FROM up JOIN stepping.catalog c ON c.view_rel::pg_catalog.oid = up.objid " \
-	"JOIN pg_catalog.pg_proc p ON p.oid = up.fn " \
+	"LEFT JOIN pg_catalog.pg_proc p ON p.oid = up.changed " \
 	"WHERE up.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
 	"ORDER BY up.objid"
 
 /*
- * ddl_command_end of CREATE OR REPLACE FUNCTION / AGGREGATE and ALTER
- * FUNCTION: a view computed with a function's former definition (body,
- * strictness, settings) would differ from its query.  A function that is
- * no longer immutable is refused, as create_view refuses it; otherwise the
- * views using it are recomputed, and every backend compiles them again.
+ * ddl_command_end of CREATE OR REPLACE FUNCTION / AGGREGATE, ALTER FUNCTION
+ * and ALTER TEXT SEARCH CONFIGURATION / DICTIONARY: a view computed with an
+ * object's former definition (a function's body, strictness or settings, a
+ * configuration's mappings) would differ from its query.  A function that
+ * is no longer immutable is refused, as create_view refuses it; otherwise
+ * the views using the object are recomputed, and every backend compiles
+ * them again.
  */
 static void
-follow_function_changes(void)
+follow_definition_changes(void)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	List	   *views = NIL;
@@ -608,15 +615,16 @@ follow_function_changes(void)
 	ListCell   *lc;
 
 	SPI_connect();
-	if (SPI_execute(CHANGED_FUNCTION_VIEWS_SQL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not find the views using a changed function");
+	if (SPI_execute(CHANGED_OBJECT_VIEWS_SQL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not find the views using a changed object");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		Oid			fn = DatumGetObjectId(SPI_getbinval(row, desc, 1, &isnull));
-		char		v = SPI_getvalue(row, desc, 2)[0];
+		char	   *vol = SPI_getvalue(row, desc, 2);
+		char		v = vol ? vol[0] : PROVOLATILE_IMMUTABLE;
 		Oid			view = DatumGetObjectId(SPI_getbinval(row, desc, 3, &isnull));
 
 		if (v != PROVOLATILE_IMMUTABLE && !OidIsValid(volatile_fn))
@@ -983,8 +991,10 @@ stepping_on_ddl_end(PG_FUNCTION_ARGS)
 			  ((CreateFunctionStmt *) trigdata->parsetree)->replace) ||
 			 (IsA(trigdata->parsetree, DefineStmt) &&
 			  ((DefineStmt *) trigdata->parsetree)->kind == OBJECT_AGGREGATE &&
-			  ((DefineStmt *) trigdata->parsetree)->replace))
-		follow_function_changes();
+			  ((DefineStmt *) trigdata->parsetree)->replace) ||
+			 IsA(trigdata->parsetree, AlterTSConfigurationStmt) ||
+			 IsA(trigdata->parsetree, AlterTSDictionaryStmt))
+		follow_definition_changes();
 	if (pending != NIL)
 		rewrite_definitions();
 	PG_RETURN_VOID();
