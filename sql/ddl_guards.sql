@@ -401,6 +401,25 @@ SELECT * FROM stepping.check_view('"Sch ""q"""."V2"');
 SELECT * FROM stepping.check_view('"Sch ""q"""."Inv"');
 
 -- ---------------------------------------------------------------------
+-- DROP EXTENSION: refused while views exist; with CASCADE it removes
+-- stepping's triggers and leaves plain tables (rolled back here)
+-- ---------------------------------------------------------------------
+\set VERBOSITY terse
+DROP EXTENSION stepping;
+\set VERBOSITY default
+BEGIN;
+SET LOCAL client_min_messages = warning;
+DROP EXTENSION stepping CASCADE;
+SELECT count(*) AS stepping_triggers_left
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE c.relnamespace = 'gd'::regnamespace AND t.tgname LIKE 'stepping%';
+INSERT INTO gd.t VALUES (9000, 1, 1);
+INSERT INTO gd.grp VALUES (9000, 1, 1);
+DROP INDEX gd.grp_key2;
+ROLLBACK;
+SELECT gd.churn();
+
+-- ---------------------------------------------------------------------
 -- stepping's own removals still work: drop_view, DROP TABLE of a result
 -- table, DROP ... CASCADE of a base table
 -- ---------------------------------------------------------------------
