@@ -84,6 +84,9 @@ LANGUAGE C;
 
 CREATE EVENT TRIGGER stepping_sql_drop ON sql_drop
     EXECUTE FUNCTION stepping.on_sql_drop();
+-- like the capture triggers, event triggers must fire under
+-- session_replication_role = replica too
+ALTER EVENT TRIGGER stepping_sql_drop ENABLE ALWAYS;
 
 CREATE FUNCTION stepping.on_ddl_start()
 RETURNS event_trigger
@@ -95,18 +98,16 @@ RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'stepping_on_ddl_end'
 LANGUAGE C;
 
--- Refuse DDL that would make a view wrong; follow renames.
+-- Refuse DDL that would make a view wrong; follow renames (src/ddl.c picks
+-- the statements that matter: every tag, since a rename of any object a
+-- stored definition names, or a way to detach a table's triggers or
+-- indexes, must be seen).
 CREATE EVENT TRIGGER stepping_ddl_start ON ddl_command_start
-    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION',
-                 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER OPERATOR', 'ALTER COLLATION',
-                 'ALTER AGGREGATE', 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW')
     EXECUTE FUNCTION stepping.on_ddl_start();
 CREATE EVENT TRIGGER stepping_ddl_end ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION', 'ALTER TYPE',
-                 'ALTER DOMAIN', 'ALTER OPERATOR', 'ALTER COLLATION', 'ALTER AGGREGATE',
-                 'ALTER PROCEDURE', 'ALTER ROUTINE', 'ALTER VIEW',
-                 'CREATE SUBSCRIPTION', 'ALTER SUBSCRIPTION')
     EXECUTE FUNCTION stepping.on_ddl_end();
+ALTER EVENT TRIGGER stepping_ddl_start ENABLE ALWAYS;
+ALTER EVENT TRIGGER stepping_ddl_end ENABLE ALWAYS;
 
 CREATE VIEW stepping.views AS
     SELECT c.view_rel AS name,

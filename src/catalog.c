@@ -40,6 +40,16 @@ static const char *const capture_triggers[] = {
 	"stepping_after_truncate"
 };
 
+/* the trigger function of each of capture_triggers */
+static const char *const capture_functions[] = {
+	"capture_before",
+	"capture_after",
+	"capture_after",
+	"capture_after",
+	"capture_after"
+};
+
+/* A relation's name, quoted as SQL needs it: for SQL text. */
 char *
 qualified_relname(Oid relid)
 {
@@ -49,6 +59,22 @@ qualified_relname(Oid relid)
 	if (rel == NULL || nsp == NULL)
 		return psprintf("%u", relid);
 	return quote_qualified_identifier(nsp, rel);
+}
+
+/*
+ * A relation's name for messages, which put it in double quotes themselves
+ * ("schema.name", as PostgreSQL's own messages do): quoting it as SQL too
+ * would double the quotes of a name that needs them.
+ */
+char *
+display_relname(Oid relid)
+{
+	char	   *rel = get_rel_name(relid);
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+
+	if (rel == NULL || nsp == NULL)
+		return psprintf("%u", relid);
+	return psprintf("%s.%s", nsp, rel);
 }
 
 /*
@@ -118,7 +144,7 @@ catalog_get_view(Oid viewid, bool missing_ok)
 	if (rec == NULL && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a stepping view", qualified_relname(viewid)),
+				 errmsg("\"%s\" is not a stepping view", display_relname(viewid)),
 				 errhint("stepping.views lists the views stepping maintains.")));
 	return rec;
 }
@@ -326,19 +352,38 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
 	return relid;
 }
 
+/*
+ * Does relid have stepping's trigger "name" calling stepping.function, and
+ * does it fire always?  A trigger of that name calling something else is
+ * not stepping's: creating ours then fails on the name instead of leaving
+ * the table without capture.
+ */
 static bool
-has_trigger(Oid relid, const char *name)
+has_trigger(Oid relid, const char *name, const char *function, bool *always)
 {
-	Oid			argtypes[2] = {OIDOID, TEXTOID};
-	Datum		args[2];
+	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
+	Datum		args[3];
 	bool		found;
 
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2",
-							  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+	args[2] = CStringGetTextDatum(function);
+	if (SPI_execute_with_args("SELECT t.tgenabled = 'A' FROM pg_catalog.pg_trigger t "
+							  "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+							  "WHERE t.tgrelid = $1 AND t.tgname = $2 "
+							  "AND n.nspname = 'stepping' AND p.proname = $3",
+							  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: could not read pg_trigger");
 	found = (SPI_processed > 0);
+	if (always)
+	{
+		bool		isnull;
+
+		*always = found && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1,
+													  &isnull));
+	}
 	return found;
 }
 
@@ -349,8 +394,8 @@ has_trigger(Oid relid, const char *name)
  * CREATE TRIGGER needs (the TRIGGER privilege), and these are triggers the
  * view's creator just created.
  */
-static void
-fire_always(Oid baseid)
+void
+catalog_fire_always(Oid baseid)
 {
 	Relation	rel = table_open(baseid, ShareRowExclusiveLock);
 	int			i;
@@ -361,35 +406,57 @@ fire_always(Oid baseid)
 	table_close(rel, NoLock);
 }
 
-/* Install the capture triggers on a base table, once for all its views. */
+/*
+ * Install the capture triggers on a base table, once for all its views.
+ * Each trigger is checked on its own, and all must fire always: a table
+ * whose last view was dropped keeps no triggers, but one left over from
+ * DDL made while it had no view must not be trusted as it is.
+ */
 void
 catalog_install_capture(Oid baseid)
 {
 	char	   *qname = qualified_relname(baseid);
+	static const char *const definitions[] = {
+		"BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s "
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_before()",
+		"AFTER INSERT ON %s REFERENCING NEW TABLE AS stepping_new "
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()",
+		"AFTER UPDATE ON %s REFERENCING OLD TABLE AS stepping_old NEW TABLE AS stepping_new "
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()",
+		"AFTER DELETE ON %s REFERENCING OLD TABLE AS stepping_old "
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()",
+		"AFTER TRUNCATE ON %s "
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()"
+	};
 	StringInfoData sql;
+	bool		all_always = true;
+	int			i;
 
+	StaticAssertStmt(lengthof(definitions) == lengthof(capture_triggers),
+					 "one definition per capture trigger");
 	SPI_connect();
 	/* a result table is written only by stepping, which feeds its views */
-	if (!catalog_is_result_table(baseid) && !has_trigger(baseid, capture_triggers[0]))
+	if (!catalog_is_result_table(baseid))
 	{
 		initStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "CREATE TRIGGER stepping_before BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_before();"
-						 "CREATE TRIGGER stepping_after_insert AFTER INSERT ON %s "
-						 "REFERENCING NEW TABLE AS stepping_new "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after();"
-						 "CREATE TRIGGER stepping_after_update AFTER UPDATE ON %s "
-						 "REFERENCING OLD TABLE AS stepping_old NEW TABLE AS stepping_new "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after();"
-						 "CREATE TRIGGER stepping_after_delete AFTER DELETE ON %s "
-						 "REFERENCING OLD TABLE AS stepping_old "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after();"
-						 "CREATE TRIGGER stepping_after_truncate AFTER TRUNCATE ON %s "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after();",
-						 qname, qname, qname, qname, qname);
-		spi_exec(sql.data, SPI_OK_UTILITY);
-		fire_always(baseid);
+		for (i = 0; i < (int) lengthof(capture_triggers); i++)
+		{
+			bool		always;
+
+			if (has_trigger(baseid, capture_triggers[i], capture_functions[i], &always))
+			{
+				all_always &= always;
+				continue;
+			}
+			appendStringInfo(&sql, "CREATE TRIGGER %s ", capture_triggers[i]);
+			appendStringInfo(&sql, definitions[i], qname);
+			appendStringInfoString(&sql, ";");
+			all_always = false;
+		}
+		if (sql.len > 0)
+			spi_exec(sql.data, SPI_OK_UTILITY);
+		if (!all_always)
+			catalog_fire_always(baseid);
 	}
 	SPI_finish();
 	/* other backends rebuild their list of views over this table */
@@ -471,7 +538,7 @@ catalog_drop_orphans(void)
 
 			for (t = 0; t < (int) lengthof(capture_triggers); t++)
 			{
-				if (has_trigger(baseid, capture_triggers[t]))
+				if (has_trigger(baseid, capture_triggers[t], capture_functions[t], NULL))
 					spi_exec(psprintf("DROP TRIGGER %s ON %s", capture_triggers[t], qname),
 							 SPI_OK_UTILITY);
 			}

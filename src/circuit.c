@@ -507,7 +507,7 @@ maintenance_context(void *arg)
 {
 	Circuit    *c = (Circuit *) arg;
 
-	errcontext("maintaining stepping view \"%s\"", c->viewname);
+	errcontext("maintaining stepping view \"%s\"", c->viewlabel);
 }
 
 /*

@@ -2026,6 +2026,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->baseid = p->baseid;
 	c->nvisible = p->nvisible;
 	c->viewname = qualified_relname(viewid);
+	c->viewlabel = display_relname(viewid);
 	c->basename = qualified_relname(c->baseid);
 
 	result = table_open(viewid, AccessShareLock);

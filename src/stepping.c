@@ -338,7 +338,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to maintain a view over \"%s\"",
-							qualified_relname(lfirst_oid(lc))),
+							display_relname(lfirst_oid(lc))),
 					 errhint("Creating a view needs the TRIGGER privilege on every table it reads.")));
 	}
 
@@ -375,7 +375,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	c = cache_get_circuit(viewid);
 	foreach(lc, c->index_advice)
 		ereport(NOTICE,
-				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewname),
+				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),
 				 errhint("%s", (char *) lfirst(lc))));
 	circuit_refresh(c);
@@ -554,5 +554,6 @@ stepping_on_sql_drop(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("stepping.on_sql_drop() can only be called as an event trigger")));
 	catalog_drop_orphans();
+	ddl_check_drops();
 	PG_RETURN_VOID();
 }

@@ -253,7 +253,8 @@ typedef struct Circuit
 	bool		valid;
 	int			running;		/* > 0 while a step uses it */
 
-	char	   *viewname;		/* qualified, for messages */
+	char	   *viewname;		/* qualified and quoted, for SQL text */
+	char	   *viewlabel;		/* schema.name unquoted, for "%s" in messages */
 	char	   *basename;		/* qualified, for messages */
 	char	   *query_sql;		/* stored definition */
 	Oid			owner;			/* maintenance runs as the view's owner */
@@ -526,7 +527,9 @@ extern void catalog_insert_view(Oid viewid, const char *query,
 extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
 										Query *query);
 extern void catalog_install_capture(Oid baseid);
+extern void catalog_fire_always(Oid baseid);
 extern void catalog_drop_orphans(void);
+extern void ddl_check_drops(void);
 
 typedef struct CatalogUser
 {
@@ -545,5 +548,6 @@ extern int	stepping_pin_settings(void);
 extern void stepping_unpin_settings(int nestlevel);
 
 extern char *qualified_relname(Oid relid);
+extern char *display_relname(Oid relid);
 
 #endif							/* STEPPING_H */
