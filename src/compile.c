@@ -1450,29 +1450,46 @@ result_attnum(TupleDesc desc, const char *name)
 	return InvalidAttrNumber;	/* keep compiler quiet */
 }
 
-/* The index whose key columns are exactly keycols, in order, or InvalidOid. */
+/*
+ * The index whose key columns are exactly keycols, in order, or InvalidOid.
+ * Only valid, live btree indexes qualify (an index left invalid by a failed
+ * CREATE INDEX CONCURRENTLY misses rows); among them a unique NULLS NOT
+ * DISTINCT one, as create_view makes for groups, is preferred over a user's
+ * index on the same columns, whatever their OID order after a restore or a
+ * REINDEX CONCURRENTLY.
+ */
 static Oid
 lookup_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
+	Oid			best = InvalidOid;
+	int			bestscore = -1;
 
 	foreach(lc, indexes)
 	{
 		Oid			indexoid = lfirst_oid(lc);
 		Relation	idx = index_open(indexoid, AccessShareLock);
-		bool		match = (idx->rd_index->indnkeyatts == nkeycols &&
+		Form_pg_index ix = idx->rd_index;
+		bool		match = (ix->indnkeyatts == nkeycols &&
+							 ix->indisvalid && ix->indisready && ix->indislive &&
+							 idx->rd_rel->relam == BTREE_AM_OID &&
 							 idx->rd_indexprs == NIL && idx->rd_indpred == NIL);
+		int			score;
 		int			k;
 
 		for (k = 0; match && k < nkeycols; k++)
-			if (idx->rd_index->indkey.values[k] != keycols[k])
+			if (ix->indkey.values[k] != keycols[k])
 				match = false;
+		score = (ix->indisunique ? 1 : 0) + (ix->indnullsnotdistinct ? 2 : 0);
 		index_close(idx, AccessShareLock);
-		if (match)
-			return indexoid;
+		if (match && score > bestscore)
+		{
+			best = indexoid;
+			bestscore = score;
+		}
 	}
-	return InvalidOid;
+	return best;
 }
 
 static void

@@ -1,0 +1,17 @@
+-- A result table is read through the index create_view made, even when a
+-- user's index on the same columns comes first in OID order (after REINDEX
+-- CONCURRENTLY, or a restore that builds indexes in another order): a
+-- grouped view needs its unique NULLS NOT DISTINCT index, which new groups
+-- are inserted against.
+CREATE TABLE ki (id int PRIMARY KEY, g int);
+SELECT stepping.create_view('ki_groups', 'SELECT g, count(*) AS n FROM ki GROUP BY g');
+CREATE INDEX ki_groups_user ON ki_groups (g);
+REINDEX INDEX CONCURRENTLY ki_groups_g_idx;
+SELECT indexrelid::regclass, indisunique, indnullsnotdistinct FROM pg_index
+ WHERE indrelid = 'ki_groups'::regclass ORDER BY indexrelid;
+SELECT line FROM stepping.explain_view('ki_groups') AS line WHERE line LIKE '%groups found%';
+INSERT INTO ki VALUES (1, NULL), (2, NULL), (3, 1);
+DELETE FROM ki WHERE id = 1;
+SELECT g, n FROM ki_groups ORDER BY g;
+SELECT * FROM stepping.check_view('ki_groups');
+DROP TABLE ki_groups, ki;
