@@ -36,6 +36,7 @@
 
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
@@ -359,27 +360,29 @@ restore_always(AlterTableStmt *stmt)
 /*
  * The indexes of result table relid its circuit can find rows through (as
  * compile.c's lookup_key_index: key columns exactly the stored key
- * columns, in order, no expressions, no predicate), in OID order, the
- * order compile.c meets them in.  Columns: index OID, then whether it
- * could stand in for the first one.
+ * columns, in order, no expressions, no predicate), in the order
+ * lookup_key_index prefers them: valid btree indexes first, then unique
+ * NULLS NOT DISTINCT, then unique, then by OID.  Columns: index OID, then
+ * whether it could stand in for the first one.
  */
 #define KEY_INDEXES_SQL \
-	"SELECT i.indexrelid, " \
-	"  i.indisvalid AND i.indisready AND (i.indisunique, i.indnullsnotdistinct, x.relam) = " \
-	"  (pg_catalog.first_value(i.indisunique) OVER w, pg_catalog.first_value(i.indnullsnotdistinct) OVER w, " \
-	"   pg_catalog.first_value(x.relam) OVER w) " \
-	"FROM stepping.catalog c " \
-	"JOIN pg_catalog.pg_index i ON i.indrelid = c.view_rel " \
-	"JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid " \
-	"WHERE c.view_rel = $1 AND c.key_columns IS NOT NULL " \
-	"AND i.indnkeyatts = pg_catalog.cardinality(c.key_columns) " \
-	"AND i.indexprs IS NULL AND i.indpred IS NULL " \
-	"AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
-	"  SELECT a.attnum FROM pg_catalog.unnest(c.key_columns) WITH ORDINALITY k(name, ord) " \
-	"  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.view_rel AND a.attname = k.name " \
-	"  AND NOT a.attisdropped ORDER BY k.ord) " \
-	"WINDOW w AS (ORDER BY i.indexrelid) " \
-	"ORDER BY i.indexrelid"
+	"SELECT k.indexrelid, k.usable AND (k.usable, k.score) = " \
+	"  (pg_catalog.first_value(k.usable) OVER w, pg_catalog.first_value(k.score) OVER w) " \
+	"FROM (SELECT i.indexrelid, " \
+	"        i.indisvalid AND i.indisready AND i.indislive AND x.relam = " CppAsString2(BTREE_AM_OID) " AS usable, " \
+	"        i.indisunique::pg_catalog.int4 + 2 * i.indnullsnotdistinct::pg_catalog.int4 AS score " \
+	"      FROM stepping.catalog c " \
+	"      JOIN pg_catalog.pg_index i ON i.indrelid = c.view_rel " \
+	"      JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid " \
+	"      WHERE c.view_rel = $1 AND c.key_columns IS NOT NULL " \
+	"      AND i.indnkeyatts = pg_catalog.cardinality(c.key_columns) " \
+	"      AND i.indexprs IS NULL AND i.indpred IS NULL " \
+	"      AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
+	"        SELECT a.attnum FROM pg_catalog.unnest(c.key_columns) WITH ORDINALITY k(name, ord) " \
+	"        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.view_rel AND a.attname = k.name " \
+	"        AND NOT a.attisdropped ORDER BY k.ord)) k " \
+	"WINDOW w AS (ORDER BY k.usable DESC, k.score DESC, k.indexrelid) " \
+	"ORDER BY k.usable DESC, k.score DESC, k.indexrelid"
 
 /*
  * Refuse "what" ("drop" ...) of the indexes "dropping" of result table
