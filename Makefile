@@ -4,7 +4,7 @@ EXTENSION = stepping
 DATA = stepping--0.1.sql
 PGFILEDESC = "stepping - incrementally maintained views"
 
-SRCS = $(sort $(wildcard src/*.c) $(wildcard src/operators/*.c))
+SRCS = $(sort $(wildcard src/*.c) $(wildcard src/*/*.c))
 OBJS = $(SRCS:.c=.o)
 
 # `make installcheck` runs both suites against an installed build:

@@ -1,0 +1,431 @@
+/*-------------------------------------------------------------------------
+ *
+ * guard.c
+ *	  stepping's own triggers and indexes under DDL: disabling, dropping,
+ *	  renaming, replacing or re-moding a capture trigger (base tables) or
+ *	  the guard trigger (result tables) is refused; ENABLE TRIGGER leaves
+ *	  them ENABLE ALWAYS; dropping the index a result table is read through
+ *	  is refused unless an index that can stand in for it remains; and a
+ *	  drop by any other path (cascades, constraints) that left a view
+ *	  without what it needs is refused at sql_drop.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+
+#include "stepping.h"
+#include "ddl/ddl.h"
+
+/* ----------------------------------------------------------------
+ * stepping's triggers: a trigger is stepping's if it calls one of
+ * stepping's trigger functions; it matters while its table is a base or
+ * result table of some view.
+ * ----------------------------------------------------------------
+ */
+typedef struct SteppingTrigger
+{
+	char	   *name;
+	char		enabled;		/* pg_trigger.tgenabled */
+	bool		guard;			/* stepping.guard_result(), not capture */
+} SteppingTrigger;
+
+/* stepping's triggers on relid (only the one named tgname, if given) */
+static List *
+stepping_triggers(Oid relid, const char *tgname)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	Oid			argtypes[2] = {OIDOID, TEXTOID};
+	Datum		args[2];
+	char		nulls[2] = {' ', tgname ? ' ' : 'n'};
+	List	   *result = NIL;
+	uint64		i;
+
+	if (!OidIsValid(relid))
+		return NIL;
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = tgname ? CStringGetTextDatum(tgname) : (Datum) 0;
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT t.tgname::pg_catalog.text, t.tgenabled::pg_catalog.text, "
+							  "p.proname = 'guard_result' "
+							  "FROM pg_catalog.pg_trigger t "
+							  "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
+							  "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+							  "WHERE t.tgrelid = $1 AND ($2 IS NULL OR t.tgname = $2) "
+							  "AND n.nspname = 'stepping' "
+							  "AND p.proname IN ('capture_before', 'capture_after', 'guard_result') "
+							  "ORDER BY t.tgname",
+							  2, argtypes, args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not read pg_trigger");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	row = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(callercxt);
+		SteppingTrigger *t = palloc(sizeof(SteppingTrigger));
+		bool		isnull;
+
+		t->name = SPI_getvalue(row, desc, 1);
+		t->enabled = SPI_getvalue(row, desc, 2)[0];
+		t->guard = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
+		result = lappend(result, t);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return result;
+}
+
+/* stepping's triggers on relid that its views need now */
+static List *
+needed_triggers(Oid relid, const char *tgname)
+{
+	if (!ddl_is_base_table(relid) && !ddl_is_result_table(relid))
+		return NIL;
+	return stepping_triggers(relid, tgname);
+}
+
+/*
+ * Refuse "what" (a verb phrase: "disable", "drop" ...) of trigger t of
+ * relid, or of all the triggers "which" of relid ("all", "user") if t is
+ * NULL (then guard says which kind of stepping trigger is among them).
+ */
+static void
+refuse_trigger_change(Oid relid, SteppingTrigger *t, const char *what,
+					  const char *which, bool guard)
+{
+	if (t)
+		guard = t->guard;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 t ? errmsg("cannot %s trigger \"%s\" of table \"%s\": stepping %s on it",
+						what, t->name, display_relname(relid), ddl_views_depending(relid))
+			 : errmsg("cannot %s %s triggers of table \"%s\": stepping %s on its triggers",
+					  what, which, display_relname(relid), ddl_views_depending(relid)),
+			 guard
+			 ? errdetail("stepping's guard trigger keeps writes other than its own out of a result table.")
+			 : errdetail("stepping's capture triggers must fire, in every session_replication_role, on every change of a table its views read."),
+			 t ? errhint("Drop the view with stepping.drop_view() first.")
+			 : errhint("Drop the view with stepping.drop_view() first, or name the triggers to %s.", what)));
+}
+
+/*
+ * DROP TRIGGER, ALTER TRIGGER ... RENAME and the like of trigger tgname.
+ * Those need the table's owner, except CREATE OR REPLACE TRIGGER (the
+ * TRIGGER privilege): leave a non-owner's refusal to the command itself.
+ */
+void
+ddl_check_trigger_command(RangeVar *relation, const char *tgname, const char *what,
+					  bool owner_only)
+{
+	Oid			relid = ddl_relid_of(relation);
+	List	   *triggers;
+
+	if (!OidIsValid(relid) ||
+		(owner_only && !pg_class_ownercheck(relid, GetUserId())))
+		return;
+	triggers = needed_triggers(relid, tgname);
+	if (triggers != NIL)
+		refuse_trigger_change(relid, linitial(triggers), what, NULL, false);
+}
+
+/* ALTER TABLE ... ENABLE/DISABLE TRIGGER */
+void
+ddl_check_trigger_subcommand(Oid relid, AlterTableCmd *cmd)
+{
+	List	   *triggers;
+
+	switch (cmd->subtype)
+	{
+		case AT_DisableTrig:
+		case AT_EnableReplicaTrig:
+			triggers = needed_triggers(relid, cmd->name);
+			if (triggers != NIL)
+				refuse_trigger_change(relid, linitial(triggers),
+									  cmd->subtype == AT_DisableTrig ? "disable"
+									  : "change the firing mode of", NULL, false);
+			break;
+		case AT_DisableTrigAll:
+		case AT_DisableTrigUser:
+			triggers = needed_triggers(relid, NULL);
+			if (triggers != NIL)
+				refuse_trigger_change(relid, NULL, "disable",
+									  cmd->subtype == AT_DisableTrigAll ? "all" : "the user",
+									  ((SteppingTrigger *) linitial(triggers))->guard);
+			break;
+		default:
+			/* ENABLE [ALWAYS] TRIGGER: ddl_command_end restores ALWAYS */
+			break;
+	}
+}
+
+/*
+ * ddl_command_end of ALTER TABLE ... ENABLE TRIGGER name | ALL | USER:
+ * those make stepping's triggers fire on origin only, so writes under
+ * session_replication_role = replica (logical replication apply, data-only
+ * restores) would go uncaptured.  Set them back to ENABLE ALWAYS.
+ */
+void
+ddl_restore_always(AlterTableStmt *stmt)
+{
+	bool		enables = false;
+	ListCell   *lc;
+	Oid			relid;
+	StringInfoData sql;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		if (IsA(cmd, AlterTableCmd) &&
+			(cmd->subtype == AT_EnableTrig || cmd->subtype == AT_EnableTrigAll ||
+			 cmd->subtype == AT_EnableTrigUser))
+			enables = true;
+	}
+	if (!enables)
+		return;
+	relid = ddl_relid_of(stmt->relation);
+	initStringInfo(&sql);
+	foreach(lc, needed_triggers(relid, NULL))
+	{
+		SteppingTrigger *t = (SteppingTrigger *) lfirst(lc);
+
+		if (t->enabled == TRIGGER_FIRES_ALWAYS)
+			continue;
+		appendStringInfo(&sql, "%s ENABLE ALWAYS TRIGGER %s",
+						 sql.len ? "," : psprintf("ALTER TABLE %s", qualified_relname(relid)),
+						 quote_identifier(t->name));
+	}
+	if (sql.len == 0)
+		return;
+	SPI_connect();
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "stepping: could not enable the triggers of %s", qualified_relname(relid));
+	SPI_finish();
+}
+
+/* ----------------------------------------------------------------
+ * Key indexes of result tables
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The indexes of result table relid its circuit can find rows through (as
+ * compile.c's lookup_key_index: key columns exactly the stored key
+ * columns, in order, no expressions, no predicate), in the order
+ * lookup_key_index prefers them: valid btree indexes first, then unique
+ * NULLS NOT DISTINCT, then unique, then by OID.  Columns: index OID, then
+ * whether it could stand in for the first one.
+ */
+#define KEY_INDEXES_SQL \
+	"SELECT k.indexrelid, k.usable AND (k.usable, k.score) = " \
+	"  (pg_catalog.first_value(k.usable) OVER w, pg_catalog.first_value(k.score) OVER w) " \
+	"FROM (SELECT i.indexrelid, " \
+	"        i.indisvalid AND i.indisready AND i.indislive AND x.relam = " CppAsString2(BTREE_AM_OID) " AS usable, " \
+	"        i.indisunique::pg_catalog.int4 + 2 * i.indnullsnotdistinct::pg_catalog.int4 AS score " \
+	"      FROM stepping.catalog c " \
+	"      JOIN pg_catalog.pg_index i ON i.indrelid = c.view_rel " \
+	"      JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid " \
+	"      WHERE c.view_rel = $1 AND c.key_columns IS NOT NULL " \
+	"      AND i.indnkeyatts = pg_catalog.cardinality(c.key_columns) " \
+	"      AND i.indexprs IS NULL AND i.indpred IS NULL " \
+	"      AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
+	"        SELECT a.attnum FROM pg_catalog.unnest(c.key_columns) WITH ORDINALITY k(name, ord) " \
+	"        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.view_rel AND a.attname = k.name " \
+	"        AND NOT a.attisdropped ORDER BY k.ord)) k " \
+	"WINDOW w AS (ORDER BY k.usable DESC, k.score DESC, k.indexrelid) " \
+	"ORDER BY k.usable DESC, k.score DESC, k.indexrelid"
+
+/*
+ * Refuse "what" ("drop" ...) of the indexes "dropping" of result table
+ * relid when the circuit finds rows through the first of them it meets and
+ * none that remains can stand in for it (same uniqueness, NULLS [NOT]
+ * DISTINCT and access method, valid).  A user's other indexes go freely.
+ */
+static void
+check_index_drops(Oid relid, List *dropping, const char *what)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	Oid			first = InvalidOid;
+	bool		replaced = false;
+	uint64		i;
+
+	args[0] = ObjectIdGetDatum(relid);
+	SPI_connect();
+	if (SPI_execute_with_args(KEY_INDEXES_SQL, 1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not read pg_index");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Oid			index = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		bool		like_first = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (i == 0)
+		{
+			if (!list_member_oid(dropping, index))
+				break;			/* the circuit's index stays */
+			first = index;
+		}
+		else if (!list_member_oid(dropping, index))
+		{
+			/* compile.c will take this one: it must do */
+			replaced = like_first;
+			break;
+		}
+	}
+	SPI_finish();
+	if (OidIsValid(first) && !replaced)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot %s index \"%s\": stepping view \"%s\" finds its rows through it",
+						what, display_relname(first), display_relname(relid)),
+				 errdetail("Every change of the view's base tables looks up its rows in this index."),
+				 errhint("Drop the view with stepping.drop_view() first. To replace the index, create the same index under another name before dropping this one.")));
+}
+
+/* DROP INDEX [CONCURRENTLY] [IF EXISTS] name, ... */
+void
+ddl_check_drop_index(DropStmt *stmt)
+{
+	List	   *tables = NIL;
+	List	   *indexes = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		Oid			index = ddl_relid_of(makeRangeVarFromNameList((List *) lfirst(lc)));
+		Oid			table = OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid;
+
+		/* a non-owner's DROP INDEX fails anyway, with its own error */
+		if (!OidIsValid(table) || !pg_class_ownercheck(index, GetUserId()))
+			continue;
+		indexes = lappend_oid(indexes, index);
+		tables = list_append_unique_oid(tables, table);
+	}
+	foreach(lc, tables)
+		if (ddl_is_result_table(lfirst_oid(lc)))
+			check_index_drops(lfirst_oid(lc), indexes, "drop");
+}
+
+/* DROP TRIGGER [IF EXISTS] name ON table */
+void
+ddl_check_drop_trigger(DropStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+	{
+		List	   *names = (List *) lfirst(lc);
+
+		if (list_length(names) < 2)
+			continue;
+		ddl_check_trigger_command(makeRangeVarFromNameList(list_truncate(list_copy(names),
+																	 list_length(names) - 1)),
+							  strVal(llast(names)), "drop", true);
+	}
+}
+
+/* ALTER TRIGGER ... DEPENDS ON EXTENSION, ALTER INDEX ... DEPENDS ON EXTENSION */
+void
+ddl_check_depends(AlterObjectDependsStmt *stmt)
+{
+	if (stmt->remove)
+		return;
+	if (stmt->objectType == OBJECT_TRIGGER && stmt->object)
+		ddl_check_trigger_command(stmt->relation, strVal(linitial((List *) stmt->object)),
+							  "make an extension own", true);
+	else if (stmt->objectType == OBJECT_INDEX)
+	{
+		Oid			index = ddl_relid_of(stmt->relation);
+		Oid			table = OidIsValid(index) ? IndexGetRelation(index, true) : InvalidOid;
+
+		if (ddl_is_result_table(table))
+			check_index_drops(table, list_make1_oid(index), "make an extension own");
+	}
+}
+
+/*
+ * sql_drop, after the catalog rows of dropped views are gone: a drop by
+ * any path (DROP TRIGGER, DROP INDEX, ALTER TABLE ... DROP CONSTRAINT of a
+ * constraint made from the key index, cascades) must not leave a view
+ * without a trigger or index it needs.  Checked only when the command
+ * dropped a trigger or an index.
+ */
+#define MISSING_SQL \
+	"WITH r AS (SELECT view_rel::pg_catalog.oid AS rel, key_columns FROM stepping.catalog), " \
+	"b AS (SELECT DISTINCT pg_catalog.unnest(base_tables)::pg_catalog.oid AS rel FROM stepping.catalog), " \
+	"needed(rel, tgname, fn) AS (" \
+	"  SELECT rel, 'stepping_guard', 'guard_result' FROM r " \
+	"  UNION ALL SELECT b.rel, t.tgname, t.fn FROM b, (VALUES ('stepping_before', 'capture_before'), " \
+	"    ('stepping_after_insert', 'capture_after'), ('stepping_after_update', 'capture_after'), " \
+	"    ('stepping_after_delete', 'capture_after'), ('stepping_after_truncate', 'capture_after')) t(tgname, fn) " \
+	"  WHERE b.rel NOT IN (SELECT rel FROM r)) " \
+	"SELECT rel, tgname FROM needed WHERE NOT EXISTS (" \
+	"  SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid " \
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace " \
+	"  WHERE t.tgrelid = needed.rel AND t.tgname = needed.tgname " \
+	"  AND n.nspname = 'stepping' AND p.proname = needed.fn) " \
+	"UNION ALL " \
+	"SELECT rel, NULL FROM r WHERE key_columns IS NOT NULL AND NOT EXISTS (" \
+	"  SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = r.rel " \
+	"  AND i.indnkeyatts = pg_catalog.cardinality(r.key_columns) " \
+	"  AND i.indexprs IS NULL AND i.indpred IS NULL " \
+	"  AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
+	"    SELECT a.attnum FROM pg_catalog.unnest(r.key_columns) WITH ORDINALITY k(name, ord) " \
+	"    JOIN pg_catalog.pg_attribute a ON a.attrelid = r.rel AND a.attname = k.name " \
+	"    AND NOT a.attisdropped ORDER BY k.ord)) " \
+	"LIMIT 1"
+
+void
+ddl_check_drops(void)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	Oid			relid = InvalidOid;
+	char	   *tgname = NULL;
+
+	SPI_connect();
+	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() "
+					"WHERE object_type IN ('index', 'trigger') LIMIT 1",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: could not read the dropped objects");
+	if (SPI_processed > 0)
+	{
+		if (SPI_execute(MISSING_SQL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "stepping: could not check the views' triggers and indexes");
+		if (SPI_processed > 0)
+		{
+			bool		isnull;
+
+			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 1, &isnull));
+			tgname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+			if (tgname)
+				tgname = MemoryContextStrdup(callercxt, tgname);
+		}
+	}
+	SPI_finish();
+	if (!OidIsValid(relid))
+		return;
+	if (tgname)
+	{
+		SteppingTrigger t = {tgname, TRIGGER_FIRES_ALWAYS, strcmp(tgname, "stepping_guard") == 0};
+
+		refuse_trigger_change(relid, &t, "drop", NULL, false);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot drop the key index of result table \"%s\": stepping view \"%s\" finds its rows through it",
+					display_relname(relid), display_relname(relid)),
+			 errdetail("Every change of the view's base tables looks up its rows in this index."),
+			 errhint("Drop the view with stepping.drop_view() first.")));
+}
