@@ -43,6 +43,7 @@
 #include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/pg_locale.h"
 #include "miscadmin.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -193,6 +194,13 @@ null_equals_holds(void)
 	return !Transform_null_equals;
 }
 
+/* money literals in stored text are read with the monetary locale's symbols */
+static bool
+lc_monetary_holds(void)
+{
+	return locale_monetary != NULL && strcmp(locale_monetary, "C") == 0;
+}
+
 static const PinnedSetting pinned_settings[] = {
 	{"search_path", "pg_catalog, pg_temp", search_path_holds},
 	{"DateStyle", "ISO, MDY", datestyle_holds},
@@ -205,6 +213,7 @@ static const PinnedSetting pinned_settings[] = {
 	{"xmloption", "content", xmloption_holds},
 	{"xmlbinary", "base64", xmlbinary_holds},
 	{"transform_null_equals", "off", null_equals_holds},
+	{"lc_monetary", "C", lc_monetary_holds},
 };
 
 /*
