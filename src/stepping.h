@@ -528,6 +528,33 @@ extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
 										Query *query);
 extern void catalog_install_capture(Oid baseid);
 extern void catalog_fire_always(Oid baseid);
+
+/* what DDL asks of the catalog (catalog.c, for src/ddl/) */
+typedef struct CatalogDefinition
+{
+	Oid			viewid;
+	char	   *sql;			/* stepping.catalog.query */
+} CatalogDefinition;
+
+typedef struct CatalogKeyIndex
+{
+	Oid			indexid;
+	bool		can_stand_in;	/* for the first one, the circuit's */
+} CatalogKeyIndex;
+
+typedef struct CatalogObjectUse
+{
+	Oid			object;			/* a function or text-search object changed */
+	char		volatility;		/* its provolatile, for functions */
+	Oid			viewid;			/* a view using it */
+} CatalogObjectUse;
+
+extern char *catalog_view_reading_column(Oid relid, AttrNumber attno);
+extern List *catalog_definitions(void);
+extern void catalog_set_query(Oid viewid, const char *sql);
+extern List *catalog_key_indexes(Oid viewid);
+extern bool catalog_find_missing(Oid *relid, char **tgname);
+extern List *catalog_changed_object_uses(void);
 extern void catalog_drop_orphans(void);
 extern void ddl_check_drops(void);
 

@@ -96,31 +96,6 @@ ddl_views_depending(Oid relid)
 	return buf.data;
 }
 
-/* Does a stepping view read this column (pg_depend from its result table)? */
-static char *
-view_reading_column(Oid relid, AttrNumber attno)
-{
-	Oid			argtypes[2] = {OIDOID, INT4OID};
-	Datum		args[2];
-	char	   *view = NULL;
-
-	args[0] = ObjectIdGetDatum(relid);
-	args[1] = Int32GetDatum(attno);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT d.objid::regclass::text FROM pg_catalog.pg_depend d "
-							  "JOIN stepping.catalog c ON c.view_rel = d.objid "
-							  "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-							  "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-							  "AND d.refobjid = $1 AND d.refobjsubid = $2 LIMIT 1",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_depend");
-	if (SPI_processed > 0)
-		view = MemoryContextStrdup(TopTransactionContext,
-								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	SPI_finish();
-	return view;
-}
-
 void
 ddl_refuse_base_change(Oid relid, const char *what)
 {
@@ -205,7 +180,7 @@ check_alter_table(AlterTableStmt *stmt)
 				if (base && cmd->name)
 				{
 					AttrNumber	attno = get_attnum(relid, cmd->name);
-					char	   *view = attno > 0 ? view_reading_column(relid, attno) : NULL;
+					char	   *view = attno > 0 ? catalog_view_reading_column(relid, attno) : NULL;
 
 					if (view)
 						ereport(ERROR,

@@ -51,28 +51,6 @@ ddl_xact_callback(XactEvent event, void *arg)
  * ----------------------------------------------------------------
  */
 
-/*
- * The views that use a function, text search configuration or dictionary
- * this command created or changed: directly (a call or constant in the
- * query), or through an operator or aggregate a function implements, a
- * configuration a dictionary serves.  Views over those views are found by
- * circuit_refresh.  Columns: the object, the volatility of a function (or
- * NULL), the view.
- */
-#define CHANGED_OBJECT_VIEWS_SQL \
-	"WITH RECURSIVE up(classid, objid, changed, depth) AS (" \
-	"  SELECT d.classid, d.objid, d.objid, 0 FROM pg_catalog.pg_event_trigger_ddl_commands() d " \
-	"  WHERE d.classid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, " \
-	"    'pg_catalog.pg_ts_config'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass) " \
-	"  UNION " \
-	"  SELECT d.classid, d.objid, up.changed, up.depth + 1 FROM pg_catalog.pg_depend d " \
-	"  JOIN up ON d.refclassid = up.classid AND d.refobjid = up.objid " \
-	"  WHERE up.depth < 3 AND up.classid <> 'pg_catalog.pg_class'::pg_catalog.regclass) " \
-	"SELECT DISTINCT up.changed, p.provolatile::pg_catalog.text, up.objid " \
-	"FROM up JOIN stepping.catalog c ON c.view_rel::pg_catalog.oid = up.objid " \
-	"LEFT JOIN pg_catalog.pg_proc p ON p.oid = up.changed " \
-	"WHERE up.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " \
-	"ORDER BY up.objid"
 
 /*
  * ddl_command_end of CREATE OR REPLACE FUNCTION / AGGREGATE, ALTER FUNCTION
@@ -86,41 +64,24 @@ ddl_xact_callback(XactEvent event, void *arg)
 void
 ddl_follow_definition_changes(void)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
 	List	   *views = NIL;
 	Oid			volatile_fn = InvalidOid;
 	Oid			volatile_view = InvalidOid;
 	char		volatility = PROVOLATILE_IMMUTABLE;
-	uint64		i;
 	ListCell   *lc;
 
-	SPI_connect();
-	if (SPI_execute(CHANGED_OBJECT_VIEWS_SQL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not find the views using a changed object");
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, catalog_changed_object_uses())
 	{
-		HeapTuple	row = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		Oid			fn = DatumGetObjectId(SPI_getbinval(row, desc, 1, &isnull));
-		char	   *vol = SPI_getvalue(row, desc, 2);
-		char		v = vol ? vol[0] : PROVOLATILE_IMMUTABLE;
-		Oid			view = DatumGetObjectId(SPI_getbinval(row, desc, 3, &isnull));
+		CatalogObjectUse *use = (CatalogObjectUse *) lfirst(lc);
 
-		if (v != PROVOLATILE_IMMUTABLE && !OidIsValid(volatile_fn))
+		if (use->volatility != PROVOLATILE_IMMUTABLE && !OidIsValid(volatile_fn))
 		{
-			volatile_fn = fn;
-			volatile_view = view;
-			volatility = v;
+			volatile_fn = use->object;
+			volatile_view = use->viewid;
+			volatility = use->volatility;
 		}
-		{
-			MemoryContext old = MemoryContextSwitchTo(callercxt);
-
-			views = list_append_unique_oid(views, view);
-			MemoryContextSwitchTo(old);
-		}
+		views = list_append_unique_oid(views, use->viewid);
 	}
-	SPI_finish();
 	if (OidIsValid(volatile_fn))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -183,7 +144,6 @@ void
 ddl_remember_definitions(void)
 {
 	MemoryContext old;
-	uint64		i;
 	List	   *rows = NIL;
 	ListCell   *lc;
 
@@ -192,22 +152,17 @@ ddl_remember_definitions(void)
 		RegisterXactCallback(ddl_xact_callback, NULL);
 		callback_registered = true;
 	}
-	SPI_connect();
-	if (SPI_execute("SELECT view_rel::oid, query FROM stepping.catalog", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
 	old = MemoryContextSwitchTo(TopTransactionContext);
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, catalog_definitions())
 	{
-		bool		isnull;
+		CatalogDefinition *d = (CatalogDefinition *) lfirst(lc);
 		PendingRename *p = palloc0(sizeof(PendingRename));
 
-		p->viewid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-		p->sql = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		p->viewid = d->viewid;
+		p->sql = d->sql;
 		rows = lappend(rows, p);
 	}
 	MemoryContextSwitchTo(old);
-	SPI_finish();
 
 	foreach(lc, rows)
 	{
@@ -234,24 +189,13 @@ ddl_rewrite_definitions(void)
 	{
 		PendingRename *p = (PendingRename *) lfirst(lc);
 		char	   *sql;
-		CatalogUser saved;
-		Oid			argtypes[2] = {OIDOID, TEXTOID};
-		Datum		args[2];
 
 		if (p->query == NULL || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(p->viewid)))
 			continue;
 		sql = deparse_view_query(p->query);
 		if (strcmp(sql, p->sql) == 0)
 			continue;
-		args[0] = ObjectIdGetDatum(p->viewid);
-		args[1] = CStringGetTextDatum(sql);
-		catalog_become_owner(&saved);
-		SPI_connect();
-		if (SPI_execute_with_args("UPDATE stepping.catalog SET query = $2 WHERE view_rel = $1",
-								  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "stepping: could not update stepping.catalog");
-		SPI_finish();
-		catalog_restore_user(&saved);
+		catalog_set_query(p->viewid, sql);
 		CacheInvalidateRelcacheByRelid(p->viewid);
 	}
 }

@@ -216,32 +216,6 @@ ddl_restore_always(AlterTableStmt *stmt)
  * ----------------------------------------------------------------
  */
 
-/*
- * The indexes of result table relid its circuit can find rows through (as
- * compile.c's lookup_key_index: key columns exactly the stored key
- * columns, in order, no expressions, no predicate), in the order
- * lookup_key_index prefers them: valid btree indexes first, then unique
- * NULLS NOT DISTINCT, then unique, then by OID.  Columns: index OID, then
- * whether it could stand in for the first one.
- */
-#define KEY_INDEXES_SQL \
-	"SELECT k.indexrelid, k.usable AND (k.usable, k.score) = " \
-	"  (pg_catalog.first_value(k.usable) OVER w, pg_catalog.first_value(k.score) OVER w) " \
-	"FROM (SELECT i.indexrelid, " \
-	"        i.indisvalid AND i.indisready AND i.indislive AND x.relam = " CppAsString2(BTREE_AM_OID) " AS usable, " \
-	"        i.indisunique::pg_catalog.int4 + 2 * i.indnullsnotdistinct::pg_catalog.int4 AS score " \
-	"      FROM stepping.catalog c " \
-	"      JOIN pg_catalog.pg_index i ON i.indrelid = c.view_rel " \
-	"      JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid " \
-	"      WHERE c.view_rel = $1 AND c.key_columns IS NOT NULL " \
-	"      AND i.indnkeyatts = pg_catalog.cardinality(c.key_columns) " \
-	"      AND i.indexprs IS NULL AND i.indpred IS NULL " \
-	"      AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
-	"        SELECT a.attnum FROM pg_catalog.unnest(c.key_columns) WITH ORDINALITY k(name, ord) " \
-	"        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.view_rel AND a.attname = k.name " \
-	"        AND NOT a.attisdropped ORDER BY k.ord)) k " \
-	"WINDOW w AS (ORDER BY k.usable DESC, k.score DESC, k.indexrelid) " \
-	"ORDER BY k.usable DESC, k.score DESC, k.indexrelid"
 
 /*
  * Refuse "what" ("drop" ...) of the indexes "dropping" of result table
@@ -252,38 +226,27 @@ ddl_restore_always(AlterTableStmt *stmt)
 static void
 check_index_drops(Oid relid, List *dropping, const char *what)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1];
 	Oid			first = InvalidOid;
 	bool		replaced = false;
-	uint64		i;
+	ListCell   *lc;
 
-	args[0] = ObjectIdGetDatum(relid);
-	SPI_connect();
-	if (SPI_execute_with_args(KEY_INDEXES_SQL, 1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_index");
-	for (i = 0; i < SPI_processed; i++)
+	foreach(lc, catalog_key_indexes(relid))
 	{
-		bool		isnull;
-		Oid			index = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-														   SPI_tuptable->tupdesc, 1, &isnull));
-		bool		like_first = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc, 2, &isnull));
+		CatalogKeyIndex *ki = (CatalogKeyIndex *) lfirst(lc);
 
-		if (i == 0)
+		if (foreach_current_index(lc) == 0)
 		{
-			if (!list_member_oid(dropping, index))
+			if (!list_member_oid(dropping, ki->indexid))
 				break;			/* the circuit's index stays */
-			first = index;
+			first = ki->indexid;
 		}
-		else if (!list_member_oid(dropping, index))
+		else if (!list_member_oid(dropping, ki->indexid))
 		{
 			/* compile.c will take this one: it must do */
-			replaced = like_first;
+			replaced = ki->can_stand_in;
 			break;
 		}
 	}
-	SPI_finish();
 	if (OidIsValid(first) && !replaced)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -354,67 +317,22 @@ ddl_check_depends(AlterObjectDependsStmt *stmt)
 	}
 }
 
-/*
- * sql_drop, after the catalog rows of dropped views are gone: a drop by
- * any path (DROP TRIGGER, DROP INDEX, ALTER TABLE ... DROP CONSTRAINT of a
- * constraint made from the key index, cascades) must not leave a view
- * without a trigger or index it needs.  Checked only when the command
- * dropped a trigger or an index.
- */
-#define MISSING_SQL \
-	"WITH r AS (SELECT view_rel::pg_catalog.oid AS rel, key_columns FROM stepping.catalog), " \
-	"b AS (SELECT DISTINCT pg_catalog.unnest(base_tables)::pg_catalog.oid AS rel FROM stepping.catalog), " \
-	"needed(rel, tgname, fn) AS (" \
-	"  SELECT rel, 'stepping_guard', 'guard_result' FROM r " \
-	"  UNION ALL SELECT b.rel, t.tgname, t.fn FROM b, (VALUES ('stepping_before', 'capture_before'), " \
-	"    ('stepping_after_insert', 'capture_after'), ('stepping_after_update', 'capture_after'), " \
-	"    ('stepping_after_delete', 'capture_after'), ('stepping_after_truncate', 'capture_after')) t(tgname, fn) " \
-	"  WHERE b.rel NOT IN (SELECT rel FROM r)) " \
-	"SELECT rel, tgname FROM needed WHERE NOT EXISTS (" \
-	"  SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid " \
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace " \
-	"  WHERE t.tgrelid = needed.rel AND t.tgname = needed.tgname " \
-	"  AND n.nspname = 'stepping' AND p.proname = needed.fn) " \
-	"UNION ALL " \
-	"SELECT rel, NULL FROM r WHERE key_columns IS NOT NULL AND NOT EXISTS (" \
-	"  SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = r.rel " \
-	"  AND i.indnkeyatts = pg_catalog.cardinality(r.key_columns) " \
-	"  AND i.indexprs IS NULL AND i.indpred IS NULL " \
-	"  AND (i.indkey::pg_catalog.int2[])[0:i.indnkeyatts - 1] = ARRAY(" \
-	"    SELECT a.attnum FROM pg_catalog.unnest(r.key_columns) WITH ORDINALITY k(name, ord) " \
-	"    JOIN pg_catalog.pg_attribute a ON a.attrelid = r.rel AND a.attname = k.name " \
-	"    AND NOT a.attisdropped ORDER BY k.ord)) " \
-	"LIMIT 1"
 
 void
 ddl_check_drops(void)
 {
-	MemoryContext callercxt = CurrentMemoryContext;
 	Oid			relid = InvalidOid;
 	char	   *tgname = NULL;
+	bool		found;
 
 	SPI_connect();
 	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() "
 					"WHERE object_type IN ('index', 'trigger') LIMIT 1",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: could not read the dropped objects");
-	if (SPI_processed > 0)
-	{
-		if (SPI_execute(MISSING_SQL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "stepping: could not check the views' triggers and indexes");
-		if (SPI_processed > 0)
-		{
-			bool		isnull;
-
-			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1, &isnull));
-			tgname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-			if (tgname)
-				tgname = MemoryContextStrdup(callercxt, tgname);
-		}
-	}
+	found = SPI_processed > 0;
 	SPI_finish();
-	if (!OidIsValid(relid))
+	if (!found || !catalog_find_missing(&relid, &tgname))
 		return;
 	if (tgname)
 	{
