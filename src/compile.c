@@ -1928,7 +1928,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 			Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
 
 			c->inputslots = lappend(c->inputslots,
-									MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(in)),
+									MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
 															 &TTSOpsMinimalTuple));
 			table_close(in, NoLock);
 			explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
@@ -1939,7 +1939,16 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 				 : "one lookup and one insert, update or delete per touched group");
 
 	c->econtext = CreateStandaloneExprContext();
-	c->baseslot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(base)),
+
+	/*
+	 * Captured rows are the tuples as stored: a row older than an ADD COLUMN
+	 * ... DEFAULT is shorter than the descriptor and reads the added columns
+	 * from attmissingval, which only a copy with its constraints keeps (a
+	 * plain copy would read NULL).  The same holds for every descriptor a
+	 * base table's rows are deformed with (union inputs, probe deltas,
+	 * semijoin factors).
+	 */
+	c->baseslot = MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(base)),
 										   &TTSOpsMinimalTuple);
 	table_close(base, AccessShareLock);
 	table_close(result, AccessShareLock);
