@@ -37,6 +37,7 @@
 #include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/typcache.h"
 
 #include "stepping.h"
 
@@ -265,7 +266,11 @@ join_row_key(Query *query, List *visible)
 			kp.equalities = lappend(lappend(kp.equalities, NULL), r);
 	}
 
-	/* candidates: visible plain columns whose type a btree can index */
+	/*
+	 * candidates: visible plain columns whose type a btree can index and
+	 * compare (a composite or array type has an operator class even when a
+	 * field or element type has no comparison, such as xid)
+	 */
 	i = 0;
 	foreach(lc, visible)
 	{
@@ -274,7 +279,8 @@ join_row_key(Query *query, List *visible)
 
 		if (v && v->varlevelsup == 0 && v->varattno > 0 &&
 			key_rel(&kp, v->varno) &&
-			OidIsValid(GetDefaultOpClass(v->vartype, BTREE_AM_OID)))
+			OidIsValid(GetDefaultOpClass(v->vartype, BTREE_AM_OID)) &&
+			OidIsValid(lookup_type_cache(v->vartype, TYPECACHE_CMP_PROC)->cmp_proc))
 		{
 			seeds = lappend(seeds, v);
 			positions = lappend_int(positions, i);

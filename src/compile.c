@@ -59,6 +59,7 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "stepping.h"
 
@@ -990,11 +991,15 @@ plan_aggregate(Aggref *agg, AggSpec *spec)
 			elog(ERROR, "cache lookup failed for aggregate %u", agg->aggfnoid);
 		spec->sortop = ((Form_pg_aggregate) GETSTRUCT(tup))->aggsortop;
 		ReleaseSysCache(tup);
-		if (!OidIsValid(spec->sortop))
+		/* an array or composite type compares only if its parts do */
+		if (!OidIsValid(spec->sortop) ||
+			!OidIsValid(lookup_type_cache(argtype, TYPECACHE_CMP_PROC)->cmp_proc))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("stepping cannot maintain %s over type %s", name,
-							format_type_be(argtype))));
+							format_type_be(argtype)),
+					 errdetail("Type %s has no btree comparison (for a composite or array type: some field or element type has none).",
+							   format_type_be(argtype))));
 		spec->kind = (name[1] == 'i') ? AGG_MIN : AGG_MAX;
 		spec->statetype = agg->aggtype;
 		spec->inputcollid = agg->inputcollid;
@@ -1064,23 +1069,55 @@ plan_aggregate(Aggref *agg, AggSpec *spec)
 			 errhint("Supported aggregates: count(*), count(x), sum(x), avg(x), min(x), max(x).")));
 }
 
+/*
+ * A group or DISTINCT key lives in the result table's unique btree index
+ * (default operator class) and is folded in memory by the type's hash and
+ * equality.  The operator class alone is not enough: a composite or array
+ * type always has one (record_ops, array_ops), but comparing two values
+ * fails when a field or element type has no btree comparison (xid, or a
+ * composite holding one), and it fails only once two keys meet in the index,
+ * i.e. on some later write.  The type cache knows whether the comparison
+ * works for every field and element (domains included).
+ */
 static void
-plan_group_key(ViewPlan *p, int i, Expr *expr, SortGroupClause *sgc)
+plan_group_key(ViewPlan *p, Query *query, int i, Expr *expr,
+			   SortGroupClause *sgc, TargetEntry *tle)
 {
 	Oid			type = exprType((Node *) expr);
+	TypeCacheEntry *tce;
+	char	   *name;
 	ListCell   *lc;
 	int			v = 0;
 
-	if (!sgc->hashable)
+	Node	   *bare = strip_relabel((Node *) expr);
+
+	if (tle && !tle->resjunk && tle->resname)
+		name = psprintf("column \"%s\"", tle->resname);
+	else if (IsA(bare, Var) && ((Var *) bare)->varlevelsup == 0 &&
+			 ((Var *) bare)->varattno > 0)
+		name = psprintf("column \"%s\"",
+						get_rte_attribute_name(rt_fetch(((Var *) bare)->varno, query->rtable),
+											   ((Var *) bare)->varattno));
+	else
+		name = psprintf("GROUP BY expression %d", i + 1);
+	if (!sgc->hashable || !OidIsValid(sgc->eqop))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot group by type %s", format_type_be(type)),
-				 errhint("Group keys need a hashable equality operator.")));
-	if (!OidIsValid(GetDefaultOpClass(type, BTREE_AM_OID)))
+				 errmsg("stepping cannot group by %s of type %s", name,
+						format_type_be(type)),
+				 errdetail("Group and DISTINCT keys are folded with the type's hash and equality functions, and type %s has no hashable equality.",
+						   format_type_be(type)),
+				 errhint("Group by a column or expression of another type, for example a cast to text.")));
+	tce = lookup_type_cache(type, TYPECACHE_CMP_PROC);
+	if (!OidIsValid(GetDefaultOpClass(type, BTREE_AM_OID)) ||
+		!OidIsValid(tce->cmp_proc))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot group by type %s", format_type_be(type)),
-				 errhint("Group keys need a default btree operator class for the result table's unique index.")));
+				 errmsg("stepping cannot group by %s of type %s", name,
+						format_type_be(type)),
+				 errdetail("Group and DISTINCT keys are stored in a unique btree index, and type %s has no btree comparison (for a composite or array type: some field or element type has none).",
+						   format_type_be(type)),
+				 errhint("Group by a column or expression of another type, for example a cast to text.")));
 	p->groupeqops[i] = sgc->eqop;
 	p->groupcolls[i] = exprCollation((Node *) expr);
 	p->group_vis[i] = -1;
@@ -1142,7 +1179,7 @@ plan_view(Query *query)
 			TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
 			p->groupexprs = lappend(p->groupexprs, tle->expr);
-			plan_group_key(p, i, tle->expr, lfirst_node(SortGroupClause, lc2));
+			plan_group_key(p, query, i, tle->expr, lfirst_node(SortGroupClause, lc2), tle);
 			i++;
 		}
 		p->aggs = palloc0(sizeof(AggSpec));
@@ -1207,7 +1244,7 @@ plan_view(Query *query)
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
 
 		p->groupexprs = lappend(p->groupexprs, tle->expr);
-		plan_group_key(p, i, tle->expr, sgc);
+		plan_group_key(p, query, i, tle->expr, sgc, tle);
 		i++;
 	}
 
@@ -2155,7 +2192,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 			Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
 
 			c->inputslots = lappend(c->inputslots,
-									MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(in)),
+									MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
 															 &TTSOpsMinimalTuple));
 			table_close(in, NoLock);
 			explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
@@ -2166,7 +2203,16 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 				 : "one lookup and one insert, update or delete per touched group");
 
 	c->econtext = CreateStandaloneExprContext();
-	c->baseslot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(base)),
+
+	/*
+	 * Captured rows are the tuples as stored: a row older than an ADD COLUMN
+	 * ... DEFAULT is shorter than the descriptor and reads the added columns
+	 * from attmissingval, which only a copy with its constraints keeps (a
+	 * plain copy would read NULL).  The same holds for every descriptor a
+	 * base table's rows are deformed with (union inputs, probe deltas,
+	 * semijoin factors).
+	 */
+	c->baseslot = MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(base)),
 										   &TTSOpsMinimalTuple);
 	table_close(base, AccessShareLock);
 	table_close(result, AccessShareLock);

@@ -85,7 +85,8 @@ delta_name(Oid relid)
 /*
  * The descriptor of a delta relation: the table's columns, then the weight.
  * Made once per circuit (a change of the table's definition drops the
- * circuit).
+ * circuit).  It needs no missing values of added columns: rows are deformed
+ * through the relation's own descriptor, which has them, and stored whole.
  */
 static TupleDesc
 delta_desc(Circuit *c, Relation rel)

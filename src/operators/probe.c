@@ -304,7 +304,8 @@ prepare_probe(Circuit *c, int delta_rt)
 	{
 		Relation	rel = table_open(c->rte_relid[delta_rt - 1], AccessShareLock);
 
-		pp->delta_desc = CreateTupleDescCopy(RelationGetDescr(rel));
+		/* with attmissingval: old rows may predate an added column */
+		pp->delta_desc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
 		table_close(rel, AccessShareLock);
 	}
 	pp->levels = palloc0(sizeof(ProbeLevel) * (ninputs - 1));

@@ -113,7 +113,8 @@ semijoin_prepare(Circuit *c, Indicator *ind)
 	ListCell   *lc;
 	int			i = 0;
 
-	ind->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)),
+	/* with attmissingval: old rows may predate an added column */
+	ind->slot = MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(rel)),
 										 &TTSOpsMinimalTuple);
 	table_close(rel, NoLock);
 	if (ind->filter)

@@ -2966,6 +2966,19 @@ BEGIN
                 EXECUTE stmt;
                 script := script || rj.note(stmt || ';');
             END LOOP;
+            IF NOT rj.disabled('fastdefault') AND rj.chance(0.3) THEN
+                -- j, v and t again, with a DEFAULT: the rows so far keep their
+                -- shorter tuples and read them from attmissingval
+                FOREACH ddl IN ARRAY ARRAY[
+                    format('ALTER TABLE %s DROP COLUMN j, DROP COLUMN v, DROP COLUMN t', rj.tname(i)),
+                    format('ALTER TABLE %s ADD COLUMN j int DEFAULT %s', rj.tname(i), rj.ri(0, 6)),
+                    format('ALTER TABLE %s ADD COLUMN v int DEFAULT %s', rj.tname(i), rj.ri(-2, 9)),
+                    format('ALTER TABLE %s ADD COLUMN t text DEFAULT %s', rj.tname(i),
+                           quote_literal(rj.pick(rj.texts())))] LOOP
+                    EXECUTE ddl;
+                    script := script || rj.note(ddl || ';');
+                END LOOP;
+            END IF;
         END LOOP;
 
         -- view definitions; the first ones are created now, the rest after a third of the statements

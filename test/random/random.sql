@@ -4,7 +4,8 @@
 -- schema rnd.  One round = CALL rnd.run_round(seed, round, nviews, nstmts,
 -- trace, disable, phase):
 --   phase 1 (one session): base tables in schema rt (1-2, sometimes without a
---     primary key, with a dropped column, an FK with ON DELETE CASCADE/SET NULL
+--     primary key, with a dropped column, columns re-added with a DEFAULT
+--     after the first rows, an FK with ON DELETE CASCADE/SET NULL
 --     between them, user row triggers that skip/modify rows or run nested DML),
 --     initial rows, and ~70% of the views (schema rv);
 --   phase 2 (a NEW session, so stored view definitions are re-read): random
@@ -479,8 +480,11 @@ BEGIN
     IF x < 0.06 AND NOT rnd.disabled('bag') THEN
         kind := 'star';
         q := format('SELECT * FROM %s%s', tbl, w);
-        SELECT string_agg(z.col_name, ', ' ORDER BY z.ord) INTO cols
-          FROM unnest(ARRAY['id'] || rnd.datacols() || 'gen'::text) WITH ORDINALITY AS z(col_name, ord);
+        -- the table's columns in its order (fastdefault moves h and u last)
+        SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+          FROM pg_attribute
+         WHERE attrelid = regexp_replace(tbl, '^ONLY | AS src$', '', 'g')::regclass
+           AND attnum > 0 AND NOT attisdropped;
         RETURN;
     ELSIF (x < 0.30 AND NOT rnd.disabled('bag')) OR (x < 0.45 AND NOT rnd.disabled('distinct')) THEN
         kind := CASE WHEN x < 0.30 THEN 'bag' ELSE 'distinct' END;
@@ -1210,6 +1214,19 @@ BEGIN
                 stmt := rnd.gen_insert_select(tabs[i], pks[i], nst);
                 EXECUTE stmt;
                 script := script || rnd.note(stmt || ';');
+            END IF;
+            IF nst > 0 AND NOT rnd.disabled('fastdefault') AND rnd.chance(0.3) THEN
+                -- h and u again, with a DEFAULT: the rows so far keep their
+                -- shorter tuples and read them from attmissingval
+                FOREACH ddl IN ARRAY ARRAY[
+                    format('ALTER TABLE %s DROP COLUMN h, DROP COLUMN u', tabs[i]),
+                    format('ALTER TABLE %s ADD COLUMN h int8 DEFAULT %s', tabs[i],
+                           rnd.pick(ARRAY['0', '1', '-7', '3000000000'])),
+                    format('ALTER TABLE %s ADD COLUMN u text DEFAULT %s', tabs[i],
+                           rnd.pick(ARRAY['''x''', '''x,y''', '''''']))] LOOP
+                    EXECUTE ddl;
+                    script := script || rnd.note(ddl || ';');
+                END LOOP;
             END IF;
         END LOOP;
 

@@ -14,7 +14,8 @@
 #
 # Rounds: each round creates 2-4 small base tables (roles: serial primary key,
 # "dimension" with explicit ids, bag without a key, FK child ON DELETE/UPDATE
-# CASCADE) and K (default 10) random views over them: inner joins of 2-4 FROM
+# CASCADE; sometimes j, v, t dropped and added again with a DEFAULT after
+# the first rows, feature fastdefault) and K (default 10) random views over them: inner joins of 2-4 FROM
 # items (JOIN ... ON / USING / comma + WHERE, equi, range, expression and
 # non-equi conditions, self-joins, filters), bag / DISTINCT / GROUP BY (+
 # HAVING) / global aggregates incl. string_agg, bool_and, count(DISTINCT),
