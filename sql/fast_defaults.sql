@@ -116,3 +116,8 @@ UPDATE o SET amount = amount WHERE oid = 4;
 COMMIT;
 SELECT fd_check('t_glob') + fd_check('t_grp') + fd_check('t_dist')
 	 + fd_check('t_bag') + fd_check('j_grp') + fd_check('j_left') AS mismatches;
+-- leave nothing behind (later files count stepping.views)
+SET client_min_messages = warning;
+DROP TABLE t, u, c, o, p, q CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS leftover_views FROM stepping.views;

@@ -73,3 +73,10 @@ SELECT m, mi FROM gk_max;
 SELECT v, (SELECT count(*) FROM stepping.check_view(v::regclass)) AS mismatches
   FROM unnest(ARRAY['gk_vpi', 'gk_vdpi', 'gk_ai', 'gk_jb', 'gk_union', 'gk_max',
                     'gk_bag', 'gk_join']) v;
+
+-- leave nothing behind (later files count stepping.views)
+SET client_min_messages = warning;
+DROP TABLE gk, gk2, gk3 CASCADE;
+DROP TYPE gk_ppx, gk_px, gk_pi CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS leftover_views FROM stepping.views;
