@@ -404,18 +404,178 @@ coerce_set_operation(Query *query, Node *node, List *ops)
 	}
 }
 
+/* Make a range table entry read an internal view's result table. */
+static void
+read_internal_view(RangeTblEntry *rte, Oid oid)
+{
+	rte->rtekind = RTE_RELATION;
+	rte->relid = oid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = AccessShareLock;
+	rte->subquery = NULL;
+	rte->ctename = NULL;
+	rte->ctelevelsup = 0;
+	rte->self_reference = false;
+	rte->inh = false;
+	rte->requiredPerms = ACL_SELECT;
+	rte->checkAsUser = InvalidOid;
+}
+
+/* Create the internal view of a subquery whose columns get these names. */
+static Oid
+create_subquery_view(Query *sub, List *names, RangeVar *rv, int *counter)
+{
+	char	   *sub_sql;
+
+	name_query_columns(sub, names);
+	sub_sql = deparse_view_query(sub);
+	(*counter)++;
+	return create_view_from_query(internal_view_name(rv, *counter),
+								  analyze_view_query(sub_sql, true), sub_sql);
+}
+
+/* The WITH queries of one query, as internal views made on first use. */
+typedef struct CteViews
+{
+	Query	   *query;			/* the query whose WITH list this is */
+	RangeVar   *rv;
+	int		   *counter;
+	List	   *names;			/* WITH queries made views so far */
+	List	   *oids;			/* ... and their internal views */
+	List	   *internal;		/* every internal view made */
+	int			depth;			/* walker: query levels below query */
+} CteViews;
+
+static bool cte_reference_walker(Node *node, CteViews *ctx);
+
+/* The internal view of the WITH query named ctename, made on first use. */
+static Oid
+cte_view(CteViews *ctx, const char *ctename)
+{
+	ListCell   *lc;
+	ListCell   *lc2;
+	CommonTableExpr *cte = NULL;
+	int			saved;
+	Oid			oid;
+
+	forboth(lc, ctx->names, lc2, ctx->oids)
+		if (strcmp((char *) lfirst(lc), ctename) == 0)
+			return lfirst_oid(lc2);
+	foreach(lc, ctx->query->cteList)
+		if (strcmp(lfirst_node(CommonTableExpr, lc)->ctename, ctename) == 0)
+			cte = lfirst_node(CommonTableExpr, lc);
+	if (cte == NULL)
+		elog(ERROR, "stepping: WITH query \"%s\" not found", ctename);
+	if (cte->cterecursive)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain recursive WITH queries")));
+
+	/* first the WITH queries before it that it reads */
+	saved = ctx->depth;
+	ctx->depth = 1;
+	(void) query_tree_walker((Query *) cte->ctequery, cte_reference_walker, ctx,
+							 QTW_EXAMINE_RTES_BEFORE);
+	ctx->depth = saved;
+
+	oid = create_subquery_view((Query *) cte->ctequery,
+							   internal_column_names(name_strings(cte->ctecolnames, true)),
+							   ctx->rv, ctx->counter);
+	ctx->internal = lappend_oid(ctx->internal, oid);
+	ctx->names = lappend(ctx->names, cte->ctename);
+	ctx->oids = lappend_oid(ctx->oids, oid);
+	return oid;
+}
+
 /*
- * Subqueries in FROM and WITH queries become views of their own (internal
- * views, named <view>__subN, that live and die with the view), and the
+ * Every reference to one of ctx->query's WITH queries, at any level below
+ * it (FROM, subqueries in FROM, branches of set operations, subqueries in
+ * WHERE, later WITH queries), reads the WITH query's internal view.
+ */
+static bool
+cte_reference_walker(Node *node, CteViews *ctx)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_CTE && (int) rte->ctelevelsup == ctx->depth)
+		{
+			if (rte->self_reference)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("stepping cannot maintain recursive WITH queries")));
+			read_internal_view(rte, cte_view(ctx, rte->ctename));
+		}
+		return false;
+	}
+	if (IsA(node, Query))
+	{
+		bool		result;
+
+		ctx->depth++;
+		result = query_tree_walker((Query *) node, cte_reference_walker, ctx,
+								   QTW_EXAMINE_RTES_BEFORE);
+		ctx->depth--;
+		return result;
+	}
+	return expression_tree_walker(node, cte_reference_walker, ctx);
+}
+
+/*
+ * WITH queries become views of their own (internal views, named
+ * <view>__subN, that live and die with the view): each non-recursive SELECT
+ * WITH query one view, however often and at whatever level it is read.
+ * A data-modifying WITH query is refused even when nothing reads it, since
+ * PostgreSQL runs it anyway.
+ */
+static List *
+materialize_ctes(Query *query, RangeVar *rv, int *counter)
+{
+	CteViews	ctx;
+	ListCell   *lc;
+
+	if (query->cteList == NIL)
+		return NIL;
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+		if (!IsA(cte->ctequery, Query) ||
+			((Query *) cte->ctequery)->commandType != CMD_SELECT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain data-modifying WITH queries")));
+		if (cte->cterecursive)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain recursive WITH queries")));
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.query = query;
+	ctx.rv = rv;
+	ctx.counter = counter;
+	(void) query_tree_walker(query, cte_reference_walker, &ctx,
+							 QTW_EXAMINE_RTES_BEFORE | QTW_IGNORE_CTE_SUBQUERIES);
+	query->cteList = NIL;
+	query->hasRecursive = false;
+	return ctx.internal;
+}
+
+/*
+ * Subqueries in FROM become views of their own (internal views), and the
  * query reads their result tables instead: an aggregate or DISTINCT below
- * a join keeps its state there, maintained like any view over views.
+ * a join keeps its state there, maintained like any view over views.  The
+ * branches of a set operation are subqueries too; each is coerced to the
+ * operation's column types first, and stays a subquery that SELECTs its
+ * internal view's columns.
  */
 static List *
 materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 {
 	List	   *internal = NIL;
-	List	   *cte_names = NIL;
-	List	   *cte_oids = NIL;
 	List	   *setop_names = NIL;
 	ListCell   *lc;
 
@@ -429,93 +589,32 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 	foreach(lc, query->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		Query	   *sub = NULL;
-		List	   *names = NIL;
-		Oid			oid = InvalidOid;
+		Oid			oid;
 
-		if (rte->rtekind == RTE_SUBQUERY)
-		{
-			if (rte->lateral)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("stepping cannot maintain LATERAL subqueries"),
-						 errhint("Write the subquery without references to the tables before it.")));
-			sub = rte->subquery;
-			names = query->setOperations ? setop_names
-				: internal_column_names(name_strings(rte->eref->colnames, true));
-		}
-		else if (rte->rtekind == RTE_CTE)
-		{
-			ListCell   *lc2;
-			ListCell   *lc3;
-
-			if (rte->ctelevelsup > 0 || rte->self_reference)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("stepping cannot maintain recursive WITH queries")));
-			forboth(lc2, cte_names, lc3, cte_oids)
-				if (strcmp((char *) lfirst(lc2), rte->ctename) == 0)
-					oid = lfirst_oid(lc3);
-			if (!OidIsValid(oid))
-			{
-				foreach(lc2, query->cteList)
-				{
-					CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc2);
-
-					if (strcmp(cte->ctename, rte->ctename) != 0)
-						continue;
-					if (cte->cterecursive)
-						ereport(ERROR,
-								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-								 errmsg("stepping cannot maintain recursive WITH queries")));
-					if (!IsA(cte->ctequery, Query) ||
-						((Query *) cte->ctequery)->commandType != CMD_SELECT)
-						ereport(ERROR,
-								(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-								 errmsg("stepping cannot maintain data-modifying WITH queries")));
-					sub = (Query *) cte->ctequery;
-					names = internal_column_names(name_strings(cte->ctecolnames, true));
-				}
-			}
-		}
-		else
+		if (rte->rtekind == RTE_CTE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain recursive WITH queries")));
+		if (rte->rtekind != RTE_SUBQUERY)
 			continue;
-
-		if (!OidIsValid(oid))
-		{
-			char	   *sub_sql;
-
-			name_query_columns(sub, names);
-			sub_sql = deparse_view_query(sub);
-
-			(*counter)++;
-			oid = create_view_from_query(internal_view_name(rv, *counter),
-										 analyze_view_query(sub_sql, true), sub_sql);
-			internal = lappend_oid(internal, oid);
-			if (rte->rtekind == RTE_CTE)
-			{
-				cte_names = lappend(cte_names, rte->ctename);
-				cte_oids = lappend_oid(cte_oids, oid);
-			}
-		}
+		if (rte->lateral)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain LATERAL subqueries"),
+					 errhint("Write the subquery without references to the tables before it.")));
+		oid = create_subquery_view(rte->subquery,
+								   query->setOperations ? setop_names
+								   : internal_column_names(name_strings(rte->eref->colnames, true)),
+								   rv, counter);
+		internal = lappend_oid(internal, oid);
 		if (query->setOperations)
 		{
 			/* a UNION branch stays a subquery: SELECT its columns FROM it */
 			rte->subquery = analyze_view_query(branch_sql(oid), true);
 			continue;
 		}
-		rte->rtekind = RTE_RELATION;
-		rte->relid = oid;
-		rte->relkind = RELKIND_RELATION;
-		rte->rellockmode = AccessShareLock;
-		rte->subquery = NULL;
-		rte->ctename = NULL;
-		rte->ctelevelsup = 0;
-		rte->inh = false;
-		rte->requiredPerms = ACL_SELECT;
-		rte->checkAsUser = InvalidOid;
+		read_internal_view(rte, oid);
 	}
-	query->cteList = NIL;
 	return internal;
 }
 
@@ -613,12 +712,15 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	Oid			viewid;
 	Circuit    *c;
 	int			counter = 0;
-	Query	   *rewritten = rewrite_intersect_except(query);
+	Query	   *rewritten;
 
+	/* WITH queries first: the rewrites below deparse what reads them */
+	internal = materialize_ctes(query, rv, &counter);
+	rewritten = rewrite_intersect_except(query);
 	if (rewritten)
 		query = rewritten;
 	check_subquery_privileges(query);
-	internal = rewrite_scalar_subqueries(query, rv, &counter);
+	internal = list_concat(internal, rewrite_scalar_subqueries(query, rv, &counter));
 	internal = list_concat(internal, materialize_subqueries(query, rv, &counter));
 	validate_view_query(query);
 	(void) ExecCheckRTPerms(query->rtable, true);
