@@ -500,13 +500,21 @@ catalog_drop_orphans(void)
 																	  SPI_tuptable->tupdesc,
 																	  1, &isnull)));
 	}
-	/* internal views go with the view that read them */
-	if (SPI_execute("SELECT v.view_rel::oid FROM stepping.catalog v WHERE v.internal_of IS NOT NULL "
-					"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v.internal_of)",
+	/*
+	 * Internal views go with the view that read them, with their own
+	 * internal views, in one DROP: one may read another (a WITH query's
+	 * view read by a branch's view), so no order of single drops would do.
+	 */
+	if (SPI_execute("WITH RECURSIVE gone(rel) AS ("
+					"SELECT v.view_rel FROM stepping.catalog v WHERE v.internal_of IS NOT NULL "
+					"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v.internal_of) "
+					"UNION SELECT v.view_rel FROM stepping.catalog v JOIN gone g ON v.internal_of = g.rel) "
+					"SELECT rel::oid FROM gone",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: could not read stepping.catalog");
 	{
 		List	   *gone = NIL;
+		StringInfoData names;
 
 		for (i = 0; i < SPI_processed; i++)
 		{
@@ -517,10 +525,13 @@ catalog_drop_orphans(void)
 																	1, &isnull)));
 		}
 		catalog_restore_user(&saved);
+		initStringInfo(&names);
 		foreach(lc, gone)
 			if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(lfirst_oid(lc))))
-				spi_exec(psprintf("DROP TABLE %s", qualified_relname(lfirst_oid(lc))),
-						 SPI_OK_UTILITY);
+				appendStringInfo(&names, "%s%s", names.len ? ", " : "",
+								 qualified_relname(lfirst_oid(lc)));
+		if (names.len > 0)
+			spi_exec(psprintf("DROP TABLE %s", names.data), SPI_OK_UTILITY);
 	}
 	foreach(lc, bases)
 	{

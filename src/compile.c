@@ -631,6 +631,7 @@ set_operation_leaf(Query *query, RangeTblRef *ref)
 {
 	RangeTblEntry *rte = rt_fetch(ref->rtindex, query->rtable);
 	Query	   *sub = rte->subquery;
+	SetOperationStmt *top = (SetOperationStmt *) query->setOperations;
 	RangeTblEntry *inner;
 	ListCell   *lc;
 	int			i = 1;
@@ -648,6 +649,19 @@ set_operation_leaf(Query *query, RangeTblRef *ref)
 
 		if (tle->resjunk || !IsA(tle->expr, Var) || ((Var *) tle->expr)->varattno != i)
 			stepping_reject("this set operation", NULL);
+
+		/*
+		 * The operation reads every branch's table with its own column
+		 * types: a branch of another type (made before branches were
+		 * coerced) would be read as the wrong type.
+		 */
+		if (i > list_length(top->colTypes) ||
+			exprType((Node *) tle->expr) != list_nth_oid(top->colTypes, i - 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain a set operation whose branch \"%s\" has other column types than the set operation",
+							get_rel_name(inner->relid)),
+					 errhint("Drop the view and create it again.")));
 		i++;
 	}
 	return inner->relid;
