@@ -1,0 +1,661 @@
+/*-------------------------------------------------------------------------
+ *
+ * validate.c
+ *	  Refusal of everything that cannot be maintained exactly (0A000, with a
+ *	  hint): changing functions, settings-dependent JSON/XML, relations that
+ *	  are not plain permanent tables, unsupported clauses and shapes.  Bad
+ *	  input (empty, several statements, unnamed columns) is 22023.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_subscription_rel.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "stepping.h"
+#include "compile/compile.h"
+
+/* Refuse what cannot be maintained exactly (0A000), with a hint. */
+void
+stepping_reject(const char *what, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("stepping cannot maintain %s", what),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* ----------------------------------------------------------------
+ * Validation
+ * ----------------------------------------------------------------
+ */
+
+/* ----------------------------------------------------------------
+ * Functions whose result may change: volatile and stable ones, except the
+ * JSON builders and aggregates, which are stable only because some types'
+ * text (timestamptz, float under extra_float_digits ...) follows settings:
+ * over types whose text does not, they are as immutable as their inputs.
+ * ----------------------------------------------------------------
+ */
+
+static bool
+settings_free_type(Oid type)
+{
+	Oid			elem;
+
+	type = getBaseType(type);
+	elem = get_element_type(type);
+	if (OidIsValid(elem))
+		type = getBaseType(elem);
+	switch (type)
+	{
+		case BOOLOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case NUMERICOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case NAMEOID:
+		case JSONOID:
+		case JSONBOID:
+		case UUIDOID:
+		case UNKNOWNOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static bool
+is_json_builder(Oid funcid)
+{
+	static const char *const names[] = {
+		"jsonb_agg", "json_agg", "json_object_agg", "jsonb_object_agg",
+		"to_jsonb", "to_json", "jsonb_build_object", "json_build_object",
+		"jsonb_build_array", "json_build_array", NULL
+	};
+	char	   *name;
+	int			i;
+
+	if (get_func_namespace(funcid) != PG_CATALOG_NAMESPACE)
+		return false;
+	name = get_func_name(funcid);
+	for (i = 0; names[i]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool
+changing_function_checker(Oid funcid, void *context)
+{
+	return func_volatile(funcid) != PROVOLATILE_IMMUTABLE;
+}
+
+/* context of changing_walker: the type whose text made a builder change */
+static bool
+settings_dependent(void *context, Oid type)
+{
+	if (context)
+		*(Oid *) context = type;
+	return true;
+}
+
+static bool
+changing_walker(Node *node, void *context)
+{
+	List	   *args = NIL;
+	Oid			funcid = InvalidOid;
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, changing_walker, context, 0);
+	if (IsA(node, FuncExpr))
+	{
+		funcid = ((FuncExpr *) node)->funcid;
+		args = ((FuncExpr *) node)->args;
+	}
+	else if (IsA(node, Aggref))
+	{
+		funcid = ((Aggref *) node)->aggfnoid;
+		foreach(lc, ((Aggref *) node)->args)
+			args = lappend(args, lfirst_node(TargetEntry, lc)->expr);
+	}
+	/*
+	 * The JSON builders by their arguments' types, whatever their marking:
+	 * jsonb_object_agg is IMMUTABLE in pg_proc although it prints its
+	 * arguments like the STABLE ones.
+	 */
+	if (OidIsValid(funcid) && is_json_builder(funcid))
+	{
+		foreach(lc, args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))))
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
+	}
+	else if (check_functions_in_node(node, changing_function_checker, context))
+		return true;
+	if (IsA(node, SQLValueFunction) || IsA(node, NextValueExpr))
+		return true;			/* current_user, now() as CURRENT_TIMESTAMP ... */
+	if (IsA(node, XmlExpr))
+	{
+		/* XML text of a timestamptz follows TimeZone, with no function to mark */
+		XmlExpr    *x = (XmlExpr *) node;
+
+		foreach(lc, x->named_args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))))
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
+		foreach(lc, x->args)
+			if (!settings_free_type(exprType((Node *) lfirst(lc))) &&
+				exprType((Node *) lfirst(lc)) != XMLOID)
+				return settings_dependent(context, exprType((Node *) lfirst(lc)));
+	}
+	return expression_tree_walker(node, changing_walker, context);
+}
+
+/*
+ * Does an expression call something whose result may change between calls
+ * or sessions?  A JSON or XML builder over a type whose text follows a
+ * setting (or a renamable enum label) is refused with its own message.
+ */
+static bool
+contain_changing_functions(Node *node)
+{
+	Oid			badtype = InvalidOid;
+
+	if (!changing_walker(node, &badtype))
+		return false;
+	if (OidIsValid(badtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain JSON or XML built from values of type %s",
+						format_type_be(badtype)),
+				 errdetail("The text of such values follows session settings (TimeZone, DateStyle, IntervalStyle, extra_float_digits, bytea_output) or enum labels that can be renamed."),
+				 errhint("Build it from integers, numeric, text, boolean, uuid or json values.")));
+	return true;
+}
+
+static void validate_relation(RangeTblEntry *rte);
+
+/* context: the subquery depth being walked (outer references reach 0) */
+static bool
+check_expr_walker(Node *node, void *context)
+{
+	int			depth = context ? *(int *) context : 0;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varattno < 0)
+			stepping_reject("a query that reads system columns",
+				   "Read only ordinary columns of the base table.");
+		if (var->varattno == 0)
+			stepping_reject("a query that references a whole row",
+				   "List the columns you need instead of the table's row.");
+		if ((int) var->varlevelsup > depth)
+			stepping_reject("an outer reference", NULL);
+		return false;
+	}
+	if (IsA(node, SubLink))
+	{
+		/* its shape is checked by decompose.c; here its tables and expressions */
+		SubLink    *sl = (SubLink *) node;
+		Query	   *sub = (Query *) sl->subselect;
+		int			inner = depth + 1;
+		ListCell   *lc;
+
+		(void) check_expr_walker(sl->testexpr, context);
+		foreach(lc, sub->rtable)
+		{
+			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+			if (rte->rtekind == RTE_RELATION)
+				validate_relation(rte);
+		}
+		(void) check_expr_walker((Node *) sub->targetList, &inner);
+		(void) check_expr_walker((Node *) sub->jointree, &inner);
+		return false;
+	}
+	if (IsA(node, WindowFunc))
+		stepping_reject("window functions", "Remove the OVER clause.");
+	if (IsA(node, GroupingFunc))
+		stepping_reject("GROUPING()", NULL);
+	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
+		stepping_reject("a query with parameters", "Write constants in the query.");
+	if (IsA(node, Aggref))
+	{
+		/* aggregates are checked by plan_view; do not descend into args */
+		Aggref	   *agg = (Aggref *) node;
+
+		if (agg->agglevelsup > 0)
+			stepping_reject("an outer aggregate", NULL);
+		return expression_tree_walker(node, check_expr_walker, context);
+	}
+	return expression_tree_walker(node, check_expr_walker, context);
+}
+
+/* Is the table a subscription's target (pg_subscription_rel)? */
+static bool
+is_subscribed(Oid relid)
+{
+	Relation	rel = table_open(SubscriptionRelRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true,
+							  NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static void
+validate_relation(RangeTblEntry *rte)
+{
+	Relation	rel;
+	char		relkind;
+
+	if (rte->rtekind == RTE_SUBQUERY)
+		stepping_reject("subqueries in FROM", "Subqueries are not supported yet.");
+	if (rte->rtekind == RTE_FUNCTION)
+	{
+		/* immutable set-returning functions: a join with a constant input */
+		if (checkExprHasSubLink((Node *) rte->functions))
+			stepping_reject("a subquery in a function's arguments in FROM",
+				   "Join the subquery's table, or compute the value in a subquery in FROM.");
+		if (contain_changing_functions((Node *) rte->functions))
+			stepping_reject("a volatile or stable function in FROM",
+				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");
+		(void) check_expr_walker((Node *) rte->functions, NULL);
+		return;
+	}
+	if (rte->rtekind == RTE_TABLEFUNC)
+		stepping_reject("functions in FROM", "Read a table instead.");
+	if (rte->rtekind == RTE_VALUES)
+		stepping_reject("VALUES lists", "Read a table instead.");
+	if (rte->rtekind != RTE_RELATION)
+		stepping_reject("this kind of FROM item", NULL);
+	if (rte->tablesample)
+		stepping_reject("TABLESAMPLE", "Remove the TABLESAMPLE clause.");
+
+	relkind = get_rel_relkind(rte->relid);
+	if (relkind == RELKIND_VIEW || relkind == RELKIND_MATVIEW)
+		stepping_reject("a query over a view or materialized view",
+			   "Write the view over the base tables themselves.");
+	if (relkind == RELKIND_FOREIGN_TABLE)
+		stepping_reject("a query over a foreign table", "Changes to foreign tables cannot be captured.");
+	if (relkind == RELKIND_PARTITIONED_TABLE)
+		stepping_reject("a query over a partitioned table",
+			   "Partitioned tables are not supported yet.");
+	if (relkind != RELKIND_RELATION)
+		stepping_reject("a query over this kind of relation", NULL);
+
+	rel = table_open(rte->relid, AccessShareLock);
+	if (rel->rd_rel->relispartition)
+		stepping_reject("a query over a partition",
+			   "Writes addressed to the partitioned parent would not be seen.");
+	if (rel->rd_rel->relrowsecurity)
+		stepping_reject("a query over a table with row-level security",
+			   "Disable row-level security on the base table, or keep the summary by other means.");
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		stepping_reject("a query over a temporary table",
+			   "Use a regular table.");
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
+		stepping_reject("a query over an unlogged table",
+			   "Crash recovery empties an unlogged table but not the view's result table; use a regular table.");
+	if (RelationGetNamespace(rel) == PG_CATALOG_NAMESPACE ||
+		RelationGetNamespace(rel) == get_namespace_oid("stepping", false))
+		stepping_reject("a query over a system or stepping catalog table", NULL);
+	if (has_subclass(rte->relid) || has_superclass(rte->relid))
+		stepping_reject("a query over a table with inheritance children or parents",
+			   "Inheritance is not supported: statement triggers do not see writes to other members.");
+	if (is_subscribed(rte->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a query over table \"%s\", which a subscription replicates into",
+						RelationGetRelationName(rel)),
+				 errdetail("The logical replication apply worker fires no statement triggers, so replicated changes would not reach the view."),
+				 errhint("Create the view on the publisher, or over a table this database writes itself.")));
+	table_close(rel, AccessShareLock);
+}
+
+static void
+validate_from_item(Query *query, Node *n)
+{
+	if (IsA(n, RangeTblRef))
+		validate_relation(rt_fetch(((RangeTblRef *) n)->rtindex, query->rtable));
+	else if (IsA(n, JoinExpr))
+	{
+		JoinExpr   *j = (JoinExpr *) n;
+
+		validate_from_item(query, j->larg);
+		validate_from_item(query, j->rarg);
+	}
+	else
+		stepping_reject("this kind of FROM item", NULL);
+}
+
+/*
+ * UNION ALL, or UNION, of branches that have become internal views (see
+ * create_view_from_query): every branch must already have the union's
+ * column types.  INTERSECT and EXCEPT are not maintained yet.
+ */
+/* The internal view a UNION branch reads: SELECT its columns FROM it. */
+static Oid
+set_operation_leaf(Query *query, RangeTblRef *ref)
+{
+	RangeTblEntry *rte = rt_fetch(ref->rtindex, query->rtable);
+	Query	   *sub = rte->subquery;
+	SetOperationStmt *top = (SetOperationStmt *) query->setOperations;
+	RangeTblEntry *inner;
+	ListCell   *lc;
+	int			i = 1;
+
+	if (rte->rtekind != RTE_SUBQUERY || sub == NULL ||
+		list_length(sub->rtable) != 1 || sub->jointree->quals != NULL ||
+		sub->setOperations || sub->hasAggs || sub->groupClause || sub->distinctClause)
+		stepping_reject("this set operation", NULL);
+	inner = linitial_node(RangeTblEntry, sub->rtable);
+	if (inner->rtekind != RTE_RELATION || !catalog_is_result_table(inner->relid))
+		stepping_reject("this set operation", NULL);
+	foreach(lc, sub->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk || !IsA(tle->expr, Var) || ((Var *) tle->expr)->varattno != i)
+			stepping_reject("this set operation", NULL);
+
+		/*
+		 * The operation reads every branch's table with its own column
+		 * types: a branch of another type (made before branches were
+		 * coerced) would be read as the wrong type.
+		 */
+		if (i > list_length(top->colTypes) ||
+			exprType((Node *) tle->expr) != list_nth_oid(top->colTypes, i - 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain a set operation whose branch \"%s\" has other column types than the set operation",
+							get_rel_name(inner->relid)),
+					 errhint("Drop the view and create it again.")));
+		i++;
+	}
+	return inner->relid;
+}
+
+/*
+ * UNION ALL, or UNION, of branches that create_view has made internal views
+ * (each branch reads SELECT <its columns> FROM <internal view>).
+ * INTERSECT and EXCEPT are not maintained yet.
+ */
+static void
+validate_set_operation(Query *query, Node *node, bool all)
+{
+	if (IsA(node, RangeTblRef))
+	{
+		(void) set_operation_leaf(query, (RangeTblRef *) node);
+		return;
+	}
+	if (IsA(node, SetOperationStmt))
+	{
+		SetOperationStmt *op = (SetOperationStmt *) node;
+
+		if (op->op != SETOP_UNION)
+			stepping_reject("INTERSECT or EXCEPT", "Only UNION and UNION ALL are supported yet.");
+		if (op->all != all)
+			stepping_reject("a mix of UNION and UNION ALL", "Use one kind of UNION in a view.");
+		validate_set_operation(query, op->larg, all);
+		validate_set_operation(query, op->rarg, all);
+		return;
+	}
+	stepping_reject("this set operation", NULL);
+}
+
+static void
+set_operation_inputs(Query *query, Node *node, List **inputs)
+{
+	if (IsA(node, RangeTblRef))
+		*inputs = lappend_oid(*inputs, set_operation_leaf(query, (RangeTblRef *) node));
+	else
+	{
+		set_operation_inputs(query, ((SetOperationStmt *) node)->larg, inputs);
+		set_operation_inputs(query, ((SetOperationStmt *) node)->rarg, inputs);
+	}
+}
+
+/* The distinct base tables a (validated) query reads, in range table order. */
+List *
+view_base_tables(Query *query)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (query->setOperations)
+	{
+		set_operation_inputs(query, query->setOperations, &result);
+		return result;
+	}
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			result = list_append_unique_oid(result, rte->relid);
+	}
+	/* the tables of subqueries in WHERE */
+	foreach(lc, decompose_base_tables(query))
+		result = list_append_unique_oid(result, lfirst_oid(lc));
+	return result;
+}
+
+int
+count_relations(Query *query)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, query->rtable)
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_RELATION)
+			n++;
+	return n;
+}
+
+/* A set-returning function in FROM makes the view a join. */
+bool
+has_function_input(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+		if (lfirst_node(RangeTblEntry, lc)->rtekind == RTE_FUNCTION)
+			return true;
+	return false;
+}
+
+/*
+ * The conditions of a join tree of inner joins, as one list of conjuncts;
+ * false when it holds anything else.
+ */
+bool
+inner_join_conditions(Node *node, List **quals)
+{
+	if (IsA(node, RangeTblRef))
+		return true;
+	if (IsA(node, FromExpr))
+	{
+		FromExpr   *f = (FromExpr *) node;
+		ListCell   *lc;
+
+		foreach(lc, f->fromlist)
+			if (!inner_join_conditions(lfirst(lc), quals))
+				return false;
+		*quals = list_concat(*quals, make_ands_implicit((Expr *) f->quals));
+		return true;
+	}
+	if (IsA(node, JoinExpr))
+	{
+		JoinExpr   *j = (JoinExpr *) node;
+
+		if (j->jointype != JOIN_INNER ||
+			!inner_join_conditions(j->larg, quals) || !inner_join_conditions(j->rarg, quals))
+			return false;
+		*quals = list_concat(*quals, make_ands_implicit((Expr *) j->quals));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Refuse everything stepping cannot maintain exactly, each with its own
+ * message and hint.
+ */
+void
+validate_view_query(Query *query)
+{
+	ListCell   *lc;
+	List	   *names = NIL;
+
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query of a stepping view must be a SELECT")));
+	if (query->cteList)
+		stepping_reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
+	if (query->setOperations)
+	{
+		validate_set_operation(query, query->setOperations,
+							   ((SetOperationStmt *) query->setOperations)->all);
+	}
+	if (query->rowMarks || query->hasForUpdate)
+		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
+	if (query->sortClause)
+		stepping_reject("ORDER BY",
+			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
+	if (query->limitCount || query->limitOffset)
+		stepping_reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
+	if (query->hasWindowFuncs)
+		stepping_reject("window functions", "Remove the OVER clause.");
+	if (query->hasTargetSRFs)
+		stepping_reject("set-returning functions in the select list", NULL);
+	if (checkExprHasSubLink(query->havingQual))
+		stepping_reject("a subquery in HAVING", NULL);
+	if (query->groupingSets)
+		stepping_reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
+	if (query->hasDistinctOn)
+		stepping_reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
+	if (query->distinctClause && (query->groupClause || query->hasAggs))
+		stepping_reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
+
+	if (query->jointree->fromlist == NIL && !query->setOperations)
+		stepping_reject("a query without a FROM table",
+			   "Name the base table the view reads.");
+	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
+		stepping_reject("a join of more than 10 tables",
+			   "A statement that changes every input of a join costs one plan per subset of them; join fewer tables, or join in a view over views.");
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *r1 = lfirst_node(RangeTblEntry, lc);
+		ListCell   *lc2;
+		int			same = 0;
+
+		if (r1->rtekind != RTE_RELATION)
+			continue;
+		foreach(lc2, query->rtable)
+			if (lfirst_node(RangeTblEntry, lc2)->rtekind == RTE_RELATION &&
+				lfirst_node(RangeTblEntry, lc2)->relid == r1->relid)
+				same++;
+		if (same > 4)
+			stepping_reject("a table joined with itself more than four times",
+				   "Each change to the table costs one plan per subset of its occurrences.");
+	}
+	foreach(lc, query->jointree->fromlist)
+		validate_from_item(query, (Node *) lfirst(lc));
+	if (view_base_tables(query) == NIL)
+		stepping_reject("a query without a FROM table",
+			   "Name the base table the view reads.");
+
+	/* expressions */
+	(void) check_expr_walker((Node *) query->targetList, NULL);
+	(void) check_expr_walker((Node *) query->jointree, NULL);
+	(void) check_expr_walker(query->havingQual, NULL);
+	if (contain_changing_functions((Node *) query->targetList) ||
+		contain_changing_functions((Node *) query->jointree) ||
+		contain_changing_functions(query->havingQual))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain a query that calls volatile or stable functions"),
+				 errdetail("Functions such as now(), random() or current_user may return a different value each time, so the view could not be kept equal to the query."),
+				 errhint("Use only IMMUTABLE functions and operators, or store the value in a column.")));
+
+	/* outer joins and subquery predicates: refuse what cannot be decomposed */
+	if (query_needs_decomposition(query))
+	{
+		Query	   *flat = copyObject(query);
+		List	   *indicators;
+
+		flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
+		(void) decompose_query(flat, &indicators);
+		if (list_length(flat->rtable) + list_length(indicators) > 32)
+			stepping_reject("this many joins and subqueries together",
+				   "Split the view into views over views.");
+	}
+
+	/* output names */
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		ListCell   *lc2;
+
+		if (tle->resjunk)
+			continue;
+		if (tle->resname == NULL || strcmp(tle->resname, "?column?") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column %d of the view's query has no name", tle->resno),
+					 errhint("Add an alias: expression AS name.")));
+		if (strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
+					strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
+					 errhint("Rename the column with an alias.")));
+		foreach(lc2, names)
+		{
+			if (strcmp((char *) lfirst(lc2), tle->resname) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("column name \"%s\" appears more than once in the view's query", tle->resname),
+						 errhint("Give each output column its own alias.")));
+		}
+		names = lappend(names, tle->resname);
+	}
+	if (names == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the view's query has no output columns")));
+}
