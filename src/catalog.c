@@ -834,3 +834,22 @@ catalog_changed_object_uses(void)
 	SPI_finish();
 	return out;
 }
+
+/* An internal view goes with the view that reads it (catalog_drop_orphans). */
+void
+catalog_set_internal_of(Oid viewid, Oid outer)
+{
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2];
+	CatalogUser saved;
+
+	args[0] = ObjectIdGetDatum(viewid);
+	args[1] = ObjectIdGetDatum(outer);
+	catalog_become_owner(&saved);
+	SPI_connect();
+	if (SPI_execute_with_args("UPDATE stepping.catalog SET internal_of = $2::regclass WHERE view_rel = $1",
+							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "stepping: could not update stepping.catalog");
+	SPI_finish();
+	catalog_restore_user(&saved);
+}

@@ -528,6 +528,7 @@ extern Oid	catalog_create_result_table(RangeVar *rv, ResultShape *shape,
 										Query *query);
 extern void catalog_install_capture(Oid baseid);
 extern void catalog_fire_always(Oid baseid);
+extern void catalog_set_internal_of(Oid viewid, Oid outer);
 
 /* what DDL asks of the catalog (catalog.c, for src/ddl/) */
 typedef struct CatalogDefinition

@@ -39,6 +39,9 @@ typedef struct ViewPlan
 	List	   *bagkey;			/* visible column numbers (0-based) of PK */
 } ViewPlan;
 
+/* define.c */
+extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
+
 /* plan.c */
 extern bool collect_sublinks_walker(Node *node, List **sublinks);
 extern char *column_type_sql(Oid type, int32 typmod, Oid collation);
