@@ -94,7 +94,7 @@ catalog_become_owner(CatalogUser *saved)
 	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
 
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "stepping: stepping.view_state is missing");
+		elog(ERROR, "stepping.view_state is missing");
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
@@ -113,7 +113,7 @@ spi_exec(const char *sql, int expected)
 	int			rc = SPI_execute(sql, false, 0);
 
 	if (rc != expected)
-		elog(ERROR, "stepping: SPI_execute failed (%d): %s", rc, sql);
+		elog(ERROR, "SPI_execute failed (%d): %s", rc, sql);
 }
 
 ViewRecord *
@@ -130,7 +130,7 @@ catalog_get_view(Oid viewid, bool missing_ok)
 	rc = SPI_execute_with_args("SELECT query, base_tables[1]::oid FROM stepping.catalog WHERE view_rel = $1",
 							   1, argtypes, args, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -165,7 +165,7 @@ catalog_views_of_table(Oid baseid)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT view_rel::oid FROM stepping.catalog WHERE $1::regclass = ANY (base_tables) ORDER BY view_rel::oid",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -192,7 +192,7 @@ catalog_is_result_table(Oid relid)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT 1 FROM stepping.catalog WHERE view_rel = $1",
 							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	found = (SPI_processed > 0);
 	SPI_finish();
 	return found;
@@ -210,7 +210,7 @@ catalog_view_is_global(Oid relid)
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT 1 FROM stepping.catalog WHERE view_rel = $1 AND kind = 'global aggregate'",
 							  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	found = (SPI_processed > 0);
 	SPI_finish();
 	return found;
@@ -260,10 +260,10 @@ catalog_insert_view(Oid viewid, const char *query, const char *original,
 	if (SPI_execute_with_args("INSERT INTO stepping.catalog (view_rel, query, original_query, base_tables, key_columns, kind, internal_of) "
 							  "VALUES ($1::regclass, $2, $3, $4::regclass[], $5::name[], $6, $7::regclass)",
 							  7, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "stepping: could not write stepping.catalog");
+		elog(ERROR, "could not write stepping.catalog");
 	if (SPI_execute_with_args("INSERT INTO stepping.view_state (view_rel) VALUES ($1::regclass)",
 							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "stepping: could not write stepping.view_state");
+		elog(ERROR, "could not write stepping.view_state");
 	SPI_finish();
 	catalog_restore_user(&saved);
 }
@@ -349,7 +349,7 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
 	CommandCounterIncrement();
 	relid = get_relname_relid(rv->relname, nspid);
 	if (!OidIsValid(relid))
-		elog(ERROR, "stepping: result table was not created");
+		elog(ERROR, "result table was not created");
 
 	/* dependencies are recorded when the catalog row is inserted */
 	return relid;
@@ -377,7 +377,7 @@ has_trigger(Oid relid, const char *name, const char *function, bool *always)
 							  "WHERE t.tgrelid = $1 AND t.tgname = $2 "
 							  "AND n.nspname = 'stepping' AND p.proname = $3",
 							  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_trigger");
+		elog(ERROR, "could not read pg_trigger");
 	found = (SPI_processed > 0);
 	if (always)
 	{
@@ -484,13 +484,13 @@ catalog_drop_orphans(void)
 	if (SPI_execute("DELETE FROM stepping.view_state s WHERE NOT EXISTS "
 					"(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = s.view_rel)",
 					false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "stepping: could not clean stepping.view_state");
+		elog(ERROR, "could not clean stepping.view_state");
 	if (SPI_execute("WITH d AS (DELETE FROM stepping.catalog v WHERE NOT EXISTS "
 					"(SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = v.view_rel) "
 					"RETURNING base_tables) "
 					"SELECT DISTINCT pg_catalog.unnest(base_tables)::oid FROM d",
 					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not clean stepping.catalog");
+		elog(ERROR, "could not clean stepping.catalog");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -511,7 +511,7 @@ catalog_drop_orphans(void)
 					"UNION SELECT v.view_rel FROM stepping.catalog v JOIN gone g ON v.internal_of = g.rel) "
 					"SELECT rel::oid FROM gone",
 					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	{
 		List	   *gone = NIL;
 		StringInfoData names;
@@ -544,7 +544,7 @@ catalog_drop_orphans(void)
 		args[0] = ObjectIdGetDatum(baseid);
 		if (SPI_execute_with_args("SELECT 1 FROM stepping.catalog WHERE $1::regclass = ANY (base_tables)",
 								  1, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "stepping: could not read stepping.catalog");
+			elog(ERROR, "could not read stepping.catalog");
 		if (SPI_processed == 0)
 		{
 			char	   *qname = qualified_relname(baseid);
@@ -615,7 +615,7 @@ catalog_view_reading_column(Oid relid, AttrNumber attno)
 							  "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 							  "AND d.refobjid = $1 AND d.refobjsubid = $2 LIMIT 1",
 							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_depend");
+		elog(ERROR, "could not read pg_depend");
 	if (SPI_processed > 0)
 		view = MemoryContextStrdup(TopTransactionContext,
 								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
@@ -633,7 +633,7 @@ catalog_definitions(void)
 
 	SPI_connect();
 	if (SPI_execute("SELECT view_rel::oid, query FROM stepping.catalog", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read stepping.catalog");
+		elog(ERROR, "could not read stepping.catalog");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -664,7 +664,7 @@ catalog_set_query(Oid viewid, const char *sql)
 	SPI_connect();
 	if (SPI_execute_with_args("UPDATE stepping.catalog SET query = $2 WHERE view_rel = $1",
 							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "stepping: could not update stepping.catalog");
+		elog(ERROR, "could not update stepping.catalog");
 	SPI_finish();
 	catalog_restore_user(&saved);
 }
@@ -707,7 +707,7 @@ catalog_key_indexes(Oid viewid)
 	args[0] = ObjectIdGetDatum(viewid);
 	SPI_connect();
 	if (SPI_execute_with_args(KEY_INDEXES_SQL, 1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_index");
+		elog(ERROR, "could not read pg_index");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
@@ -769,7 +769,7 @@ catalog_find_missing(Oid *relid, char **tgname)
 
 	SPI_connect();
 	if (SPI_execute(MISSING_SQL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not check the views' triggers and indexes");
+		elog(ERROR, "could not check the views' triggers and indexes");
 	found = SPI_processed > 0;
 	if (found)
 	{
@@ -815,7 +815,7 @@ catalog_changed_object_uses(void)
 
 	SPI_connect();
 	if (SPI_execute(CHANGED_OBJECT_VIEWS_SQL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not find the views using a changed object");
+		elog(ERROR, "could not find the views using a changed object");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
@@ -849,7 +849,7 @@ catalog_set_internal_of(Oid viewid, Oid outer)
 	SPI_connect();
 	if (SPI_execute_with_args("UPDATE stepping.catalog SET internal_of = $2::regclass WHERE view_rel = $1",
 							  2, argtypes, args, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "stepping: could not update stepping.catalog");
+		elog(ERROR, "could not update stepping.catalog");
 	SPI_finish();
 	catalog_restore_user(&saved);
 }

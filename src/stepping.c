@@ -89,7 +89,7 @@ stepping_drop_view(PG_FUNCTION_ARGS)
 	SPI_connect();
 	if (SPI_execute(psprintf("DROP TABLE %s", qualified_relname(viewid)),
 					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "stepping: could not drop the result table");
+		elog(ERROR, "could not drop the result table");
 	SPI_finish();
 	catalog_drop_orphans();
 	cache_forget_view(viewid);
@@ -168,7 +168,7 @@ stepping_check_view(PG_FUNCTION_ARGS)
 		int			nestlevel = stepping_pin_settings();
 
 		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "stepping: check_view query failed");
+			elog(ERROR, "check_view query failed");
 		stepping_unpin_settings(nestlevel);
 	}
 	for (r = 0; r < SPI_processed; r++)

@@ -659,7 +659,7 @@ compile_components(Circuit *c, Query *query)
 
 		ind->bit = c->nrtes + ind->id - 1;
 		if (ind->bit >= 32)
-			elog(ERROR, "stepping: too many semijoin factors");
+			elog(ERROR, "too many semijoin factors");
 		semijoin_prepare(c, ind);
 		explain_line(c, "semijoin factor %d: distinct keys of %s%s%s (delta: keys that appeared or disappeared, one bounded probe per touched key)",
 					 ind->id, qualified_relname(ind->relid),

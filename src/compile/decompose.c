@@ -205,7 +205,7 @@ rels_of(Node *n)
 			r = bms_add_members(r, rels_of(lfirst(lc)));
 		return r;
 	}
-	elog(ERROR, "stepping: unexpected FROM item %d", (int) nodeTag(n));
+	elog(ERROR, "unexpected FROM item %d", (int) nodeTag(n));
 	return NULL;
 }
 

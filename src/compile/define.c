@@ -437,7 +437,7 @@ cte_view(CteViews *ctx, const char *ctename)
 		if (strcmp(lfirst_node(CommonTableExpr, lc)->ctename, ctename) == 0)
 			cte = lfirst_node(CommonTableExpr, lc);
 	if (cte == NULL)
-		elog(ERROR, "stepping: WITH query \"%s\" not found", ctename);
+		elog(ERROR, "WITH query \"%s\" not found", ctename);
 	if (cte->cterecursive)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -734,7 +734,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	c = cache_get_circuit(viewid);
 	foreach(lc, c->index_advice)
 		ereport(NOTICE,
-				(errmsg("stepping: a join column of view \"%s\" has no index", c->viewlabel),
+				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),
 				 errhint("%s", (char *) lfirst(lc))));
 	circuit_refresh(c);

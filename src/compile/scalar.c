@@ -104,7 +104,7 @@ value_over_no_rows(const char *from, const char *target, Oid type, int32 typmod,
 	get_typlenbyval(type, &typlen, &typbyval);
 	SPI_connect();
 	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "stepping: could not evaluate a scalar subquery over no rows");
+		elog(ERROR, "could not evaluate a scalar subquery over no rows");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	{
 		MemoryContext old = MemoryContextSwitchTo(outer);

@@ -64,7 +64,7 @@ stepping_triggers(Oid relid, const char *tgname)
 							  "AND p.proname IN ('capture_before', 'capture_after', 'guard_result') "
 							  "ORDER BY t.tgname",
 							  2, argtypes, args, nulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read pg_trigger");
+		elog(ERROR, "could not read pg_trigger");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
@@ -207,7 +207,7 @@ ddl_restore_always(AlterTableStmt *stmt)
 		return;
 	SPI_connect();
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "stepping: could not enable the triggers of %s", qualified_relname(relid));
+		elog(ERROR, "could not enable the triggers of %s", qualified_relname(relid));
 	SPI_finish();
 }
 
@@ -329,7 +329,7 @@ ddl_check_drops(void)
 	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() "
 					"WHERE object_type IN ('index', 'trigger') LIMIT 1",
 					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: could not read the dropped objects");
+		elog(ERROR, "could not read the dropped objects");
 	found = SPI_processed > 0;
 	SPI_finish();
 	if (!found || !catalog_find_missing(&relid, &tgname))
