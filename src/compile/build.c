@@ -296,6 +296,18 @@ equality_is_identity(Oid type, Oid collation)
 	}
 }
 
+/*
+ * compile_grouped: the grouped operator's part of circuit c (GROUP BY,
+ * DISTINCT, global aggregates, UNION): from plan p and the result table
+ * (open, its descriptor checked against the query), fill c's group key and
+ * aggregate fields: the circuit row's layout (group keys, aggregate
+ * arguments, columns generic aggregates read), result attribute numbers of
+ * the key and state columns, the key index and its equality functions, the
+ * finals and HAVING compiled over (group key, aggregate finals), the group
+ * keys' SQL that recomputes filter on, and the operator's explain lines.
+ * Everything is allocated in the current memory
+ * context, the circuit's own (c->cxt), and lives as long as the circuit.
+ */
 static void
 compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 {
