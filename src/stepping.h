@@ -49,7 +49,24 @@ strip_relabel(Node *node)
 	return node;
 }
 
-/* Refuse what cannot be maintained exactly (0A000), with a hint (compile.c). */
+/*
+ * A copy of a view query reduced to its FROM and WHERE with a new target
+ * list: what join terms, group recomputes and decomposed components plan.
+ * hasAggs says whether the new target list holds aggregates.
+ */
+static inline void
+query_keep_from_where(Query *q, List *tlist, bool hasAggs)
+{
+	q->targetList = tlist;
+	q->groupClause = NIL;
+	q->distinctClause = NIL;
+	q->hasDistinctOn = false;
+	q->havingQual = NULL;
+	q->sortClause = NIL;
+	q->hasAggs = hasAggs;
+}
+
+/* Refuse what cannot be maintained exactly (0A000), with a hint (validate.c). */
 extern void stepping_reject(const char *what, const char *hint) pg_attribute_noreturn();
 
 /* ----------------------------------------------------------------

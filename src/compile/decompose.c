@@ -1098,11 +1098,7 @@ decompose_query(Query *query, List **indicators)
 															p->nulled);
 		}
 		q->hasSubLinks = false;
-		q->targetList = NIL;
-		q->havingQual = NULL;
-		q->groupClause = NIL;
-		q->distinctClause = NIL;
-		q->hasAggs = false;
+		query_keep_from_where(q, NIL, false);
 		c->query = q;
 		foreach(lc2, p->uses)
 		{

@@ -345,13 +345,7 @@ term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 		if (quals)
 			q->jointree->quals = (Node *) make_ands_explicit(quals);
 	}
-	q->targetList = tlist;
-	q->groupClause = NIL;
-	q->distinctClause = NIL;
-	q->hasAggs = false;
-	q->hasDistinctOn = false;
-	q->havingQual = NULL;
-	q->sortClause = NIL;
+	query_keep_from_where(q, tlist, false);
 
 	if (keynull)
 		restrict_to_group(c, q, keynull);
@@ -1113,12 +1107,7 @@ generic_plans_for(Circuit *c, bool *keynull)
 			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->aggs[i].aggref),
 												   resno, psprintf("a%d", resno), false));
 		}
-	q->targetList = tlist;
-	q->groupClause = NIL;
-	q->distinctClause = NIL;
-	q->havingQual = NULL;
-	q->sortClause = NIL;
-	q->hasAggs = true;
+	query_keep_from_where(q, tlist, true);
 	restrict_to_group(c, q, keynull);
 
 	t = NULL;
