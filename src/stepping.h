@@ -68,6 +68,8 @@ query_keep_from_where(Query *q, List *tlist, bool hasAggs)
 
 /* Refuse what cannot be maintained exactly (0A000), with a hint (validate.c). */
 extern void stepping_reject(const char *what, const char *hint) pg_attribute_noreturn();
+extern void stepping_reject_because(const char *what, const char *detail,
+									const char *hint) pg_attribute_noreturn();
 
 /* ----------------------------------------------------------------
  * Z-sets and row hashes (zset.c)

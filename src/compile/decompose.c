@@ -142,8 +142,9 @@ static List *
 check_size(List *parts)
 {
 	if (list_length(parts) > MAX_COMPONENTS)
-		stepping_reject("this many outer joins and subqueries together",
-			   "The view would be a sum of more than 64 inner joins; split it into views over views.");
+		stepping_reject_because("this many outer joins and subqueries together",
+			   "The view would be a sum of more than 64 inner joins.",
+			   "Split it into views over views.");
 	return parts;
 }
 
@@ -561,8 +562,9 @@ simple_subquery(SubLink *sl)
 		sub->groupClause || sub->havingQual || sub->hasWindowFuncs ||
 		sub->hasTargetSRFs || sub->limitCount || sub->limitOffset ||
 		sub->hasSubLinks || sub->rowMarks || sub->groupingSets)
-		stepping_reject("this subquery",
-			   "A subquery in WHERE must read one table, with a WHERE clause and nothing else (no aggregates, GROUP BY, LIMIT, set operations or nested subqueries).");
+		stepping_reject_because("this subquery",
+			   "A subquery in WHERE must read one table, with a WHERE clause and nothing else (no aggregates, GROUP BY, LIMIT, set operations or nested subqueries).",
+			   "Write the subquery as a view of its own and test against that.");
 	if (list_length(sub->rtable) != 1 ||
 		list_length(sub->jointree->fromlist) != 1 ||
 		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
@@ -731,8 +733,9 @@ apply_predicate(Decomposer *d, List *parts, Node *conj)
 		if (contain_vars_of_level(x, 1) || contain_sublink_param(x) ||
 			!contain_vars_of_level(y, 0) ||
 			!OidIsValid(inner_equality(test->opno, exprType(y))))
-			stepping_reject("this IN subquery",
-				   "Only x IN (SELECT y ...) and x = ANY (SELECT y ...), with an equality operator, are maintained.");
+			stepping_reject_because("this IN subquery",
+				   "Only x IN (SELECT y ...) and x = ANY (SELECT y ...), with an equality operator, are maintained.",
+				   "Compare one expression with one column by equality.");
 
 		withx = s;
 		withx.inner_keys = lappend(list_copy(s.inner_keys), y);
@@ -922,8 +925,8 @@ expand_scalar(Decomposer *d, List *parts, SubLink *sl)
 		if (!lfirst_node(TargetEntry, lc)->resjunk)
 			tle = lfirst_node(TargetEntry, lc);
 	if (tle == NULL || contain_vars_of_level((Node *) tle->expr, 1))
-		stepping_reject("this scalar subquery",
-			   "A scalar subquery must return one expression over its own table.");
+		stepping_reject_because("this scalar subquery",
+			   "A scalar subquery must return one expression over its own table.", NULL);
 	split_conditions(make_ands_implicit((Expr *) sub->jointree->quals),
 					 sub_in_inner, sub_in_outer, NULL, &s,
 					 "a scalar subquery condition");
@@ -1048,8 +1051,9 @@ decompose_query(Query *query, List **indicators)
 		if (next)
 			parts = next;
 		else if (other_sublinks_walker(conj, NULL))
-			stepping_reject("a subquery in this position",
-				   "EXISTS, NOT EXISTS, IN and NOT IN subqueries are maintained as conditions of the WHERE clause joined by AND.");
+			stepping_reject_because("a subquery in this position",
+				   "EXISTS, NOT EXISTS, IN and NOT IN subqueries are maintained as conditions of the WHERE clause joined by AND.",
+				   "Move the subquery into WHERE, joined to the other conditions by AND.");
 		else
 			parts = times(parts, list_make1(conj), NIL, 1);
 	}

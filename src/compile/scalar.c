@@ -210,8 +210,9 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 		list_length(sub->rtable) != 1 ||
 		list_length(sub->jointree->fromlist) != 1 ||
 		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
-		stepping_reject("this scalar subquery",
-			   "A scalar subquery must compute an aggregate over one table (SELECT agg(...) FROM t WHERE ...), or look one row up by a unique key.");
+		stepping_reject_because("this scalar subquery",
+			   "A scalar subquery must compute an aggregate over one table (SELECT agg(...) FROM t WHERE ...), or look one row up by a unique key.",
+			   "Write the subquery's join as a subquery in FROM, or as a view of its own.");
 	rte = rt_fetch(1, sub->rtable);
 	if (rte->rtekind != RTE_RELATION)
 		stepping_reject("a scalar subquery over this kind of relation", NULL);
@@ -219,8 +220,8 @@ materialize_scalar(SubLink *sl, ScalarContext *ctx)
 		if (!lfirst_node(TargetEntry, lc)->resjunk)
 			tle = lfirst_node(TargetEntry, lc);
 	if (tle == NULL || contain_vars_of_level((Node *) tle->expr, 1))
-		stepping_reject("this scalar subquery",
-			   "The subquery's value must read only its own table.");
+		stepping_reject_because("this scalar subquery",
+			   "The subquery's value must read only its own table.", NULL);
 	decompose_subquery_conditions(sub, &inner_keys, &outer_keys, &opnos,
 								  &collids, &outer_left, &inner_filter,
 								  &outer_filter);

@@ -34,9 +34,17 @@
 void
 stepping_reject(const char *what, const char *hint)
 {
+	stepping_reject_because(what, NULL, hint);
+}
+
+/* The same, with the reason as errdetail. */
+void
+stepping_reject_because(const char *what, const char *detail, const char *hint)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("stepping cannot maintain %s", what),
+			 detail ? errdetail("%s", detail) : 0,
 			 hint ? errhint("%s", hint) : 0));
 }
 
@@ -281,7 +289,7 @@ validate_relation(RangeTblEntry *rte)
 	char		relkind;
 
 	if (rte->rtekind == RTE_SUBQUERY)
-		stepping_reject("subqueries in FROM", "Subqueries are not supported yet.");
+		stepping_reject_because("subqueries in FROM here", "A subquery in FROM becomes an internal view before this check; this one was not.", NULL);
 	if (rte->rtekind == RTE_FUNCTION)
 	{
 		/* immutable set-returning functions: a join with a constant input */
@@ -289,8 +297,9 @@ validate_relation(RangeTblEntry *rte)
 			stepping_reject("a subquery in a function's arguments in FROM",
 				   "Join the subquery's table, or compute the value in a subquery in FROM.");
 		if (contain_changing_functions((Node *) rte->functions))
-			stepping_reject("a volatile or stable function in FROM",
-				   "Only IMMUTABLE functions (generate_series, unnest ...) can be maintained in FROM.");
+			stepping_reject_because("a volatile or stable function in FROM",
+				   "Its rows could change without a write to the view's tables.",
+				   "Use IMMUTABLE functions (generate_series, unnest ...) in FROM.");
 		(void) check_expr_walker((Node *) rte->functions, NULL);
 		return;
 	}
@@ -308,17 +317,19 @@ validate_relation(RangeTblEntry *rte)
 		stepping_reject("a query over a view or materialized view",
 			   "Write the view over the base tables themselves.");
 	if (relkind == RELKIND_FOREIGN_TABLE)
-		stepping_reject("a query over a foreign table", "Changes to foreign tables cannot be captured.");
+		stepping_reject_because("a query over a foreign table", "Changes to foreign tables cannot be captured.",
+								"Read a local table.");
 	if (relkind == RELKIND_PARTITIONED_TABLE)
-		stepping_reject("a query over a partitioned table",
-			   "Partitioned tables are not supported yet.");
+		stepping_reject_because("a query over a partitioned table",
+			   "Partitioned tables are not supported yet.", "Use a plain table.");
 	if (relkind != RELKIND_RELATION)
 		stepping_reject("a query over this kind of relation", NULL);
 
 	rel = table_open(rte->relid, AccessShareLock);
 	if (rel->rd_rel->relispartition)
-		stepping_reject("a query over a partition",
-			   "Writes addressed to the partitioned parent would not be seen.");
+		stepping_reject_because("a query over a partition",
+			   "Writes addressed to the partitioned parent would not be seen.",
+			   "Use a plain table.");
 	if (rel->rd_rel->relrowsecurity)
 		stepping_reject("a query over a table with row-level security",
 			   "Disable row-level security on the base table, or keep the summary by other means.");
@@ -326,14 +337,16 @@ validate_relation(RangeTblEntry *rte)
 		stepping_reject("a query over a temporary table",
 			   "Use a regular table.");
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_UNLOGGED)
-		stepping_reject("a query over an unlogged table",
-			   "Crash recovery empties an unlogged table but not the view's result table; use a regular table.");
+		stepping_reject_because("a query over an unlogged table",
+			   "Crash recovery empties an unlogged table but not the view's result table.",
+			   "Use a regular table (ALTER TABLE ... SET LOGGED).");
 	if (RelationGetNamespace(rel) == PG_CATALOG_NAMESPACE ||
 		RelationGetNamespace(rel) == get_namespace_oid("stepping", false))
 		stepping_reject("a query over a system or stepping catalog table", NULL);
 	if (has_subclass(rte->relid) || has_superclass(rte->relid))
-		stepping_reject("a query over a table with inheritance children or parents",
-			   "Inheritance is not supported: statement triggers do not see writes to other members.");
+		stepping_reject_because("a query over a table with inheritance children or parents",
+			   "Statement triggers do not see writes to other members of the hierarchy.",
+			   "Remove the inheritance (ALTER TABLE ... NO INHERIT), or use a plain table.");
 	if (is_subscribed(rte->relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -425,7 +438,8 @@ validate_set_operation(Query *query, Node *node, bool all)
 		SetOperationStmt *op = (SetOperationStmt *) node;
 
 		if (op->op != SETOP_UNION)
-			stepping_reject("INTERSECT or EXCEPT", "Only UNION and UNION ALL are supported yet.");
+			stepping_reject_because("INTERSECT or EXCEPT here", "INTERSECT and EXCEPT of two SELECTs are maintained; nested in another set operation they are not.",
+								"Write the INTERSECT or EXCEPT as a view of its own.");
 		if (op->all != all)
 			stepping_reject("a mix of UNION and UNION ALL", "Use one kind of UNION in a view.");
 		validate_set_operation(query, op->larg, all);
@@ -545,7 +559,7 @@ validate_view_query(Query *query)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the query of a stepping view must be a SELECT")));
 	if (query->cteList)
-		stepping_reject("WITH queries (CTEs)", "Common table expressions are not supported yet.");
+		stepping_reject_because("WITH queries here", "A WITH query becomes an internal view before this check; this one was not.", NULL);
 	if (query->setOperations)
 	{
 		validate_set_operation(query, query->setOperations,
@@ -554,8 +568,8 @@ validate_view_query(Query *query)
 	if (query->rowMarks || query->hasForUpdate)
 		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
 	if (query->sortClause)
-		stepping_reject("ORDER BY",
-			   "A view's rows have no order; remove ORDER BY and sort when you read the result table.");
+		stepping_reject_because("ORDER BY", "A view's rows have no order.",
+			   "Remove ORDER BY and sort when you read the result table.");
 	if (query->limitCount || query->limitOffset)
 		stepping_reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
 	if (query->hasWindowFuncs)
@@ -575,8 +589,9 @@ validate_view_query(Query *query)
 		stepping_reject("a query without a FROM table",
 			   "Name the base table the view reads.");
 	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
-		stepping_reject("a join of more than 10 tables",
-			   "A statement that changes every input of a join costs one plan per subset of them; join fewer tables, or join in a view over views.");
+		stepping_reject_because("a join of more than 10 tables",
+			   "A statement that changes every input of a join costs one plan per subset of them.",
+			   "Join fewer tables, or join in a view over views.");
 	foreach(lc, query->rtable)
 	{
 		RangeTblEntry *r1 = lfirst_node(RangeTblEntry, lc);
@@ -590,8 +605,9 @@ validate_view_query(Query *query)
 				lfirst_node(RangeTblEntry, lc2)->relid == r1->relid)
 				same++;
 		if (same > 4)
-			stepping_reject("a table joined with itself more than four times",
-				   "Each change to the table costs one plan per subset of its occurrences.");
+			stepping_reject_because("a table joined with itself more than four times",
+				   "Each change to the table costs one plan per subset of its occurrences.",
+				   "Split the view into views over views.");
 	}
 	foreach(lc, query->jointree->fromlist)
 		validate_from_item(query, (Node *) lfirst(lc));
