@@ -95,15 +95,15 @@ branch_sql(Oid viewid)
 	return buf.data;
 }
 
-/* A copy of a list of column names (String nodes or C strings) as C strings. */
+/* A list of column names as String nodes (eref, CTE column lists) as C strings. */
 static List *
-name_strings(List *names, bool string_nodes)
+name_strings(List *names)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
 
 	foreach(lc, names)
-		result = lappend(result, string_nodes ? strVal(lfirst(lc)) : (char *) lfirst(lc));
+		result = lappend(result, strVal(lfirst(lc)));
 	return result;
 }
 
@@ -173,7 +173,7 @@ internal_column_names(List *names)
 		}
 		result = lappend(result, s);
 	}
-	return name_strings(result, true);
+	return name_strings(result);
 }
 
 /*
@@ -263,7 +263,7 @@ coerce_branch_column(Node *expr, List *ops, int col)
 	return expr;
 }
 
-/* Whether a branch's output columns already have the set operation's types. */
+/* Whether a branch's output columns need coercing to the set operation's. */
 static bool
 branch_needs_coercion(Query *sub, List *ops)
 {
@@ -451,7 +451,7 @@ cte_view(CteViews *ctx, const char *ctename)
 	ctx->depth = saved;
 
 	oid = create_subquery_view((Query *) cte->ctequery,
-							   internal_column_names(name_strings(cte->ctecolnames, true)),
+							   internal_column_names(name_strings(cte->ctecolnames)),
 							   ctx->rv, ctx->counter);
 	ctx->internal = lappend_oid(ctx->internal, oid);
 	ctx->names = lappend(ctx->names, cte->ctename);
@@ -576,7 +576,7 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 					 errhint("Write the subquery without references to the tables before it.")));
 		oid = create_subquery_view(rte->subquery,
 								   query->setOperations ? setop_names
-								   : internal_column_names(name_strings(rte->eref->colnames, true)),
+								   : internal_column_names(name_strings(rte->eref->colnames)),
 								   rv, counter);
 		internal = lappend_oid(internal, oid);
 		if (query->setOperations)

@@ -1413,6 +1413,101 @@ LANGUAGE sql IMMUTABLE AS $$
                                           WHEN 'flt' THEN 'float8' WHEN 'txt' THEN 'text' ELSE 'bool' END)
 $$;
 
+-- a type of column class cls for one branch of a set operation: branches
+-- of other types make PostgreSQL resolve a common type and coerce each
+-- branch to it.  strict: only types whose equal values print alike (a
+-- DISTINCT, GROUP BY or set-operation key: numeric 1.50 vs 1.5000, char(n)
+-- padding would be equal keys spelled differently)
+CREATE FUNCTION rj.mixed_type(cls text, strict bool, agg bool DEFAULT false) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RETURN CASE cls
+        WHEN 'int' THEN rj.pick(ARRAY['int', 'int', 'bigint', 'numeric']
+                                || CASE WHEN agg THEN '{}'::text[] ELSE ARRAY['smallint'] END)
+        WHEN 'num' THEN rj.pick(ARRAY['numeric', 'numeric(10,2)', 'numeric(12,2)', 'float8']
+                                || CASE WHEN strict THEN '{}'::text[] ELSE ARRAY['numeric(12,4)'] END)
+        WHEN 'flt' THEN rj.pick(ARRAY['float8', 'float8', 'real', 'numeric'])
+        WHEN 'txt' THEN rj.pick(ARRAY['text', 'varchar', 'varchar(20)']
+                                || CASE WHEN strict THEN '{}'::text[] ELSE ARRAY['char(6)'] END)
+        ELSE 'bool' END;
+END $$;
+
+-- e as a column of type typ, in a set operation's branch: cast, or (unnamed)
+-- an expression PostgreSQL names ?column? with the same value and type
+CREATE FUNCTION rj.branch_col(e text, typ text, unnamed bool) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN NOT unnamed THEN format('(%s)::%s', e, typ)
+                WHEN typ = 'bool' THEN format('NOT NOT (%s)::%s', e, typ)
+                WHEN typ ~ '^(text|varchar|char)' THEN format('(%s)::%s', e, typ)
+                ELSE format('-(-(%s)::%s)', e, typ) END
+$$;
+
+-- a subquery whose outputs the outer query names with a column alias list
+-- (FROM (SELECT ...) z(k, t) or WITH w(k, t) AS (SELECT ...)): the columns the
+-- list names are unnamed expressions, other names, duplicate names or names
+-- needing quotes; the list may name only the first columns.
+-- {"sql": the SELECT, "alias": the column list, "cols", "mask", "depth", "tags"}
+CREATE FUNCTION rj.gen_aliased(srcs jsonb, p_bo bool) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    s0 jsonb := rj.pick_src(srcs, 0.3, p_bo);
+    all_cols text[] := ARRAY(SELECT jsonb_object_keys(s0->'cols') ORDER BY 1);
+    picked text[] := '{}';
+    outs text[] := '{}';
+    cols jsonb := '{}';
+    tags text[] := '{}';
+    c text;
+    cls text;
+    n int := rj.ri(2, 4);
+    m int;
+    i int;
+    x float8;
+    w text := '';
+BEGIN
+    -- an int column first (joins and predicates need one), then others
+    picked := ARRAY[rj.pick(rj.cols_cls(s0, 'int'))];
+    FOR i IN 2..n LOOP
+        c := rj.pick(all_cols);
+        CONTINUE WHEN c = ANY (picked);
+        picked := picked || c;
+    END LOOP;
+    n := cardinality(picked);
+    m := CASE WHEN rj.chance(0.3) THEN rj.ri(1, n) ELSE n END;
+    IF m < n THEN
+        tags := tags || 'alias_partial'::text;
+    END IF;
+    FOR i IN 1..n LOOP
+        c := picked[i];
+        cls := s0->'cols'->>c;
+        cols := cols || jsonb_build_object(c, cls);
+        x := random();
+        IF i > m THEN
+            outs := outs || ('z0.' || c);             -- named by the subquery itself
+        ELSIF x < 0.45 THEN
+            tags := tags || 'alias_unnamed'::text;   -- ?column?
+            outs := outs || CASE cls WHEN 'int' THEN format('z0.%s + 0', c) WHEN 'num' THEN format('z0.%s * 1', c)
+                                     WHEN 'flt' THEN format('z0.%s + 0', c) WHEN 'txt' THEN format('z0.%s || %L', c, '')
+                                     ELSE format('z0.%s AND true', c) END;
+        ELSIF x < 0.65 THEN
+            tags := tags || 'alias_dup'::text;
+            outs := outs || format('z0.%s AS dup', c);
+        ELSIF x < 0.8 THEN
+            tags := tags || 'alias_quoted'::text;
+            outs := outs || format('z0.%s AS "Odd Name %s"', c, i);
+        ELSE
+            outs := outs || format('z0.%s AS %s', c, picked[1 + i % n]);   -- another column's name
+        END IF;
+    END LOOP;
+    IF rj.chance(0.4) THEN
+        w := ' WHERE ' || rj.vpred(jsonb_build_array(jsonb_build_object('alias', 'z0', 'cols', s0->'cols')), 0);
+    END IF;
+    RETURN jsonb_build_object(
+        'sql', format('SELECT %s%s FROM %s z0%s', CASE WHEN rj.chance(0.2) THEN 'DISTINCT ' ELSE '' END,
+                      array_to_string(outs, ', '), s0->>'sql', w),
+        'alias', array_to_string(picked[1:m], ', '), 'cols', cols, 'mask', s0->'mask', 'depth', s0->'depth',
+        'tags', to_jsonb(tags));
+END $$;
+
 -- a WHERE clause w (' WHERE ...' or '') with one more conjunct c (or none)
 CREATE FUNCTION rj.add_conj(w text, c text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
@@ -1650,14 +1745,28 @@ BEGIN
         x := random();
         op := CASE WHEN x < 0.5 THEN 'UNION ALL' WHEN x < 0.8 OR rj.disabled('setop_all') THEN 'UNION'
                    WHEN x < 0.9 THEN 'INTERSECT ALL' ELSE 'EXCEPT ALL' END;
+        -- the second branch's columns of other types of the same kind (readers
+        -- use the columns by class: integers stay integers, texts texts), and
+        -- unnamed: the set operation names its columns from the first branch
+        s := CASE WHEN NOT rj.disabled('setop_types') AND rj.chance(0.4) THEN 'mixed' END;
         q := format('SELECT %s FROM %s s1%s %s SELECT %s FROM %s s2%s',
                     (SELECT string_agg(rj.cast_to('s1.' || nn, cols->>nn) || ' AS ' || nn, ', ' ORDER BY o)
                        FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
                     s1->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it1), 0) ELSE '' END,
                     op,
-                    (SELECT string_agg(rj.cast_to('s2.' || nn, cols->>nn), ', ' ORDER BY o)
+                    (SELECT string_agg(CASE WHEN s IS NULL THEN rj.cast_to('s2.' || nn, cols->>nn)
+                                            ELSE rj.branch_col('s2.' || nn,
+                                                               CASE cols->>nn WHEN 'int' THEN rj.pick(ARRAY['int', 'bigint', 'smallint'])
+                                                                              WHEN 'num' THEN rj.pick(ARRAY['numeric', 'numeric(10,2)', 'numeric(12,2)'])
+                                                                              WHEN 'flt' THEN rj.pick(ARRAY['float8', 'real'])
+                                                                              WHEN 'txt' THEN rj.pick(ARRAY['text', 'varchar'])
+                                                                              ELSE 'bool' END,
+                                                               rj.chance(0.5)) END, ', ' ORDER BY o)
                        FROM unnest(names) WITH ORDINALITY AS u(nn, o)),
                     s2->>'sql', CASE WHEN rj.chance(0.5) THEN ' WHERE ' || rj.vpred(jsonb_build_array(it2), 0) ELSE '' END);
+        IF s IS NOT NULL THEN
+            ctags := ctags || 'setop_mixed_types'::text;
+        END IF;
         kind := lower(replace(op, ' ', '_'));
         IF op NOT LIKE 'UNION%' THEN
             ctags := ctags || kind;
@@ -1937,6 +2046,13 @@ BEGIN
                                       'mask', rj.bit(p), 'depth', 0, 'bo', true);
             tags := tags || 'selfjoin'::text;
             item_sql := src->>'sql';
+        ELSIF x < 0.33 AND NOT rj.disabled('subquery') AND NOT rj.disabled('alias_cols') AND rj.chance(0.25) THEN
+            -- a subquery whose columns an alias list names: FROM (SELECT * FROM (SELECT ..) z(k, t))
+            d := rj.gen_aliased(srcs, rj.multipath_off());
+            src := jsonb_build_object('sql', format('(SELECT * FROM (%s) z(%s))', d->>'sql', d->>'alias'),
+                                      'cols', d->'cols', 'tab', 0, 'mask', d->'mask', 'depth', d->'depth');
+            tags := tags || 'subquery'::text || 'alias_cols'::text || ARRAY(SELECT jsonb_array_elements_text(d->'tags'));
+            item_sql := src->>'sql';
         ELSIF x < 0.33 AND NOT rj.disabled('subquery') THEN
             d := rj.gen_derived(srcs, rj.multipath_off());
             src := jsonb_build_object('sql', '(' || (d->>'sql') || ')', 'cols', d->'cols', 'tab', 0,
@@ -1949,6 +2065,14 @@ BEGIN
                 -- the same WITH query a second time
                 src := rj.pickj(cte_items);
                 tags := tags || 'cte_twice'::text;
+            ELSIF NOT rj.disabled('alias_cols') AND rj.chance(0.25) THEN
+                -- a WITH query whose columns its column list names: WITH w1(k, t) AS (SELECT ..)
+                d := rj.gen_aliased(srcs, rj.multipath_off());
+                k := 'w' || (jsonb_array_length(cte_items) + 1);
+                ctes := ctes || format('%s(%s) AS (%s)', k, d->>'alias', d->>'sql');
+                src := jsonb_build_object('sql', k, 'cols', d->'cols', 'tab', 0, 'mask', d->'mask', 'depth', d->'depth');
+                cte_items := cte_items || src;
+                tags := tags || 'cte'::text || 'cte_cols'::text || ARRAY(SELECT jsonb_array_elements_text(d->'tags'));
             ELSE
                 d := rj.gen_derived(srcs, rj.multipath_off());
                 k := 'w' || (jsonb_array_length(cte_items) + 1);
@@ -2249,7 +2373,21 @@ BEGIN
 END $$;
 
 -- one branch of a set operation: 1-2 FROM items, output columns of the classes sig
-CREATE FUNCTION rj.gen_branch(srcs jsonb, sig text[], OUT sql text, OUT mask int, OUT depth int, OUT tags text[])
+-- a column of a set operation's branch: e of class cls cast to typ (NULL:
+-- to the class's own type), unnamed or not
+CREATE FUNCTION rj.setop_col(e text, cls text, typ text, unnamed bool) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN typ IS NULL AND NOT unnamed THEN rj.cast_to(e, cls)
+                ELSE rj.branch_col(e, coalesce(typ, CASE cls WHEN 'int' THEN 'int' WHEN 'num' THEN 'numeric'
+                                                            WHEN 'flt' THEN 'float8' WHEN 'txt' THEN 'text'
+                                                            ELSE 'bool' END), unnamed) END
+$$;
+
+-- one branch of a set operation with columns of classes sig: of types typs
+-- (NULL: the class's own type), unnamed (a later branch: the operation names
+-- its columns from the first), some columns an untyped NULL (p_null)
+CREATE FUNCTION rj.gen_branch(srcs jsonb, sig text[], typs text[], unnamed bool, p_null float8,
+                              OUT sql text, OUT mask int, OUT depth int, OUT tags text[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     s1 jsonb := rj.pick_src(srcs, 0.2, false, rj.multipath_off());
@@ -2287,7 +2425,7 @@ BEGIN
         -- GROUP BY the first column, aggregates for the others
         SELECT * INTO ex FROM rj.expr(items, sig[1]);
         keys := keys || ex.e;
-        outs := outs || (rj.cast_to(ex.e, sig[1]) || ' AS c1');
+        outs := outs || (rj.setop_col(ex.e, sig[1], typs[1], unnamed) || CASE WHEN unnamed THEN '' ELSE ' AS c1' END);
         FOR i IN 2..cardinality(sig) LOOP
             a := CASE sig[i]
                  WHEN 'int' THEN rj.pick(ARRAY['count(*)', format('sum(%s)', (rj.expr(items, 'int')).e),
@@ -2298,7 +2436,13 @@ BEGIN
                                                format('min(%s)', (rj.expr(items, 'txt')).e)])
                  ELSE CASE WHEN rj.disabled('generic') THEN format('max((%s)::int) = 1', (rj.expr(items, 'bool')).e)
                            ELSE format('bool_or(%s)', (rj.expr(items, 'bool')).e) END END;
-            outs := outs || (rj.cast_to(a, sig[i]) || ' AS c' || i);
+            IF rj.chance(p_null) THEN
+                a := 'NULL';
+                tags := tags || 'setop_null'::text;
+            ELSE
+                a := rj.setop_col(a, sig[i], typs[i], unnamed);
+            END IF;
+            outs := outs || (a || CASE WHEN unnamed THEN '' ELSE ' AS c' || i END);
         END LOOP;
         sql := format('SELECT %s FROM %s%s GROUP BY %s', array_to_string(outs, ', '), from_sql, w,
                       array_to_string(keys, ', '));
@@ -2306,7 +2450,13 @@ BEGIN
     ELSE
         FOR i IN 1..cardinality(sig) LOOP
             SELECT * INTO ex FROM rj.expr(items, sig[i]);
-            outs := outs || (rj.cast_to(ex.e, sig[i]) || ' AS c' || i);
+            IF i > 1 AND rj.chance(p_null) THEN
+                a := 'NULL';
+                tags := tags || 'setop_null'::text;
+            ELSE
+                a := rj.setop_col(ex.e, sig[i], typs[i], unnamed);
+            END IF;
+            outs := outs || (a || CASE WHEN unnamed THEN '' ELSE ' AS c' || i END);
         END LOOP;
         sql := format('SELECT %s%s FROM %s%s', CASE WHEN x < 0.4 THEN 'DISTINCT ' ELSE '' END,
                       array_to_string(outs, ', '), from_sql, w);
@@ -2329,6 +2479,12 @@ DECLARE
     depth int := 0;
     q text;
     names text[] := '{}';
+    mixed bool;
+    in_from bool;
+    alias_list bool;
+    typs text[];
+    first_typs text[];
+    j int;
 BEGIN
     op := CASE WHEN x < 0.30 THEN 'UNION ALL' WHEN x < 0.50 THEN 'UNION' WHEN x < 0.64 THEN 'INTERSECT'
                WHEN x < 0.76 THEN 'EXCEPT' WHEN x < 0.88 AND NOT rj.disabled('setop_all') THEN 'INTERSECT ALL'
@@ -2338,24 +2494,50 @@ BEGIN
     FOR i IN 2..n LOOP
         sig := sig || rj.pick(ARRAY['int', 'num', 'txt', 'bool', 'flt']);
     END LOOP;
+    -- branches of other column types (--disable setop_types), later branches
+    -- with unnamed columns, or every branch unnamed and the columns named by
+    -- an alias list of the subquery (--disable setop_names)
+    mixed := NOT rj.disabled('setop_types') AND rj.chance(0.5);
+    in_from := rj.chance(CASE WHEN op LIKE '%ALL' AND op NOT LIKE 'UNION%' THEN 0.25 ELSE 0.2 END)
+               AND (op LIKE 'UNION%' OR op LIKE '%ALL');
+    alias_list := in_from AND NOT rj.disabled('setop_names') AND rj.chance(0.5);
     FOR i IN 1..nb LOOP
-        SELECT * INTO br FROM rj.gen_branch(srcs, sig);
+        typs := '{}';
+        FOR j IN 1..n LOOP
+            -- (c1 is the key of the aggregate over the set operation)
+            typs := typs || CASE WHEN mixed THEN rj.mixed_type(sig[j], op <> 'UNION ALL' OR j = 1) END;
+        END LOOP;
+        SELECT * INTO br FROM rj.gen_branch(srcs, sig, typs,
+                                            alias_list OR (i > 1 AND NOT rj.disabled('setop_names') AND rj.chance(0.5)),
+                                            CASE WHEN mixed THEN 0.08 ELSE 0 END);
         parts := parts || br.sql;
         tags := tags || br.tags;
         mask := mask | br.mask;
         depth := greatest(depth, br.depth);
+        IF mixed AND i > 1 AND typs IS DISTINCT FROM first_typs THEN
+            tags := tags || 'setop_mixed_types'::text;
+        END IF;
+        IF i = 1 THEN
+            first_typs := typs;
+        END IF;
+        IF br.sql !~ ' AS c1[ ,]' THEN
+            tags := tags || 'setop_unnamed'::text;
+        END IF;
     END LOOP;
     q := array_to_string(parts, ' ' || op || ' ');
     tags := tags || lower(replace(op, ' ', '_'));
     FOR i IN 1..n LOOP
         names := names || ('c' || i);
     END LOOP;
-    IF rj.chance(CASE WHEN op LIKE '%ALL' AND op NOT LIKE 'UNION%' THEN 0.25 ELSE 0.2 END)
-       AND (op LIKE 'UNION%' OR op LIKE '%ALL') THEN
+    IF in_from THEN
         -- the set operation as a subquery under an aggregate
-        q := format('SELECT s.c1, count(*) AS x1 FROM (%s) s GROUP BY s.c1', q);
+        q := format('SELECT s.c1, count(*) AS x1 FROM (%s) s%s GROUP BY s.c1', q,
+                    CASE WHEN alias_list THEN '(' || array_to_string(names, ', ') || ')' ELSE '' END);
         names := ARRAY['c1', 'x1'];
         tags := tags || 'setop_in_from'::text;
+        IF alias_list THEN
+            tags := tags || 'setop_alias_cols'::text;
+        END IF;
     END IF;
     IF depth > 0 THEN
         tags := tags || ('chain' || (depth + 1));

@@ -37,7 +37,13 @@
 # item's columns (generate_series, unnest [WITH ORDINALITY],
 # jsonb_array_elements[_text]); JSON aggregates and builders (jsonb_agg,
 # json_agg, jsonb_object_agg, json_object_agg, to_jsonb, jsonb_build_object /
-# _array) over settings-free types (about 20% of the views).  Phase 1 creates the
+# _array) over settings-free types (about 20% of the views); set operations
+# whose branches output other types of a column (int / smallint / bigint /
+# numeric, numeric / numeric(p,s) / float8, float8 / real, text / varchar(n) /
+# char(n)) and untyped NULLs, later branches with unnamed columns, a set
+# operation in FROM named by an alias list; subqueries in FROM and WITH
+# queries whose alias or WITH column lists name unnamed, duplicate, quoted or
+# other-named columns (also partial lists).  Phase 1 creates the
 # tables and 70% of the views; phase 2 (a new session) runs random DML until
 # every view has seen at least S (default 50) statements changing one of its
 # base tables, creating the other views after a third of them.  After every
@@ -80,6 +86,9 @@
 #                 srf        no set-returning functions in FROM
 #                 json       no JSON aggregates / builders
 #                 setop_all  no INTERSECT ALL / EXCEPT ALL
+#                 setop_types  set operation branches all of one type per column
+#                 setop_names  every branch of a set operation names its columns
+#                 alias_cols no alias / WITH column lists naming unnamed columns
 #                 chain (inner views read by other views), setop, subquery, cte,
 #                 selfjoin, using, float, fk (no FK child tables), truncate,
 #                 upsert, wcte, merge, txn, subxact, xsession (phase 1 and 2 in
@@ -90,7 +99,8 @@
 # outer_join_agg, exists, not_exists, in_subquery, not_in_subquery,
 # scalar_agg_select, scalar_agg_where, scalar_uncorrelated, scalar_lookup,
 # scalar_in_agg, scalar_group_key, intersect_all, except_all, srf_from,
-# json_agg, json_build, ...), the share of views with outer joins or
+# json_agg, json_build, setop_mixed_types, setop_unnamed, setop_null,
+# setop_alias_cols, alias_cols, cte_cols, alias_unnamed, alias_partial, ...), the share of views with outer joins or
 # subqueries in WHERE, the share with scalar subqueries / INTERSECT or
 # EXCEPT ALL / functions in FROM / JSON, statement kinds, and
 # a summary line
