@@ -897,13 +897,6 @@ END $fn$;
 
 -- rows where the result table (visible columns, by name) and a fresh run of
 -- the original query differ, compared as text multisets
-CREATE FUNCTION rnd.diff_query(v text, q text, cols text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('SELECT r.row_text, sum(r.w)::int AS excess FROM ('
-                  '(SELECT x::text AS row_text, 1 AS w FROM (SELECT %3$s FROM %1$s) x) '
-                  'UNION ALL (SELECT y::text, -1 FROM (%2$s) y)) r '
-                  'GROUP BY r.row_text HAVING sum(r.w) <> 0', v, q, cols)
-$$;
 
 -- Check the given views; bad = index of the first wrong one (0 = all fine)
 -- Writers' odd settings: a view is a function of its tables, not of the
@@ -953,64 +946,14 @@ BEGIN
         PERFORM set_config((rnd.odd_names())[i],
                            (SELECT reset_val FROM pg_settings WHERE name = (rnd.odd_names())[i]), false);
     END LOOP;
-    SELECT * INTO bad, vname, vquery, vcol, detail FROM rnd.check_all_defaults(vnames, vqueries, vcols);
+    SELECT o.bad, o.vname, o.vquery, o.vcol, o.detail INTO bad, vname, vquery, vcol, detail
+      FROM oracle.check_all(vnames, vqueries, vcols) o;
     FOR i IN 1..array_length(rnd.odd_names(), 1) LOOP
         PERFORM set_config((rnd.odd_names())[i], saved[i], false);
     END LOOP;
 END $$;
 
-CREATE FUNCTION rnd.check_all_defaults(vnames text[], vqueries text[], vcols text[],
-                              OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
-                              OUT detail text)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    i int;
-    n1 bigint;
-    n2 bigint;
-    d1 text;
-    d2 text;
-BEGIN
-    bad := 0;
-    FOR i IN 1..coalesce(array_length(vnames, 1), 0) LOOP
-        SELECT count(*) INTO n1 FROM stepping.check_view(vnames[i]::regclass);
-        EXECUTE format('SELECT count(*) FROM (%s) z', rnd.diff_query(vnames[i], vqueries[i], vcols[i])) INTO n2;
-        IF n1 <> 0 OR n2 <> 0 THEN
-            bad := i;
-            vname := vnames[i];
-            vquery := vqueries[i];
-            vcol := vcols[i];
-            SELECT string_agg(format('  %s %s', side, row_data), E'\n' ORDER BY side, row_data)
-              INTO d1 FROM (SELECT * FROM stepping.check_view(vnames[i]::regclass) LIMIT 40) s;
-            EXECUTE format('SELECT string_agg(format(''  %%s %%s%%s'', CASE WHEN excess > 0 THEN ''+'' ELSE ''-'' END, row_text, CASE WHEN abs(excess) > 1 THEN ''  (x'' || abs(excess) || '')'' ELSE '''' END), E''\n'' ORDER BY row_text) FROM (SELECT * FROM (%s) z LIMIT 40) z2',
-                           rnd.diff_query(vnames[i], vqueries[i], vcols[i])) INTO d2;
-            detail := format(E'stepping.check_view rows (%s):\n%s\nindependent text-multiset diff (%s rows; + = result table has it in excess, - = result table lacks it):\n%s',
-                             n1, coalesce(d1, '  (none)'), n2, coalesce(d2, '  (none)'));
-            RETURN;
-        END IF;
-    END LOOP;
-END $$;
 
--- self-test: delete one row of the first non-empty result table, bypassing
--- the guard triggers; the next check must report it
-CREATE FUNCTION rnd.sabotage(vnames text[]) RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    i int;
-    n bigint;
-    s text;
-BEGIN
-    FOR i IN 1..coalesce(array_length(vnames, 1), 0) LOOP
-        EXECUTE format('SELECT count(*) FROM %s', vnames[i]) INTO n;
-        IF n > 0 THEN
-            s := format('ALTER TABLE %1$s DISABLE TRIGGER ALL; '
-                        'DELETE FROM %1$s WHERE ctid = (SELECT min(ctid) FROM %1$s); '
-                        'ALTER TABLE %1$s ENABLE TRIGGER ALL;', vnames[i]);
-            EXECUTE s;
-            RETURN '-- deliberate corruption (--sabotage self-test):' || chr(10) || s;
-        END IF;
-    END LOOP;
-    RETURN NULL;
-END $$;
 
 -- statement accounting: vseen[i] = DML statements run on view i's base table while it was live
 CREATE FUNCTION rnd.bump(vseen int[], vtabs int[], nlive int, t int) RETURNS int[]
@@ -1469,7 +1412,7 @@ BEGIN
             EXECUTE stmt;
             IF rnd.disabled('sabotage') AND nstmts >= 5 AND NOT sabotaged THEN
                 -- self-test (run.sh --sabotage): corrupt a result table behind the engine's back
-                ddl := rnd.sabotage(vnames[1:nlive]);
+                ddl := oracle.sabotage(vnames[1:nlive]);
                 IF ddl IS NOT NULL THEN
                     sabotaged := true;
                     script := script || rnd.note(ddl);
@@ -1619,7 +1562,7 @@ BEGIN
                 array_to_string(f_script, E'\n') || E'\n'
                 || format(E'-- the failing view: %s\nSELECT * FROM stepping.check_view(%L);\n%s;',
                           f_chk.vname, f_chk.vname,
-                          rnd.diff_query(f_chk.vname, f_chk.vquery, f_chk.vcol)));
+                          oracle.diff_query(f_chk.vname, f_chk.vquery, f_chk.vcol)));
         COMMIT;
         RETURN;
     END IF;
@@ -1642,7 +1585,7 @@ BEGIN
                 chk.vname, chk.vquery, chk.stmt, chk.detail,
                 array_to_string(script || chk.stmt, E'\n') || E'\n'
                 || format(E'-- the failing view: %s\nSELECT * FROM stepping.check_view(%L);\n%s;',
-                          chk.vname, chk.vname, rnd.diff_query(chk.vname, chk.vquery, chk.vcol)));
+                          chk.vname, chk.vname, oracle.diff_query(chk.vname, chk.vquery, chk.vcol)));
         COMMIT;
         RETURN;
     END IF;

@@ -7,7 +7,7 @@
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
 # (re)creates the scratch database DB (default stepping_random), runs
-# CREATE EXTENSION stepping there and loads test/random/random.sql.
+# CREATE EXTENSION stepping there and loads test/random/oracle.sql and test/random/random.sql.
 #
 # Rounds: each round creates 1-2 base tables and K (default 10) views over
 # them, runs S (default 50) random DML statements per base table, and after
@@ -77,7 +77,7 @@ start=$(date +%s)
 "${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" >/dev/null \
     || { echo "random: cannot (re)create database $dbname" >&2; exit 2; }
 "${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
-    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/random.sql" >/dev/null \
+    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/oracle.sql" -f "$here/random.sql" >/dev/null \
     || { echo "random: setup of database $dbname failed" >&2; exit 2; }
 
 rounds=$(( (views + per_round - 1) / per_round ))

@@ -9,7 +9,7 @@
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE): it
 # starts no server of its own.  Two runs against the same server need different
 # --dbname values.  It (re)creates the scratch database DB (default stepping_random_joins), runs
-# CREATE EXTENSION stepping there and loads test/random/joins.sql (the
+# CREATE EXTENSION stepping there and loads test/random/oracle.sql and test/random/joins.sql (the
 # generator and checker, PL/pgSQL in schema rj).
 #
 # Rounds: each round creates 2-4 small base tables (roles: serial primary key,
@@ -147,7 +147,7 @@ start=$(date +%s)
     -c "ALTER DATABASE $dbname SET jit = off" >/dev/null \
     || { echo "random_joins: cannot (re)create database $dbname" >&2; exit 2; }
 "${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
-    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/joins.sql" >/dev/null \
+    -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/oracle.sql" -f "$here/joins.sql" >/dev/null \
     || { echo "random_joins: setup of database $dbname failed" >&2; exit 2; }
 
 rounds=$(( (views + per_round - 1) / per_round ))
