@@ -1402,6 +1402,44 @@ BEGIN
                 EXIT main;
             END IF;
             COMMIT;
+        ELSIF x < 0.09 AND NOT rnd.disabled('trigger_ddl') THEN
+            -- the DISABLE/ENABLE TRIGGER ALL round trip of data-only restores:
+            -- DISABLE is refused, ENABLE leaves the capture triggers firing
+            -- ALWAYS, so a write under session_replication_role = replica
+            -- (FK actions and user triggers off) is still maintained
+            t := rnd.pick_table(ntab, vtabs, vseen, nlive, p_nstmts);
+            BEGIN
+                EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %s', tabs[t],
+                               (ARRAY['ALL', 'USER', 'stepping_before', 'stepping_after_update'])[rnd.ri(1, 4)]);
+                f_kind := 'DISABLE TRIGGER on a base table was accepted';
+                f_stmt := 'ALTER TABLE ' || tabs[t] || ' DISABLE TRIGGER ...'; f_script := script;
+                EXIT main;
+            EXCEPTION WHEN object_not_in_prerequisite_state THEN
+                NULL;
+            END;
+            stmt := format('ALTER TABLE %s ENABLE TRIGGER ALL', tabs[t]);
+            script := script || rnd.note(stmt || ';') || rnd.note('SET session_replication_role = replica;');
+            EXECUTE stmt;
+            stmt := rnd.dml_for(tabs, pks, t);
+            vseen := rnd.bump(vseen, vtabs, nlive, t);
+            nstmts := nstmts + 1;
+            script := script || rnd.note(stmt || ';') || rnd.note('RESET session_replication_role;');
+            PERFORM set_config('session_replication_role', 'replica', false);
+            BEGIN
+                EXECUTE stmt;
+            EXCEPTION WHEN OTHERS THEN
+                PERFORM set_config('session_replication_role', 'origin', false);
+                RAISE;
+            END;
+            PERFORM set_config('session_replication_role', 'origin', false);
+            SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive;
+            IF chk.bad > 0 THEN
+                f_kind := 'mismatch after ENABLE TRIGGER ALL and a write as a replica'; f_chk := chk;
+                f_stmt := stmt; f_script := script;
+                EXIT main;
+            END IF;
+            COMMIT;
         ELSIF x < 0.60 OR rnd.disabled('txn') THEN
             -- one autocommit statement
             t := rnd.pick_table(ntab, vtabs, vseen, nlive, p_nstmts);
