@@ -276,26 +276,12 @@ close_step(List *tables)
 		pending = list_delete_oid(pending, viewid);
 		done = lappend_oid(done, viewid);
 
+		/*
+		 * A view recomputed because of a TRUNCATE returns a marker instead
+		 * of rows: the views over it recompute in their own turn.
+		 */
 		out = circuit_run(c, &src, &refreshed);
-		if (refreshed)
-		{
-			/* its dependents were refreshed with it */
-			List	   *stack = list_make1_oid(viewid);
-
-			while (stack != NIL)
-			{
-				Oid			v = linitial_oid(stack);
-
-				stack = list_delete_first(stack);
-				foreach(lc, cache_views_of_table(v))
-				{
-					pending = list_delete_oid(pending, lfirst_oid(lc));
-					done = list_append_unique_oid(done, lfirst_oid(lc));
-					stack = lappend_oid(stack, lfirst_oid(lc));
-				}
-			}
-		}
-		else if (out)
+		if (out)
 		{
 			outputs = lappend(outputs, out);
 			src.tables = lappend(src.tables, out);
