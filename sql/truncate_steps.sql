@@ -2,14 +2,16 @@
 -- because an input was truncated must not recompute the views over it
 -- before their other inputs have applied the step's deltas.  Each
 -- dependent recomputes in its own turn, after all its inputs.
-CREATE EXTENSION IF NOT EXISTS stepping;
 SET client_min_messages = warning;
+CREATE SCHEMA truncate_steps;
+SET search_path = truncate_steps, public;
 
 CREATE FUNCTION ts_bad() RETURNS TABLE (view_name text, mismatches bigint)
 LANGUAGE sql AS $$
   SELECT v.name::text, (SELECT count(*) FROM stepping.check_view(v.name))
-    FROM stepping.views v
-   WHERE v.name::text NOT LIKE '%\_\_sub%'
+    FROM stepping.views v JOIN pg_class c ON c.oid = v.name
+   WHERE c.relnamespace = 'truncate_steps'::regnamespace
+     AND c.relname NOT LIKE '%\_\_sub%'
    ORDER BY 1 $$;
 
 CREATE TABLE a (id int, k int);
@@ -103,3 +105,9 @@ ALTER TABLE v1 ENABLE TRIGGER ALL;
 SELECT view_name FROM ts_bad() WHERE mismatches > 0;
 SELECT stepping.refresh_view('v1');
 SELECT * FROM ts_bad();
+
+-- clean up: everything lived in schema truncate_steps
+RESET search_path;
+DROP SCHEMA truncate_steps CASCADE;
+SELECT count(*) AS views_left FROM stepping.views v
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = v.name);
