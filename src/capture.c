@@ -48,6 +48,7 @@ typedef struct TableStep
 	Oid			relid;
 	List	   *counts;			/* OpenCount * */
 	List	   *chunks;			/* DeltaChunk *, in statement order */
+	TupleDesc	desc;			/* the table's, for copying rows (or NULL) */
 } TableStep;
 
 static List *steps = NIL;		/* TableStep *, in TopTransactionContext */
@@ -154,51 +155,68 @@ stepping_capture_before(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
-static Tuplestorestate *
-copy_rows(Tuplestorestate *src, TupleTableSlot *slot)
+/*
+ * Append up to n rows of src (n < 0: all) to *dst, made on the first row, in
+ * TopTransactionContext under the top transaction's resource owner (the
+ * caller switched to both).  Returns how many rows were appended.
+ */
+static int64
+append_rows(Tuplestorestate **dst, Tuplestorestate *src, int64 n,
+			TupleTableSlot *slot)
 {
-	Tuplestorestate *dst = tuplestore_begin_heap(false, false, work_mem);
+	int64		done = 0;
 
+	if (src == NULL)
+		return 0;
 	tuplestore_rescan(src);
-	while (tuplestore_gettupleslot(src, true, false, slot))
-		tuplestore_puttupleslot(dst, slot);
+	while ((n < 0 || done < n) &&
+		   tuplestore_gettupleslot(src, true, false, slot))
+	{
+		if (*dst == NULL)
+			*dst = tuplestore_begin_heap(false, false, work_mem);
+		tuplestore_puttupleslot(*dst, slot);
+		done++;
+	}
 	ExecClearTuple(slot);
-	return dst;
+	return done;
 }
 
 /*
- * Keep a statement's transition rows past the end of its query level.  Only
- * needed when the step stays open, or when an earlier statement left rows.
+ * Append a statement's rows (or another chunk's), old rows to old rows and
+ * new rows to new rows.  Reading the chunk then gives every old row before
+ * every new row: when rows leave that an earlier statement of the chunk
+ * brought in, the chunk is no longer in statement order (a batch might
+ * delete a row the view does not hold yet), so it is marked unordered.
+ *
+ * The chunk's counts only grow once both sides are appended whole.  An
+ * error half-way leaves rows past the counts: the chunk is then sealed (no
+ * more appends), and those rows are cut off when the step closes
+ * (settle_chunk) -- if the error did not drop the chunk anyway.
  */
-static DeltaChunk *
-keep_chunk(TriggerData *td, bool truncated)
+static void
+append_chunk(DeltaChunk *chunk, Tuplestorestate *oldrows, int64 nold,
+			 Tuplestorestate *newrows, int64 nnew, bool unordered,
+			 TupleTableSlot *slot)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	ResourceOwner oldowner = CurrentResourceOwner;
-	DeltaChunk *chunk = palloc0(sizeof(DeltaChunk));
+	int64		addold = 0;
+	int64		addnew = 0;
 
-	chunk->subid = GetCurrentSubTransactionId();
-	chunk->truncated = truncated;
-	CurrentResourceOwner = TopTransactionResourceOwner;
+	Assert(!chunk->sealed);
 	PG_TRY();
 	{
-		TupleTableSlot *slot =
-			MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation),
-									 &TTSOpsMinimalTuple);
-
-		if (td->tg_oldtable)
-			chunk->oldrows = copy_rows(td->tg_oldtable, slot);
-		if (td->tg_newtable)
-			chunk->newrows = copy_rows(td->tg_newtable, slot);
-		ExecDropSingleTupleTableSlot(slot);
+		addold = append_rows(&chunk->oldrows, oldrows, nold, slot);
+		addnew = append_rows(&chunk->newrows, newrows, nnew, slot);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		CurrentResourceOwner = oldowner;
+		chunk->sealed = true;
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	MemoryContextSwitchTo(old);
-	return chunk;
+	if (unordered || (addold > 0 && chunk->nnew > 0))
+		chunk->unordered = true;
+	chunk->nold += addold;
+	chunk->nnew += addnew;
 }
 
 static void
@@ -209,6 +227,123 @@ free_chunk(DeltaChunk *chunk)
 	if (chunk->newrows)
 		tuplestore_end(chunk->newrows);
 	pfree(chunk);
+}
+
+/*
+ * Merge neighbouring chunks of the same subtransaction: a subtransaction's
+ * chunk goes to its parent when it commits (hand_to_parent), next to the
+ * parent's own.  Without this, a loop of PL/pgSQL exception blocks inside
+ * one outer statement would keep a chunk (two tuplestores of 16 kB or more)
+ * per iteration.  Done here rather than at subcommit, where an error (out of
+ * memory) could not be raised; an error here aborts the current
+ * subtransaction, and the chunks stay as they were (the one appended to is
+ * sealed: the rows past its counts are cut off at the step's close).
+ */
+static void
+merge_chunks(TableStep *t, TupleTableSlot *slot)
+{
+	ListCell   *lc;
+	DeltaChunk *prev = NULL;
+
+	foreach(lc, t->chunks)
+	{
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+		if (prev && prev->subid == chunk->subid && !prev->sealed)
+		{
+			append_chunk(prev, chunk->oldrows, chunk->nold,
+						 chunk->newrows, chunk->nnew, chunk->unordered, slot);
+			prev->truncated |= chunk->truncated;
+			t->chunks = foreach_delete_current(t->chunks, lc);
+			free_chunk(chunk);
+			continue;
+		}
+		prev = chunk;
+	}
+}
+
+/*
+ * Keep a statement's transition rows past the end of its query level, while
+ * an outer statement keeps the step open.  They are appended to the table's
+ * last chunk when it belongs to the same subtransaction, so that memory
+ * grows with the rows captured, not with the statements (a function called
+ * per row of an outer statement runs one nested statement per row).
+ */
+static void
+keep_chunk(TableStep *t, TriggerData *td, bool truncated)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	ResourceOwner oldowner = CurrentResourceOwner;
+	SubTransactionId subid = GetCurrentSubTransactionId();
+
+	if (t->desc == NULL)
+		t->desc = CreateTupleDescCopy(RelationGetDescr(td->tg_relation));
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		TupleTableSlot *slot = MakeSingleTupleTableSlot(t->desc,
+														&TTSOpsMinimalTuple);
+		DeltaChunk *chunk;
+
+		merge_chunks(t, slot);
+		chunk = t->chunks ? (DeltaChunk *) llast(t->chunks) : NULL;
+		if (chunk == NULL || chunk->subid != subid || chunk->sealed)
+		{
+			chunk = palloc0(sizeof(DeltaChunk));
+			chunk->subid = subid;
+			t->chunks = lappend(t->chunks, chunk);
+		}
+		chunk->truncated |= truncated;
+		append_chunk(chunk, td->tg_oldtable, -1, td->tg_newtable, -1, false,
+					 slot);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * A chunk whose tuplestores hold rows past its counts (an append that
+ * failed half-way, in a subtransaction that was not rolled back) gets
+ * copies holding only its rows, before a circuit reads it.
+ */
+static void
+settle_chunk(DeltaChunk *chunk, TupleDesc desc)
+{
+	Tuplestorestate *oldrows = NULL;
+	Tuplestorestate *newrows = NULL;
+	MemoryContext old;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	TupleTableSlot *slot;
+
+	if ((chunk->oldrows == NULL || tuplestore_tuple_count(chunk->oldrows) == chunk->nold) &&
+		(chunk->newrows == NULL || tuplestore_tuple_count(chunk->newrows) == chunk->nnew))
+		return;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	PG_TRY();
+	{
+		slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		(void) append_rows(&oldrows, chunk->oldrows, chunk->nold, slot);
+		(void) append_rows(&newrows, chunk->newrows, chunk->nnew, slot);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = oldowner;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(old);
+	if (chunk->oldrows)
+		tuplestore_end(chunk->oldrows);
+	if (chunk->newrows)
+		tuplestore_end(chunk->newrows);
+	chunk->oldrows = oldrows;
+	chunk->newrows = newrows;
 }
 
 /*
@@ -276,26 +411,12 @@ close_step(List *tables)
 		pending = list_delete_oid(pending, viewid);
 		done = lappend_oid(done, viewid);
 
+		/*
+		 * A view recomputed because of a TRUNCATE returns a marker instead
+		 * of rows: the views over it recompute in their own turn.
+		 */
 		out = circuit_run(c, &src, &refreshed);
-		if (refreshed)
-		{
-			/* its dependents were refreshed with it */
-			List	   *stack = list_make1_oid(viewid);
-
-			while (stack != NIL)
-			{
-				Oid			v = linitial_oid(stack);
-
-				stack = list_delete_first(stack);
-				foreach(lc, cache_views_of_table(v))
-				{
-					pending = list_delete_oid(pending, lfirst_oid(lc));
-					done = list_append_unique_oid(done, lfirst_oid(lc));
-					stack = lappend_oid(stack, lfirst_oid(lc));
-				}
-			}
-		}
-		else if (out)
+		if (out)
 		{
 			outputs = lappend(outputs, out);
 			src.tables = lappend(src.tables, out);
@@ -338,6 +459,7 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 	List	   *tables = NIL;
 	List	   *owned = NIL;
 	ListCell   *lc;
+	ListCell   *lc2;
 	DeltaChunk	last;
 	TableDeltas *mine = NULL;
 
@@ -346,10 +468,7 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 	if (open_statements_all() > 0)
 	{
 		/* an outer statement is still running: keep the rows for later */
-		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-
-		t->chunks = lappend(t->chunks, keep_chunk(td, truncated));
-		MemoryContextSwitchTo(old);
+		keep_chunk(t, td, truncated);
 		return PointerGetDatum(NULL);
 	}
 
@@ -365,6 +484,8 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 
 		if (ts->chunks == NIL && ts->relid != relid)
 			continue;
+		foreach(lc2, ts->chunks)
+			settle_chunk((DeltaChunk *) lfirst(lc2), ts->desc);
 		td2 = palloc0(sizeof(TableDeltas));
 		td2->relid = ts->relid;
 		td2->chunks = ts->chunks;
@@ -373,6 +494,15 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 		tables = lappend(tables, td2);
 		if (ts->relid == relid)
 			mine = td2;
+	}
+	foreach(lc, steps)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+
+		/* a transaction may run any number of steps: give their memory back */
+		list_free_deep(ts->counts);
+		if (ts->desc)
+			FreeTupleDesc(ts->desc);
 	}
 	list_free_deep(steps);
 	steps = NIL;

@@ -569,10 +569,36 @@ delta_chunks_of(DeltaSource *src, Oid relid)
 }
 
 /*
+ * The output "delta" of a refreshed view, for the views over it: a chunk
+ * that says its result table was recomputed (its old rows all went), so
+ * that each of them recomputes too, in its own turn in the step, after all
+ * its inputs.  Refreshing them right away would read inputs that have not
+ * applied this step's deltas yet (a join of this view with another view or
+ * with a base table changed by the same step).
+ */
+static TableDeltas *
+refreshed_marker(Circuit *c)
+{
+	TableDeltas *output;
+	DeltaChunk *chunk;
+
+	if (cache_views_of_table(c->viewid) == NIL)
+		return NULL;
+	chunk = palloc0(sizeof(DeltaChunk));
+	chunk->subid = GetCurrentSubTransactionId();
+	chunk->truncated = true;
+	output = palloc0(sizeof(TableDeltas));
+	output->relid = c->viewid;
+	output->chunks = list_make1(chunk);
+	return output;
+}
+
+/*
  * Run a view's circuit over the deltas of a closed step.  Returns the view's
- * own output delta when views over it need it (in the caller's memory), and
- * sets *refreshed when a TRUNCATE made it recompute (its dependents were
- * refreshed too).
+ * own output delta when views over it need it (in the caller's memory).
+ * When an input was truncated (a base table, or a view that was itself
+ * recomputed) the view is recomputed instead, *refreshed is set, and the
+ * output is a marker that makes the views over it recompute in their turn.
  */
 TableDeltas *
 circuit_run(Circuit *c, DeltaSource *src, bool *refreshed)
@@ -592,10 +618,10 @@ circuit_run(Circuit *c, DeltaSource *src, bool *refreshed)
 		{
 			if (((DeltaChunk *) lfirst(lc))->truncated)
 			{
-				/* a base table's old rows are gone: recompute from what is left */
-				circuit_refresh(c);
+				/* an input's old rows are gone: recompute from what is left */
+				(void) run_circuit(c, NULL, true);
 				*refreshed = true;
-				return NULL;
+				return refreshed_marker(c);
 			}
 		}
 	}
@@ -604,16 +630,50 @@ circuit_run(Circuit *c, DeltaSource *src, bool *refreshed)
 	return NULL;
 }
 
-/* Recompute a view from its base tables, in place, then the views over it. */
+/*
+ * Recompute a view from its base tables, in place, then every view
+ * downstream of it, each once and only after all of its inputs that are
+ * recomputed too (in a diamond v1 -> v2, v3 -> v4, v4 runs after v2 and v3).
+ */
 void
 circuit_refresh(Circuit *c)
 {
-	List	   *deps;
-	ListCell   *lc;
+	List	   *todo = list_make1_oid(c->viewid);
+	int			i;
 
-	CommandCounterIncrement();
-	(void) run_circuit(c, NULL, true);
-	deps = list_copy(cache_views_of_table(c->viewid));
-	foreach(lc, deps)
-		circuit_refresh(cache_get_circuit(lfirst_oid(lc)));
+	/* the view and everything downstream of it */
+	for (i = 0; i < list_length(todo); i++)
+	{
+		ListCell   *lc;
+
+		foreach(lc, cache_views_of_table(list_nth_oid(todo, i)))
+			todo = list_append_unique_oid(todo, lfirst_oid(lc));
+	}
+
+	while (todo != NIL)
+	{
+		Circuit    *next = NULL;
+		ListCell   *lc;
+
+		foreach(lc, todo)
+		{
+			Circuit    *cand = cache_get_circuit(lfirst_oid(lc));
+			ListCell   *lc2;
+			bool		ready = true;
+
+			foreach(lc2, cand->inputs)
+				if (list_member_oid(todo, lfirst_oid(lc2)))
+					ready = false;
+			if (ready)
+			{
+				next = cand;
+				break;
+			}
+		}
+		if (next == NULL)
+			elog(ERROR, "stepping: views depend on each other in a cycle");
+		todo = list_delete_oid(todo, next->viewid);
+		CommandCounterIncrement();
+		(void) run_circuit(next, NULL, true);
+	}
 }

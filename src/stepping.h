@@ -379,6 +379,10 @@ typedef struct DeltaChunk
 								 * (a view's captured output) */
 	Tuplestorestate *oldrows;	/* weight -1, or NULL */
 	Tuplestorestate *newrows;	/* weight +1, or NULL */
+	/* capture.c, while the step is open: */
+	int64		nold;			/* rows of oldrows that belong to it */
+	int64		nnew;			/* rows of newrows that belong to it */
+	bool		sealed;			/* an append failed: no more appends */
 } DeltaChunk;
 
 /* The deltas of one base table in a closed step. */

@@ -62,7 +62,12 @@
 # lifting the limit and going on in the same session: the first error must be
 # 53200, and every view stays exact (the libraries are loaded first: a dlopen
 # under the limit fails with 58P01 "failed to map segment from shared object",
-# not 53200).  Finally the server must be up, and the log's new lines must
+# not 53200).  Then memory per nested statement: a fresh backend limited to
+# its size + 256 MB runs three outer statements, each calling a function per
+# row that INSERTs, UPDATEs or DELETEs one row of a table with a grouped and
+# a join view (100000 nested statements each, kept in one open step): all
+# must succeed and the views be exact (captured rows cost memory per row,
+# not per statement).  Finally the server must be up, and the log's new lines must
 # show no crashed backend, PANIC, FATAL or WARNING (e.g. a resource leak).
 # Prints "ok: ..." / "FAIL: ..." per check and "oom: N checks, N failed";
 # exit 1 if any failed.
@@ -757,6 +762,85 @@ SQL
 done
 [ "$sweep_bad" -eq 0 ] && ok "sweep: $STEPPING_OOM_SWEEP fresh limited backends: $SWEEP_ERR failed with 53200 ($SWEEP_VIEW of them in a view's maintenance), $SWEEP_OK succeeded; every view exact after each"
 check_all "after the sweep"
+
+# ---------------------------------------------------------------------------
+# memory per nested statement: an outer statement calls a VOLATILE function
+# once per row, and each call writes one row of nested_b (one nested
+# statement each) while the outer statement keeps the step open.  A fresh
+# backend limited to its size + 256 MB runs 100000 of them (INSERTs, then
+# UPDATEs, then DELETEs) under a grouped view and a join view of nested_b:
+# the captured rows must cost memory per row, not per statement (a chunk of
+# two tuplestores per nested statement took 16 kB or more of address space
+# each, 1.6 GB here).  The views must be exact afterwards.
+# ---------------------------------------------------------------------------
+NESTED_N=100000
+if out=$(run <<'SQL'
+CREATE TABLE nested_a (id int);
+CREATE TABLE nested_b (id int PRIMARY KEY, g int);
+CREATE TABLE nested_c (g int PRIMARY KEY, name text);
+INSERT INTO nested_c SELECT i, 'n' || i FROM generate_series(0, 9) i;
+SELECT stepping.create_view('nv_a', 'SELECT count(*) AS n FROM nested_a');
+SELECT stepping.create_view('nv_grp', 'SELECT g, count(*) AS n, sum(id) AS s FROM nested_b GROUP BY g');
+SELECT stepping.create_view('nv_join', 'SELECT b.id, c.name FROM nested_b b JOIN nested_c c ON c.g = b.g');
+CREATE FUNCTION nested_f(i int, op text) RETURNS int LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF op = 'insert' THEN
+        INSERT INTO nested_b VALUES (i, i % 10);
+    ELSIF op = 'update' THEN
+        UPDATE nested_b SET g = (g + 1) % 10 WHERE id = i;
+    ELSE
+        DELETE FROM nested_b WHERE id = i AND i % 2 = 0;
+    END IF;
+    RETURN i;
+END $$;
+SQL
+); then ok "nested: setup"; else fail "nested: setup: $out"; fi
+"$PSQL" -X -q -d "$DB" -f - >"$WORK/nested.out" 2>"$WORK/nested.err" <<SQL
+\set VERBOSITY verbose
+SET jit = off;
+SET max_parallel_workers_per_gather = 0;
+LOAD 'stepping';
+DO \$\$ BEGIN END \$\$;
+SELECT pg_backend_pid() AS bpid \gset
+\setenv OOM_BPID :bpid
+\! bash "\$OOM_SELF" --limit-backend "\$OOM_BPID" $HEADROOM_KB
+\warn @@ case nested_insert
+INSERT INTO nested_a SELECT nested_f(i, 'insert') FROM generate_series(1, $NESTED_N) i;
+\warn @@ end nested_insert :SQLSTATE
+\warn @@ case nested_update
+INSERT INTO nested_a SELECT nested_f(i, 'update') FROM generate_series(1, $NESTED_N) i;
+\warn @@ end nested_update :SQLSTATE
+\warn @@ case nested_delete
+INSERT INTO nested_a SELECT nested_f(i, 'delete') FROM generate_series(1, $NESTED_N) i;
+\warn @@ end nested_delete :SQLSTATE
+\! bash "\$OOM_SELF" --limit-backend "\$OOM_BPID" off
+SELECT count(*) AS bad FROM stepping.views v, stepping.check_view(v.name) WHERE v.name::text LIKE 'nv\_%' \gset
+\warn @@ check nested_stmts :bad
+SELECT count(*) || '/' || sum(g) AS v FROM nested_b \gset
+\warn @@ val nested_stmts_b :v
+SQL
+S="$WORK/nested.err"
+for c in nested_insert nested_update nested_delete; do
+    b="$(block "$c")"
+    if [ "$(endstate "$c")" = 00000 ] && [ -z "$b" ]; then
+        ok "$c: $NESTED_N nested statements in one outer statement are maintained under the limit (VmSize + $((HEADROOM_KB / 1024)) MB)"
+    else
+        fail "$c: $NESTED_N nested statements under the limit failed (sqlstate '$(endstate "$c")'):"
+        show 12 <<<"$b"
+    fi
+done
+grep -q '^limit-ok ' "$S" || { fail "nested: could not limit the backend:"; grep -E '^limit-' "$S" | show; }
+expect_check nested_stmts
+# ids 1..N, g = (i % 10 + 1) % 10 after the update, the even ids deleted
+expect_val nested_stmts_b "$((NESTED_N / 2))/$(( NESTED_N / 10 * (2 + 4 + 6 + 8 + 0) ))" \
+    "nested: nested_b holds the odd rows, moved to the next group"
+if out=$(run <<'SQL'
+SELECT stepping.drop_view('nv_join');
+SELECT stepping.drop_view('nv_grp');
+SELECT stepping.drop_view('nv_a');
+DROP TABLE nested_a, nested_b, nested_c;
+SQL
+); then :; else fail "nested: cleanup: $out"; fi
 
 # ---------------------------------------------------------------------------
 # server health
