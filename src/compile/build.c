@@ -106,7 +106,7 @@ has_hash_column(TupleDesc desc)
 
 	for (i = 0; i < desc->natts; i++)
 		if (!TupleDescAttr(desc, i)->attisdropped &&
-			strcmp(NameStr(TupleDescAttr(desc, i)->attname), "__stepping_hash") == 0)
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), HIDDEN_HASH_COLUMN) == 0)
 			return true;
 	return false;
 }
@@ -374,7 +374,6 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	{
 		Aggref	   *agg = lfirst_node(Aggref, lc);
 		AggSpec    *a = &c->aggs[i];
-		char		name[NAMEDATALEN];
 
 		if (a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
 		{
@@ -389,8 +388,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			c->rownodes = lappend(c->rownodes, arg);
 			col++;
 		}
-		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
-		a->col_value = result_attnum(rdesc, name);
+		a->col_value = result_attnum(rdesc, hidden_column(HIDDEN_AGG, i));
 		get_typlenbyval(a->statetype, &a->typlen, &a->typbyval);
 		if (OidIsValid(a->sortop))
 			fmgr_info_cxt(get_opcode(a->sortop), &a->sortfn, c->cxt);
@@ -401,16 +399,10 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 			a->display = c->join ? psprintf("%s(...)", get_func_name(agg->aggfnoid))
 				: a->sql;
 		}
-		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
-		{
-			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
-			a->col_nn = result_attnum(rdesc, name);
-		}
-		if (a->sumkind == SUM_NUMERIC)
-		{
-			snprintf(name, sizeof(name), "__stepping_msc_%d", i + 1);
-			a->col_msc = result_attnum(rdesc, name);
-		}
+		if (agg_keeps_nn(a))
+			a->col_nn = result_attnum(rdesc, hidden_column(HIDDEN_NN, i));
+		if (agg_keeps_msc(a))
+			a->col_msc = result_attnum(rdesc, hidden_column(HIDDEN_MSC, i));
 		if (a->sumkind == SUM_NUMERIC || a->sumkind == SUM_FLOAT4 ||
 			a->sumkind == SUM_FLOAT8)
 			c->needs_recompute_plan = true;
@@ -426,7 +418,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		col++;
 	}
 	Assert(col == c->nrowcols);
-	c->col_count = result_attnum(rdesc, "__stepping_count");
+	c->col_count = result_attnum(rdesc, HIDDEN_COUNT_COLUMN);
 	for (i = 0; i < c->ngroup && !p->setop; i++)
 		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
 			c->key_spelling_varies = true;
@@ -439,12 +431,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		if (p->group_vis[i] >= 0)
 			c->keycols[i] = p->group_vis[i] + 1;
 		else
-		{
-			char		name[NAMEDATALEN];
-
-			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
-			c->keycols[i] = result_attnum(rdesc, name);
-		}
+			c->keycols[i] = result_attnum(rdesc, hidden_column(HIDDEN_KEY, i));
 	}
 	if (!c->global)
 		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
@@ -547,7 +534,7 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 	}
 	else
 	{
-		c->col_hash = result_attnum(RelationGetDescr(result), "__stepping_hash");
+		c->col_hash = result_attnum(RelationGetDescr(result), HIDDEN_HASH_COLUMN);
 		c->nkeycols = 1;
 		c->keycols = palloc(sizeof(AttrNumber));
 		c->keycols[0] = c->col_hash;
@@ -584,7 +571,7 @@ check_result_shape(Query *query, Relation result)
 		shape->coltypes = list_truncate(shape->coltypes, shape->nvisible);
 	}
 #define SKIPPED(att) ((att)->attisdropped || \
-		(bag && strcmp(NameStr((att)->attname), "__stepping_hash") == 0))
+		(bag && strcmp(NameStr((att)->attname), HIDDEN_HASH_COLUMN) == 0))
 
 	forboth(ln, shape->colnames, lt, shape->coltypes)
 	{

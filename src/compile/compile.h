@@ -39,6 +39,37 @@ typedef struct ViewPlan
 	List	   *bagkey;			/* visible column numbers (0-based) of PK */
 } ViewPlan;
 
+/*
+ * The hidden state columns of a result table (after the visible ones): the
+ * one place their names are made, for plan.c's shape and build.c's lookups.
+ */
+#define HIDDEN_COUNT_COLUMN "__stepping_count"
+#define HIDDEN_HASH_COLUMN "__stepping_hash"
+
+typedef enum HiddenColumn
+{
+	HIDDEN_KEY,					/* a group expression not in the output */
+	HIDDEN_AGG,					/* an aggregate's state or value */
+	HIDDEN_NN,					/* its count of non-NULL inputs */
+	HIDDEN_MSC					/* its count of inputs at the largest scale */
+} HiddenColumn;
+
+/* the name of hidden column kind for the n-th (0-based) key or aggregate */
+extern char *hidden_column(HiddenColumn kind, int n);
+
+/* does the aggregate keep a count of non-NULL inputs / at the largest scale? */
+static inline bool
+agg_keeps_nn(const AggSpec *a)
+{
+	return a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC;
+}
+
+static inline bool
+agg_keeps_msc(const AggSpec *a)
+{
+	return a->sumkind == SUM_NUMERIC;
+}
+
 /* define.c */
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 

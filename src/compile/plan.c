@@ -412,6 +412,19 @@ column_type_sql(Oid type, int32 typmod, Oid collation)
 	return buf.data;
 }
 
+char *
+hidden_column(HiddenColumn kind, int n)
+{
+	static const char *const prefixes[] = {
+		[HIDDEN_KEY] = "__stepping_key_",
+		[HIDDEN_AGG] = "__stepping_agg_",
+		[HIDDEN_NN] = "__stepping_nn_",
+		[HIDDEN_MSC] = "__stepping_msc_",
+	};
+
+	return psprintf("%s%d", prefixes[kind], n + 1);
+}
+
 static void
 add_column(ResultShape *s, const char *name, const char *type)
 {
@@ -426,40 +439,28 @@ hidden_grouped_columns(ViewPlan *p, ResultShape *s, bool keys_too)
 	int			i;
 	ListCell   *lc;
 
-	add_column(s, "__stepping_count", "bigint");
+	add_column(s, HIDDEN_COUNT_COLUMN, "bigint");
 	i = 0;
 	foreach(lc, p->groupexprs)
 	{
 		Node	   *expr = (Node *) lfirst(lc);
 
 		if (p->group_vis[i] < 0)
-		{
-			char		name[NAMEDATALEN];
-
-			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
-			add_column(s, name,
+			add_column(s, hidden_column(HIDDEN_KEY, i),
 					   column_type_sql(exprType(expr), exprTypmod(expr),
 									   exprCollation(expr)));
-		}
 		i++;
 	}
 	for (i = 0; i < list_length(p->aggrefs); i++)
 	{
 		AggSpec    *a = &p->aggs[i];
-		char		name[NAMEDATALEN];
 
-		snprintf(name, sizeof(name), "__stepping_agg_%d", i + 1);
-		add_column(s, name, column_type_sql(a->statetype, -1, a->resultcoll));
-		if (a->kind != AGG_COUNT && a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
-		{
-			snprintf(name, sizeof(name), "__stepping_nn_%d", i + 1);
-			add_column(s, name, "bigint");
-		}
-		if (a->sumkind == SUM_NUMERIC)
-		{
-			snprintf(name, sizeof(name), "__stepping_msc_%d", i + 1);
-			add_column(s, name, "bigint");
-		}
+		add_column(s, hidden_column(HIDDEN_AGG, i),
+				   column_type_sql(a->statetype, -1, a->resultcoll));
+		if (agg_keeps_nn(a))
+			add_column(s, hidden_column(HIDDEN_NN, i), "bigint");
+		if (agg_keeps_msc(a))
+			add_column(s, hidden_column(HIDDEN_MSC, i), "bigint");
 	}
 }
 
@@ -499,8 +500,8 @@ shape_result_table(Query *query)
 		}
 		else
 		{
-			add_column(s, "__stepping_hash", "integer");
-			s->keycolnames = list_make1("__stepping_hash");
+			add_column(s, HIDDEN_HASH_COLUMN, "integer");
+			s->keycolnames = list_make1(HIDDEN_HASH_COLUMN);
 			s->hashed = true;
 		}
 		return s;
@@ -513,12 +514,7 @@ shape_result_table(Query *query)
 			s->keycolnames = lappend(s->keycolnames,
 									 list_nth_node(TargetEntry, p->visible, p->group_vis[i])->resname);
 		else
-		{
-			char		name[NAMEDATALEN];
-
-			snprintf(name, sizeof(name), "__stepping_key_%d", i + 1);
-			s->keycolnames = lappend(s->keycolnames, pstrdup(name));
-		}
+			s->keycolnames = lappend(s->keycolnames, hidden_column(HIDDEN_KEY, i));
 	}
 	s->key_unique = (s->keycolnames != NIL);
 	return s;
