@@ -24,7 +24,6 @@
 #include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
-#include "executor/spi.h"
 #include "access/xact.h"
 #include "utils/tuplestore.h"
 #include "miscadmin.h"
@@ -108,14 +107,16 @@ writer_open(Circuit *c)
 			   td->trig_update_old_table || td->trig_update_new_table ||
 			   td->trig_delete_old_table));
 	}
-	AfterTriggerBeginQuery();
+	/*
+	 * AFTER ROW triggers users put on the result table are queued in the
+	 * query level run_circuit opened, and fire when maintenance is over.
+	 */
 	return w;
 }
 
 void
 writer_close(ResultWriter *w)
 {
-	AfterTriggerEndQuery(w->estate);
 	EvalPlanQualEnd(&w->epq);
 	ExecCloseIndices(w->rri);
 	ExecResetTupleTable(w->estate->es_tupleTable, false);
@@ -220,6 +221,87 @@ writer_first_row(ResultWriter *w)
 	return found;
 }
 
+/* Whether a user put BEFORE ROW triggers for the event on the result table. */
+static bool
+before_row(ResultWriter *w, CmdType cmd)
+{
+	TriggerDesc *td = w->rri->ri_TrigDesc;
+
+	if (td == NULL)
+		return false;
+	switch (cmd)
+	{
+		case CMD_INSERT:
+			return td->trig_insert_before_row;
+		case CMD_UPDATE:
+			return td->trig_update_before_row;
+		case CMD_DELETE:
+			return td->trig_delete_before_row;
+		default:
+			return false;
+	}
+}
+
+typedef enum RowOp
+{
+	ROW_INSERT,
+	ROW_UPDATE,
+	ROW_DELETE,
+	ROW_BEFORE_INSERT			/* BEFORE ROW INSERT triggers alone */
+} RowOp;
+
+static bool
+row_routine(ResultWriter *w, RowOp op, TupleTableSlot *slot)
+{
+	switch (op)
+	{
+		case ROW_INSERT:
+			ExecSimpleRelationInsert(w->rri, w->estate, slot);
+			break;
+		case ROW_UPDATE:
+			ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot, slot);
+			break;
+		case ROW_DELETE:
+			ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
+			break;
+		case ROW_BEFORE_INSERT:
+			return ExecBRInsertTriggers(w->estate, w->rri, slot);
+	}
+	return true;
+}
+
+/*
+ * Write a row with the executor's row routines, which fire the row triggers
+ * users put on the result table.  With BEFORE ROW triggers for the event,
+ * the write runs in the context of the statement that changed the base
+ * table (circuit_begin_user_code), as an ordinary write by it would.
+ * Returns false when a BEFORE trigger skipped the row (ROW_BEFORE_INSERT).
+ */
+static bool
+write_row(ResultWriter *w, RowOp op, TupleTableSlot *slot)
+{
+	UserCode	uc;
+	volatile bool keep = true;
+	CmdType		cmd = (op == ROW_UPDATE) ? CMD_UPDATE
+		: (op == ROW_DELETE) ? CMD_DELETE : CMD_INSERT;
+
+	if (!before_row(w, cmd))
+		return row_routine(w, op, slot);
+	circuit_begin_user_code(&uc);
+	PG_TRY();
+	{
+		keep = row_routine(w, op, slot);
+	}
+	PG_CATCH();
+	{
+		circuit_abort_user_code(&uc);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	circuit_end_user_code(&uc);
+	return keep;
+}
+
 static TupleTableSlot *
 fill_new_slot(ResultWriter *w, Datum *values, bool *isnull)
 {
@@ -258,7 +340,7 @@ writer_insert(ResultWriter *w, Datum *values, bool *isnull)
 {
 	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
 
-	ExecSimpleRelationInsert(w->rri, w->estate, slot);
+	(void) write_row(w, ROW_INSERT, slot);
 	if (w->run)
 		capture_row(w, slot, true);
 }
@@ -310,13 +392,21 @@ writer_lock_current(ResultWriter *w, bool *moved)
  * Insert the row of a new group, unless a concurrent transaction inserted
  * the same group first: then return false under READ COMMITTED (look it up
  * again with a new snapshot) or raise a serialization failure.  This is the
- * speculative insertion INSERT ... ON CONFLICT uses.
+ * speculative insertion INSERT ... ON CONFLICT uses, and like it, it fires
+ * the BEFORE ROW INSERT triggers users put on the result table first (a
+ * trigger returning NULL skips the row), checks the table's constraints, and
+ * queues the AFTER ROW INSERT triggers once the row is in.
  */
 bool
 writer_insert_group(ResultWriter *w, Datum *values, bool *isnull)
 {
 	TupleTableSlot *slot = fill_new_slot(w, values, isnull);
 	List	   *arbiters = list_make1_oid(RelationGetRelid(w->keyrel));
+
+	if (before_row(w, CMD_INSERT) && !write_row(w, ROW_BEFORE_INSERT, slot))
+		return true;
+	if (w->rel->rd_att->constr)
+		ExecConstraints(w->rri, slot, w->estate);
 
 	for (;;)
 	{
@@ -342,13 +432,15 @@ writer_insert_group(ResultWriter *w, Datum *values, bool *isnull)
 										&specConflict, arbiters);
 		table_tuple_complete_speculative(w->rel, slot, token, !specConflict);
 		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
-		list_free(recheck);
 		if (!specConflict)
 		{
+			ExecARInsertTriggers(w->estate, w->rri, slot, recheck, NULL);
+			list_free(recheck);
 			if (w->run)
 				capture_row(w, slot, true);
 			return true;
 		}
+		list_free(recheck);
 	}
 }
 
@@ -370,7 +462,7 @@ writer_update(ResultWriter *w, Datum *values, bool *isnull)
 
 	if (w->run)
 		capture_row(w, w->oldslot, false);
-	ExecSimpleRelationUpdate(w->rri, w->estate, &w->epq, w->oldslot, slot);
+	(void) write_row(w, ROW_UPDATE, slot);
 	if (w->run)
 		capture_row(w, slot, true);
 }
@@ -453,7 +545,7 @@ writer_delete_current(ResultWriter *w)
 {
 	if (w->run)
 		capture_row(w, w->oldslot, false);
-	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
+	(void) write_row(w, ROW_DELETE, NULL);
 }
 
 void
@@ -468,26 +560,26 @@ writer_delete_tid(ResultWriter *w, ItemPointer tid)
 	}
 	ExecClearTuple(w->oldslot);
 	ItemPointerCopy(tid, &w->oldslot->tts_tid);
-	ExecSimpleRelationDelete(w->rri, w->estate, &w->epq, w->oldslot);
+	(void) write_row(w, ROW_DELETE, NULL);
 }
 
-/* Empty a result table, for refresh_view and TRUNCATE of a base table. */
+/*
+ * Empty a result table, for refresh_view and TRUNCATE of a base table:
+ * row by row through the executor's row routines, so that users' row
+ * triggers on the result table fire as for any other maintenance write
+ * (statement triggers do not: maintenance fires none).
+ */
 void
 writer_delete_all(Circuit *c)
 {
-	char	   *sql = psprintf("DELETE FROM ONLY %s", c->viewname);
+	ResultWriter *w = writer_open(c);
+	TableScanDesc scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
 
-	SPI_connect();
-	stepping_begin_apply();
-	PG_TRY();
+	while (table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot))
 	{
-		if (SPI_execute(sql, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "stepping: could not empty %s", c->viewname);
+		CHECK_FOR_INTERRUPTS();
+		writer_delete_current(w);
 	}
-	PG_FINALLY();
-	{
-		stepping_end_apply();
-	}
-	PG_END_TRY();
-	SPI_finish();
+	table_endscan(scan);
+	writer_close(w);
 }

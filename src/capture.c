@@ -73,6 +73,26 @@ stepping_end_apply(void)
 	applying--;
 }
 
+/*
+ * While a user's trigger on a result table runs inside maintenance, direct
+ * writes to result tables are refused again, as they are for the user's own
+ * statements.
+ */
+int
+stepping_suspend_apply(void)
+{
+	int			saved = applying;
+
+	applying = 0;
+	return saved;
+}
+
+void
+stepping_resume_apply(int saved)
+{
+	applying = saved;
+}
+
 static TableStep *
 find_step(Oid relid, bool create)
 {

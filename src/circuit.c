@@ -19,6 +19,8 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "utils/guc.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -511,9 +513,85 @@ maintenance_context(void *arg)
 }
 
 /*
+ * The caller's context, kept while maintenance runs, for user code that must
+ * run in it (circuit_begin_user_code).  Maintenance nests (a view written by
+ * a trigger of another view's result table), hence the stack.
+ */
+typedef struct CallerFrame
+{
+	Oid			user;
+	int			sec;
+	char	   *search_path;
+	struct CallerFrame *previous;
+} CallerFrame;
+
+static CallerFrame *caller_frame = NULL;
+
+/*
+ * Run a user's BEFORE ROW trigger on a result table as it would run for an
+ * ordinary write by the statement that changed the base table: as that
+ * statement's user, in its security context, under its search_path, with
+ * direct writes to result tables refused.  (AFTER ROW triggers are queued
+ * and fired once maintenance is over, in that context anyway: see
+ * run_circuit.)
+ */
+void
+circuit_begin_user_code(UserCode *uc)
+{
+	GetUserIdAndSecContext(&uc->maint_user, &uc->maint_sec);
+	uc->nestlevel = NewGUCNestLevel();
+	if (caller_frame)
+	{
+		(void) set_config_option("search_path", caller_frame->search_path,
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		SetUserIdAndSecContext(caller_frame->user, caller_frame->sec);
+	}
+	uc->applying = stepping_suspend_apply();
+}
+
+/* Back to maintenance after user code. */
+void
+circuit_end_user_code(UserCode *uc)
+{
+	stepping_resume_apply(uc->applying);
+	SetUserIdAndSecContext(uc->maint_user, uc->maint_sec);
+	AtEOXact_GUC(true, uc->nestlevel);
+}
+
+/*
+ * User code failed: the error's (sub)transaction abort restores the user
+ * and the settings; only stepping's own state is put back here.
+ */
+void
+circuit_abort_user_code(UserCode *uc)
+{
+	stepping_resume_apply(uc->applying);
+}
+
+/*
+ * Fire the AFTER ROW triggers users put on the result table, queued while
+ * maintenance wrote it, now that the caller's user, security context and
+ * search_path are back: they run as they would for an ordinary write by the
+ * statement that changed the base table.
+ */
+static void
+fire_result_triggers(void)
+{
+	EState	   *estate = CreateExecutorState();
+
+	AfterTriggerEndQuery(estate);
+	ExecCloseResultRelations(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+}
+
+/*
  * Run as the view's owner in a security-restricted operation under a fixed
  * search_path, as PostgreSQL runs a SECURITY DEFINER function: whoever
- * writes the base table, the view computes what its owner defined.
+ * writes the base table, the view computes what its owner defined.  Users'
+ * row triggers on the result table are the exception: they run in the
+ * caller's context (above).
  */
 static TableDeltas *
 run_circuit(Circuit *c, DeltaSource *src, bool refresh)
@@ -523,6 +601,7 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	int			saved_sec;
 	int			nestlevel;
 	ErrorContextCallback errcallback;
+	CallerFrame frame;
 
 	/* any error names the view it happened in */
 	errcallback.callback = maintenance_context;
@@ -530,18 +609,27 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
+	/* the result table's AFTER ROW triggers fire when maintenance is over */
+	AfterTriggerBeginQuery();
+
 	GetUserIdAndSecContext(&saved_user, &saved_sec);
+	frame.user = saved_user;
+	frame.sec = saved_sec;
+	frame.search_path = pstrdup(namespace_search_path);
+	frame.previous = caller_frame;
 	SetUserIdAndSecContext(c->owner, saved_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	nestlevel = stepping_pin_settings();
 	c->running++;
 	stepping_begin_apply();
+	caller_frame = &frame;
 	PG_TRY();
 	{
 		output = run_guarded(c, src, refresh);
 	}
 	PG_FINALLY();
 	{
+		caller_frame = frame.previous;
 		stepping_end_apply();
 		c->running--;
 		c->run = NULL;
@@ -550,6 +638,9 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	stepping_unpin_settings(nestlevel);
 	SetUserIdAndSecContext(saved_user, saved_sec);
 	error_context_stack = errcallback.previous;
+	pfree(frame.search_path);
+
+	fire_result_triggers();
 	return output;
 }
 

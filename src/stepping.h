@@ -404,6 +404,8 @@ extern void capture_init(void);
 extern bool stepping_applying(void);
 extern void stepping_begin_apply(void);
 extern void stepping_end_apply(void);
+extern int	stepping_suspend_apply(void);
+extern void stepping_resume_apply(int saved);
 
 /* ----------------------------------------------------------------
  * Running a circuit (circuit.c, operators/)
@@ -438,6 +440,19 @@ typedef struct RunState
 } RunState;
 
 extern void circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight);
+
+/* A user's code (a BEFORE ROW trigger on a result table) inside maintenance */
+typedef struct UserCode
+{
+	Oid			maint_user;
+	int			maint_sec;
+	int			nestlevel;
+	int			applying;
+} UserCode;
+
+extern void circuit_begin_user_code(UserCode *uc);
+extern void circuit_end_user_code(UserCode *uc);
+extern void circuit_abort_user_code(UserCode *uc);
 extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
 extern void circuit_refresh(Circuit *c);
 extern void circuit_lock_view(Circuit *c);
