@@ -366,97 +366,6 @@ settle_chunk(DeltaChunk *chunk, TupleDesc desc)
 	chunk->newrows = newrows;
 }
 
-/*
- * Close the step: run every view over a changed table once, over all the
- * step's deltas of all its base tables.
- */
-static void
-close_step(List *tables)
-{
-	List	   *pending = NIL;
-	List	   *done = NIL;
-	List	   *outputs = NIL;
-	ListCell   *lc;
-	DeltaSource src;
-
-	foreach(lc, tables)
-		pending = list_concat_unique_oid(pending,
-										 cache_views_of_table(((TableDeltas *) lfirst(lc))->relid));
-	src.tables = list_copy(tables);
-
-	/*
-	 * A view over other views runs after them, once, over all its inputs'
-	 * deltas: their output deltas join the step as deltas of their result
-	 * tables.
-	 */
-	while (pending != NIL)
-	{
-		Oid			viewid = InvalidOid;
-		Circuit    *c = NULL;
-		TableDeltas *out;
-		bool		refreshed;
-
-		/*
-		 * What may still change in this step: the pending views and every
-		 * view downstream of them.  A view runs once none of its inputs may.
-		 */
-		List	   *maychange = list_copy(pending);
-		int			m;
-
-		for (m = 0; m < list_length(maychange); m++)
-		{
-			ListCell   *lcd;
-
-			foreach(lcd, cache_views_of_table(list_nth_oid(maychange, m)))
-				maychange = list_append_unique_oid(maychange, lfirst_oid(lcd));
-		}
-		foreach(lc, pending)
-		{
-			ListCell   *lc2;
-			bool		ready = true;
-
-			c = cache_get_circuit(lfirst_oid(lc));
-			foreach(lc2, c->inputs)
-				if (list_member_oid(maychange, lfirst_oid(lc2)))
-					ready = false;
-			if (ready)
-			{
-				viewid = lfirst_oid(lc);
-				break;
-			}
-		}
-		list_free(maychange);
-		if (!OidIsValid(viewid))
-			elog(ERROR, "stepping: views depend on each other in a cycle");
-		pending = list_delete_oid(pending, viewid);
-		done = lappend_oid(done, viewid);
-
-		/*
-		 * A view recomputed because of a TRUNCATE returns a marker instead
-		 * of rows: the views over it recompute in their own turn.
-		 */
-		out = circuit_run(c, &src, &refreshed);
-		if (out)
-		{
-			outputs = lappend(outputs, out);
-			src.tables = lappend(src.tables, out);
-			foreach(lc, cache_views_of_table(viewid))
-				if (!list_member_oid(done, lfirst_oid(lc)))
-					pending = list_append_unique_oid(pending, lfirst_oid(lc));
-		}
-	}
-
-	foreach(lc, outputs)
-	{
-		DeltaChunk *chunk = linitial(((TableDeltas *) lfirst(lc))->chunks);
-
-		if (chunk->oldrows)
-			tuplestore_end(chunk->oldrows);
-		if (chunk->newrows)
-			tuplestore_end(chunk->newrows);
-	}
-	list_free(done);
-}
 
 static int
 open_statements_all(void)
@@ -534,7 +443,7 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 	last.newrows = td->tg_newtable;
 	mine->chunks = lappend(list_copy(mine->chunks), &last);
 
-	close_step(tables);
+	circuit_run_step(tables);
 
 	foreach(lc, owned)
 		free_chunk((DeltaChunk *) lfirst(lc));

@@ -10,6 +10,10 @@
  *	  A delta that consolidates to nothing (an UPDATE of columns the view does
  *	  not read, or a no-op UPDATE) ends the run before any lock or write.
  *
+ *	  circuit_run_step is the scheduler of a closed step: every view over a
+ *	  changed table runs once, after the views it reads, over the deltas of
+ *	  all its inputs, views' output deltas included.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -767,4 +771,106 @@ circuit_refresh(Circuit *c)
 		CommandCounterIncrement();
 		(void) run_circuit(next, NULL, true);
 	}
+}
+
+/*
+ * The next pending view to run: one none of whose inputs may still change
+ * in this step, i.e. is neither pending nor downstream of a pending view.
+ */
+static Circuit *
+next_ready_view(List *pending)
+{
+	List	   *maychange = list_copy(pending);
+	ListCell   *lc;
+	int			m;
+
+	for (m = 0; m < list_length(maychange); m++)
+	{
+		ListCell   *lcd;
+
+		foreach(lcd, cache_views_of_table(list_nth_oid(maychange, m)))
+			maychange = list_append_unique_oid(maychange, lfirst_oid(lcd));
+	}
+	foreach(lc, pending)
+	{
+		Circuit    *c = cache_get_circuit(lfirst_oid(lc));
+		ListCell   *lc2;
+		bool		ready = true;
+
+		foreach(lc2, c->inputs)
+			if (list_member_oid(maychange, lfirst_oid(lc2)))
+				ready = false;
+		if (ready)
+		{
+			list_free(maychange);
+			return c;
+		}
+	}
+	elog(ERROR, "views depend on each other in a cycle");
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * The view scheduler: a step closed (capture.c) with the deltas of tables;
+ * run every view over a changed table once, over all the step's deltas of
+ * all its inputs, each after every view it reads that may still change, and
+ * feed each view's output delta to the views over it.  The output deltas'
+ * tuplestores are freed here; the callers' are not.
+ */
+void
+circuit_run_step(List *tables)
+{
+	List	   *pending = NIL;
+	List	   *done = NIL;
+	List	   *outputs = NIL;
+	ListCell   *lc;
+	DeltaSource src;
+
+	foreach(lc, tables)
+		pending = list_concat_unique_oid(pending,
+										 cache_views_of_table(((TableDeltas *) lfirst(lc))->relid));
+	src.tables = list_copy(tables);
+
+	/*
+	 * A view over other views runs after them, once, over all its inputs'
+	 * deltas: their output deltas join the step as deltas of their result
+	 * tables.
+	 */
+	while (pending != NIL)
+	{
+		Oid			viewid;
+		Circuit    *c;
+		TableDeltas *out;
+		bool		refreshed;
+
+		c = next_ready_view(pending);
+		viewid = c->viewid;
+		pending = list_delete_oid(pending, viewid);
+		done = lappend_oid(done, viewid);
+
+		/*
+		 * A view recomputed because of a TRUNCATE returns a marker instead
+		 * of rows: the views over it recompute in their own turn.
+		 */
+		out = circuit_run(c, &src, &refreshed);
+		if (out)
+		{
+			outputs = lappend(outputs, out);
+			src.tables = lappend(src.tables, out);
+			foreach(lc, cache_views_of_table(viewid))
+				if (!list_member_oid(done, lfirst_oid(lc)))
+					pending = list_append_unique_oid(pending, lfirst_oid(lc));
+		}
+	}
+
+	foreach(lc, outputs)
+	{
+		DeltaChunk *chunk = linitial(((TableDeltas *) lfirst(lc))->chunks);
+
+		if (chunk->oldrows)
+			tuplestore_end(chunk->oldrows);
+		if (chunk->newrows)
+			tuplestore_end(chunk->newrows);
+	}
+	list_free(done);
 }

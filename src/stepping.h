@@ -454,6 +454,7 @@ extern void circuit_begin_user_code(UserCode *uc);
 extern void circuit_end_user_code(UserCode *uc);
 extern void circuit_abort_user_code(UserCode *uc);
 extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
+extern void circuit_run_step(List *tables);
 extern void circuit_refresh(Circuit *c);
 extern void circuit_lock_view(Circuit *c);
 
