@@ -5,11 +5,23 @@
  *
  *	  Rows are found with our own index scans (a NULL key is searched with
  *	  SK_SEARCHNULL, which the executor's replication lookup does not do) and
- *	  written with the executor's row routines (execReplication.c), which keep
- *	  indexes, constraints and row triggers right.  This is safe because a
- *	  step holds the view's maintenance lock (circuit_lock_view) and reads
- *	  through a snapshot taken after it: no concurrent maintenance can have
- *	  changed or created a row we do not see.
+ *	  written with table routines or the executor's row routines
+ *	  (execReplication.c), which keep indexes, constraints and row triggers
+ *	  right.  Concurrency takes one of two forms:
+ *
+ *	  - join and bag views: the step holds the view lock (catalog_lock_view)
+ *	    and reads through a snapshot taken after it, so no concurrent
+ *	    maintenance can have changed or created a row it does not see;
+ *	  - single-table grouped views (row_locking) take no view lock: a group
+ *	    row is updated or deleted as an UPDATE would (no lock first; a
+ *	    concurrent change makes READ COMMITTED look the group up again with
+ *	    a new snapshot and REPEATABLE READ raise 40001), and a new group is
+ *	    inserted by speculative insertion, as INSERT ... ON CONFLICT does.
+ *
+ *	  A result table with user row triggers, transition tables or
+ *	  constraints is written through the row routines (rows locked first),
+ *	  so its triggers fire; new groups fire their INSERT triggers around the
+ *	  speculative insertion.
  *
  *-------------------------------------------------------------------------
  */

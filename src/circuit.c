@@ -18,167 +18,17 @@
  */
 #include "postgres.h"
 
-#include "access/table.h"
-#include "access/tableam.h"
-#include "access/xact.h"
-#include "catalog/pg_type.h"
+#include "access/heapam.h"
+#include "catalog/namespace.h"
 #include "executor/executor.h"
-#include "utils/guc.h"
-#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
-#include "access/genam.h"
-#include "access/heapam.h"
-#include "access/htup_details.h"
-#include "access/nbtree.h"
-#include "catalog/index.h"
-#include "catalog/indexing.h"
-#include "catalog/namespace.h"
-#include "utils/fmgroids.h"
-#include "utils/lsyscache.h"
-#include "utils/rel.h"
-#include "utils/relcache.h"
-#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include "stepping.h"
 
 
-/*
- * Serialize maintenance of one view: update its row in stepping.view_state.
- * Under READ COMMITTED a concurrent step makes us wait; under REPEATABLE
- * READ or SERIALIZABLE it raises a serialization failure.  The caller then
- * takes a fresh snapshot, which sees every step committed before ours.
- *
- * This is the UPDATE's own protocol done with table routines (find the row
- * through the primary key, lock its latest version, write a new version),
- * which costs a fraction of an SPI statement on every step.
- */
-void
-circuit_lock_view(Circuit *c)
-{
-	Oid			viewid = c->viewid;
-	Oid			nsp = get_namespace_oid("stepping", false);
-	Relation	rel = table_open(get_relname_relid("view_state", nsp), RowExclusiveLock);
-	Relation	idx = NULL;		/* opened when the TID does not lead to the row */
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	TupleTableSlot *newslot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
-	bool		xact_snapshot = IsolationUsesXactSnapshot();
-	bool		update_indexes = false;
-	bool		already_held = false;
-
-	/*
-	 * Write a new version of the view's state row, as an UPDATE would:
-	 * without locking it first (one WAL record, not two).  A concurrent
-	 * writer's version makes READ COMMITTED look again with a new snapshot,
-	 * REPEATABLE READ fail.
-	 */
-	for (;;)
-	{
-		Snapshot	snap = RegisterSnapshot(xact_snapshot ? GetTransactionSnapshot()
-											: GetLatestSnapshot());
-		ScanKeyData key;
-		IndexScanDesc scan;
-		bool		found;
-		TM_FailureData tmfd;
-		LockTupleMode lockmode;
-		TM_Result	res;
-		HeapTuple	tup;
-		HeapTuple	newtup;
-		Datum		values[2];
-		bool		isnull[2];
-		bool		replace[2] = {false, true};
-
-		CHECK_FOR_INTERRUPTS();
-
-		/*
-		 * The version this backend wrote last is usually still the latest:
-		 * fetch it by its TID, checking that the slot still holds this
-		 * view's row (pruning may have reused it), before asking the index.
-		 */
-		found = false;
-		if (ItemPointerIsValid(&c->state_tid) &&
-			table_tuple_fetch_row_version(rel, &c->state_tid, snap, slot))
-		{
-			bool		oidnull;
-			Datum		oid = slot_getattr(slot, 1, &oidnull);
-
-			found = (!oidnull && DatumGetObjectId(oid) == viewid);
-		}
-		if (!found)
-		{
-			if (idx == NULL)
-				idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
-			ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(viewid));
-			scan = index_beginscan(rel, idx, snap, 1, 0);
-			index_rescan(scan, &key, 1, NULL, 0);
-			found = index_getnext_slot(scan, ForwardScanDirection, slot);
-			index_endscan(scan);
-		}
-		if (!found)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the state row of stepping view %u is missing", viewid),
-					 errhint("Drop the view with stepping.drop_view() and create it again.")));
-
-		tup = ExecFetchSlotHeapTuple(slot, false, NULL);
-
-		/*
-		 * Written by this transaction already (an earlier statement): it
-		 * holds the row until it ends, and nobody wrote after it.
-		 */
-		if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tup->t_data)))
-		{
-			UnregisterSnapshot(snap);
-			already_held = true;
-			break;
-		}
-		heap_deform_tuple(tup, RelationGetDescr(rel), values, isnull);
-		values[1] = Int64GetDatum(DatumGetInt64(values[1]) + 1);
-		newtup = heap_modify_tuple(tup, RelationGetDescr(rel), values, isnull, replace);
-		ExecStoreHeapTuple(newtup, newslot, true);
-		res = table_tuple_update(rel, &slot->tts_tid, newslot, GetCurrentCommandId(true),
-								 snap, InvalidSnapshot, true, &tmfd, &lockmode,
-								 &update_indexes);
-		UnregisterSnapshot(snap);
-		if (res == TM_Ok)
-			break;
-		if (res == TM_Updated || res == TM_Deleted)
-		{
-			if (xact_snapshot)
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent update")));
-			continue;
-		}
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the state row of stepping view %u changed unexpectedly", viewid)));
-	}
-
-	if (!already_held)
-		c->state_tid = newslot->tts_tid;
-
-	/* not a HOT update: the new version needs its key in the index */
-	if (update_indexes)
-	{
-		Datum		ivalues[1] = {ObjectIdGetDatum(viewid)};
-		bool		inulls[1] = {false};
-
-		if (idx == NULL)
-			idx = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
-		(void) index_insert(idx, ivalues, inulls, &newslot->tts_tid, rel,
-							UNIQUE_CHECK_YES, false, BuildIndexInfo(idx));
-	}
-
-	ExecDropSingleTupleTableSlot(newslot);
-	ExecDropSingleTupleTableSlot(slot);
-	if (idx)
-		index_close(idx, NoLock);
-	table_close(rel, NoLock);
-	CommandCounterIncrement();
-}
 
 /*
  * Z-sets bigger than work_mem are applied in batches when that is exact:
@@ -257,7 +107,7 @@ begin_writes(RunState *rs)
 	if (rs->writing)
 		return;
 	if (rs->refresh || !rs->c->row_locking)
-		circuit_lock_view(rs->c);
+		catalog_lock_view(rs->c);
 	else
 		CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
@@ -383,6 +233,21 @@ feed_table(RunState *rs, Relation rel, Datum *values, bool *isnull)
 	ExecDropSingleTupleTableSlot(slot);
 }
 
+/*
+ * run_guarded: one run of circuit c, inside run_circuit's guards (owner,
+ * pinned settings, error context).  With refresh, recompute the view from
+ * its inputs (empty the result table under a ShareLock, refill it);
+ * otherwise run the step's deltas src: single-table and union views feed
+ * their inputs' captured rows through the linear front (old -1, new +1),
+ * join views their delta terms or probes; then the Z-set reaches the
+ * view's operator (apply_zset).
+ *
+ * Everything a run allocates lives in a context of its own ("stepping
+ * step"), deleted before returning; per-row work in its child "stepping
+ * row".  Returns, in the caller's memory, this view's output delta when
+ * views over it need one (NULL otherwise); its tuplestores belong to the
+ * caller (circuit_run_step frees them).
+ */
 static TableDeltas *
 run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 {

@@ -292,10 +292,11 @@ typedef struct Circuit
 	/* result table */
 	int			nvisible;
 	TupleDesc	resultdesc;		/* copy */
-	Oid			keyindex;		/* unique key index, or the hash index */
+	Oid			keyindex;		/* grouped: the unique key index; bag: the plain
+								 * index on the key columns or the row hash */
 	int			nkeycols;
 	AttrNumber *keycols;		/* result columns of keyindex, in order */
-	FmgrInfo   *keyeq;			/* their equality procs (apply.c, lazily) */
+	FmgrInfo   *keyeq;			/* their equality procs (apply.c: lazily, once) */
 
 	/* VIEW_BAG */
 	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
@@ -456,7 +457,7 @@ extern void circuit_abort_user_code(UserCode *uc);
 extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
 extern void circuit_run_step(List *tables);
 extern void circuit_refresh(Circuit *c);
-extern void circuit_lock_view(Circuit *c);
+extern void catalog_lock_view(Circuit *c);
 
 /* operators/filter_project.c */
 extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
