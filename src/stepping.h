@@ -50,6 +50,35 @@ strip_relabel(Node *node)
 }
 
 /*
+ * Range-table entries of a view: a set of changed inputs is a uint32 mask
+ * (join.c's delta terms).
+ */
+#define STEPPING_MAX_INPUTS 32
+
+/*
+ * Group keys of a view: as many as a unique index holds (INDEX_MAX_KEYS).
+ * Plans that depend on which keys are NULL (group recomputes) are cached by
+ * a uint64 mask of the NULL keys, its top bit marking plans of generic
+ * aggregates.
+ */
+#define STEPPING_MAX_GROUP_KEYS INDEX_MAX_KEYS
+#define STEPPING_GENERIC_PLAN_BIT (UINT64CONST(1) << 63)
+StaticAssertDecl(STEPPING_MAX_GROUP_KEYS < 63, "a key's NULL mask fits below the generic-plan bit");
+
+static inline uint64
+key_null_mask(const bool *keynull, int nkeys)
+{
+	uint64		mask = 0;
+	int			k;
+
+	Assert(nkeys <= STEPPING_MAX_GROUP_KEYS);
+	for (k = 0; k < nkeys; k++)
+		if (keynull[k])
+			mask |= UINT64CONST(1) << k;
+	return mask;
+}
+
+/*
  * A copy of a view query reduced to its FROM and WHERE with a new target
  * list: what join terms, group recomputes and decomposed components plan.
  * hasAggs says whether the new target list holds aggregates.

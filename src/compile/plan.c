@@ -209,6 +209,12 @@ plan_group_key(ViewPlan *p, Query *query, int i, Expr *expr,
 
 	Node	   *bare = strip_relabel((Node *) expr);
 
+	if (i >= STEPPING_MAX_GROUP_KEYS)
+		stepping_reject_because(psprintf("more than %d GROUP BY or DISTINCT columns",
+										 STEPPING_MAX_GROUP_KEYS),
+								"A result table's rows are found through a unique index on its group key, and an index holds at most 32 columns.",
+								"Group by fewer columns, or by a row of several columns.");
+
 	if (tle && !tle->resjunk && tle->resname)
 		name = psprintf("column \"%s\"", tle->resname);
 	else if (IsA(bare, Var) && ((Var *) bare)->varlevelsup == 0 &&

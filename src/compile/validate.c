@@ -588,7 +588,7 @@ validate_view_query(Query *query)
 	if (query->jointree->fromlist == NIL && !query->setOperations)
 		stepping_reject("a query without a FROM table",
 			   "Name the base table the view reads.");
-	if (list_length(query->rtable) > 32 || count_relations(query) > 10)
+	if (list_length(query->rtable) > STEPPING_MAX_INPUTS || count_relations(query) > 10)
 		stepping_reject_because("a join of more than 10 tables",
 			   "A statement that changes every input of a join costs one plan per subset of them.",
 			   "Join fewer tables, or join in a view over views.");

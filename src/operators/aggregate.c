@@ -686,7 +686,8 @@ qualified_opname(Oid opno)
 static SPIPlanPtr
 group_plan(Circuit *c, bool *keynull, bool generic)
 {
-	uint64		mask = generic ? UINT64CONST(1) << 63 : 0;
+	uint64		mask = key_null_mask(keynull, c->ngroup) |
+		(generic ? STEPPING_GENERIC_PLAN_BIT : 0);
 	RecomputePlans *p;
 	StringInfoData sql;
 	Oid		   *argtypes;
@@ -696,9 +697,6 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	MemoryContext old;
 	bool		first = true;
 
-	for (i = 0; i < c->ngroup && i < 63; i++)
-		if (keynull[i])
-			mask |= UINT64CONST(1) << i;
 	for (p = c->recompute; p; p = p->next)
 		if (p->nullmask == mask)
 			return p->plan;

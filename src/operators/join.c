@@ -361,13 +361,10 @@ term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 	MemoryContext tmp,
 				old;
 	PlannedStmt *stmt;
-	int			k;
 	int			ci = comp ? comp->index : -1;
 
 	if (keynull)
-		for (k = 0; k < c->ngroup && k < 64; k++)
-			if (keynull[k])
-				nullmask |= UINT64CONST(1) << k;
+		nullmask = key_null_mask(keynull, c->ngroup);
 	for (t = c->terms; t; t = t->next)
 		if (t->comp == ci && t->mask == mask && t->keyed == (keynull != NULL) &&
 			t->nullmask == nullmask && t->estimate == estimate)
@@ -601,12 +598,13 @@ static List *
 delta_terms(uint32 changed)
 {
 	List	   *terms = NIL;
-	int			bits[32];
+	int			bits[STEPPING_MAX_INPUTS];
 	int			k = 0,
 				p,
 				b;
 
-	for (b = 0; b < 32; b++)
+	StaticAssertStmt(STEPPING_MAX_INPUTS <= 32, "changed inputs are a uint32 mask");
+	for (b = 0; b < STEPPING_MAX_INPUTS; b++)
 		if (changed & (((uint32) 1) << b))
 			bits[k++] = b;
 	for (p = 0; p < k; p++)
@@ -1085,13 +1083,9 @@ generic_plans_for(Circuit *c, bool *keynull)
 	Query	   *q;
 	List	   *tlist = NIL;
 	int			i,
-				k,
 				resno = 0;
 
-	for (k = 0; k < c->ngroup && k < 63; k++)
-		if (keynull[k])
-			nullmask |= UINT64CONST(1) << k;
-	nullmask |= UINT64CONST(1) << 63;	/* marks generic plans */
+	nullmask = key_null_mask(keynull, c->ngroup) | STEPPING_GENERIC_PLAN_BIT;
 	for (t = c->terms; t; t = t->next)
 		if (t->keyed && t->nullmask == nullmask)
 			return t;
