@@ -327,12 +327,15 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 			TupleTableSlot *model = c->setop ? list_nth(c->inputslots, n) : c->baseslot;
 			TupleTableSlot *slot = MakeSingleTupleTableSlot(model->tts_tupleDescriptor,
 															&TTSOpsMinimalTuple);
+			List	   *chunks = delta_chunks_of(src, lfirst_oid(lci));
+			int			pos = 0;
+			DeltaChunk *chunk;
+			Tuplestorestate *rows;
+			int			weight;
 
 			n++;
-			foreach(lc, delta_chunks_of(src, lfirst_oid(lci)))
+			while (delta_next_rows(chunks, &pos, &chunk, &rows, &weight))
 			{
-				DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
-
 				/*
 				 * A view's captured output keeps its old and new rows apart,
 				 * not in the order they happened: a row may leave after
@@ -340,10 +343,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 				 */
 				if (chunk->unordered)
 					rs.can_batch = false;
-				if (chunk->oldrows)
-					feed_tuplestore(&rs, chunk->oldrows, -1, values, isnull, slot);
-				if (chunk->newrows)
-					feed_tuplestore(&rs, chunk->newrows, 1, values, isnull, slot);
+				feed_tuplestore(&rs, rows, weight, values, isnull, slot);
 			}
 		}
 	}

@@ -415,6 +415,32 @@ typedef struct DeltaChunk
 	bool		sealed;			/* an append failed: no more appends */
 } DeltaChunk;
 
+/*
+ * The row sets of a table's captured chunks, in order: each chunk's old
+ * rows (weight -1), then its new rows (+1).  Start with *pos = 0; each call
+ * gives the next set that exists, false after the last.
+ */
+static inline bool
+delta_next_rows(List *chunks, int *pos, DeltaChunk **chunk,
+				Tuplestorestate **rows, int *weight)
+{
+	while (*pos < 2 * list_length(chunks))
+	{
+		DeltaChunk *ch = (DeltaChunk *) list_nth(chunks, *pos / 2);
+		bool		old = (*pos % 2 == 0);
+
+		(*pos)++;
+		*rows = old ? ch->oldrows : ch->newrows;
+		if (*rows != NULL)
+		{
+			*chunk = ch;
+			*weight = old ? -1 : 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The deltas of one base table in a closed step. */
 typedef struct TableDeltas
 {

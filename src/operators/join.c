@@ -485,8 +485,11 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores,
 		TupleTableSlot *in,
 				   *out;
 		EphemeralNamedRelation enr;
-		ListCell   *lc2;
 		double		n = 0;
+		int			pos = 0;
+		DeltaChunk *chunk;
+		Tuplestorestate *rows;
+		int			weight;
 
 		if (chunks == NIL)
 			continue;
@@ -495,32 +498,22 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores,
 		ts = tuplestore_begin_heap(false, false, work_mem);
 		in = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 		out = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-		foreach(lc2, chunks)
+		while (delta_next_rows(chunks, &pos, &chunk, &rows, &weight))
 		{
-			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc2);
-			int			side;
-
-			for (side = 0; side < 2; side++)
+			tuplestore_rescan(rows);
+			while (tuplestore_gettupleslot(rows, true, false, in))
 			{
-				Tuplestorestate *rows = side == 0 ? chunk->oldrows : chunk->newrows;
+				int			natts = desc->natts - 1;
 
-				if (rows == NULL)
-					continue;
-				tuplestore_rescan(rows);
-				while (tuplestore_gettupleslot(rows, true, false, in))
-				{
-					int			natts = desc->natts - 1;
-
-					slot_getallattrs(in);
-					ExecClearTuple(out);
-					memcpy(out->tts_values, in->tts_values, sizeof(Datum) * natts);
-					memcpy(out->tts_isnull, in->tts_isnull, sizeof(bool) * natts);
-					out->tts_values[natts] = Int64GetDatum(side == 0 ? -1 : 1);
-					out->tts_isnull[natts] = false;
-					ExecStoreVirtualTuple(out);
-					tuplestore_puttupleslot(ts, out);
-					n++;
-				}
+				slot_getallattrs(in);
+				ExecClearTuple(out);
+				memcpy(out->tts_values, in->tts_values, sizeof(Datum) * natts);
+				memcpy(out->tts_isnull, in->tts_isnull, sizeof(bool) * natts);
+				out->tts_values[natts] = Int64GetDatum(weight);
+				out->tts_isnull[natts] = false;
+				ExecStoreVirtualTuple(out);
+				tuplestore_puttupleslot(ts, out);
+				n++;
 			}
 		}
 		ExecDropSingleTupleTableSlot(in);

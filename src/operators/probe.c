@@ -558,8 +558,11 @@ bool
 probe_input_delta(Circuit *c, int delta_rt, List *chunks, RunState *rs)
 {
 	ProbePlan  *pp = c->probes ? c->probes[delta_rt - 1] : NULL;
-	ListCell   *lc;
 	ProbeRun	pr;
+	int			pos = 0;
+	DeltaChunk *chunk;
+	Tuplestorestate *rows;
+	int			weight;
 	TupleTableSlot *in;
 	Snapshot	snap;
 	MemoryContext runcxt,
@@ -607,15 +610,8 @@ probe_input_delta(Circuit *c, int delta_rt, List *chunks, RunState *rs)
 	ExecStoreVirtualTuple(pr.wide);
 
 	in = MakeSingleTupleTableSlot(pp->delta_desc, &TTSOpsMinimalTuple);
-	foreach(lc, chunks)
-	{
-		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
-
-		if (chunk->oldrows)
-			probe_rows(&pr, chunk->oldrows, in, -1);
-		if (chunk->newrows)
-			probe_rows(&pr, chunk->newrows, in, 1);
-	}
+	while (delta_next_rows(chunks, &pos, &chunk, &rows, &weight))
+		probe_rows(&pr, rows, in, weight);
 
 	ExecDropSingleTupleTableSlot(in);
 	for (l = 0; l < pp->nlevels; l++)

@@ -180,47 +180,40 @@ fold_keys(Circuit *c, Indicator *ind, List *chunks)
 	bool	   *isnull = palloc(sizeof(bool) * Max(ind->nkeys, 1));
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(ind->slot->tts_tupleDescriptor,
 													&TTSOpsMinimalTuple);
-	ListCell   *lc;
+	int			pos = 0;
+	DeltaChunk *chunk;
+	Tuplestorestate *rows;
+	int			weight;
 
 	econtext->ecxt_scantuple = slot;
-	foreach(lc, chunks)
+	while (delta_next_rows(chunks, &pos, &chunk, &rows, &weight))
 	{
-		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
-		int			side;
-
-		for (side = 0; side < 2; side++)
+		tuplestore_rescan(rows);
+		while (tuplestore_gettupleslot(rows, true, false, slot))
 		{
-			Tuplestorestate *rows = side == 0 ? chunk->oldrows : chunk->newrows;
+			bool		skip = false;
+			bool		found;
+			RowEntry   *e;
+			int			i;
 
-			if (rows == NULL)
-				continue;
-			tuplestore_rescan(rows);
-			while (tuplestore_gettupleslot(rows, true, false, slot))
+			MemoryContext old;
+
+			ResetExprContext(econtext);
+			old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+			if (ind->filterstate && !ExecQual(ind->filterstate, econtext))
+				skip = true;
+			for (i = 0; i < ind->nkeys && !skip; i++)
 			{
-				bool		skip = false;
-				bool		found;
-				RowEntry   *e;
-				int			i;
-
-				MemoryContext old;
-
-				ResetExprContext(econtext);
-				old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-				if (ind->filterstate && !ExecQual(ind->filterstate, econtext))
-					skip = true;
-				for (i = 0; i < ind->nkeys && !skip; i++)
-				{
-					values[i] = ExecEvalExpr(ind->keystates[i], econtext, &isnull[i]);
-					/* equality is strict: a NULL key matches nothing */
-					skip |= isnull[i];
-				}
-				MemoryContextSwitchTo(old);
-				if (skip)
-					continue;
-				/* the entry copies the key into the hash's memory */
-				e = rowhash_lookup(keys, values, isnull, &found);
-				e->weight += (side == 0) ? -1 : 1;
+				values[i] = ExecEvalExpr(ind->keystates[i], econtext, &isnull[i]);
+				/* equality is strict: a NULL key matches nothing */
+				skip |= isnull[i];
 			}
+			MemoryContextSwitchTo(old);
+			if (skip)
+				continue;
+			/* the entry copies the key into the hash's memory */
+			e = rowhash_lookup(keys, values, isnull, &found);
+			e->weight += weight;
 		}
 	}
 	ExecDropSingleTupleTableSlot(slot);
