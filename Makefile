@@ -23,5 +23,5 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every module includes the shared header
-$(OBJS): src/stepping.h
+# every module includes the shared header, and the folders' own
+$(OBJS): src/stepping.h src/compile/compile.h src/ddl/ddl.h

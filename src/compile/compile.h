@@ -70,6 +70,64 @@ agg_keeps_msc(const AggSpec *a)
 	return a->sumkind == SUM_NUMERIC;
 }
 
+/* decompose.c and sublinks.c: a view as a signed sum of inner joins */
+/* Components of one view at most: each costs plans per changed input. */
+#define MAX_COMPONENTS 64
+
+/* A component while it is being built. */
+typedef struct Part
+{
+	Bitmapset  *rels;			/* range table entries joined */
+	List	   *quals;			/* implicit AND */
+	Bitmapset  *nulled;			/* entries read as NULL */
+	List	   *uses;			/* IndicatorUse * */
+	List	   *subst_from;		/* scalar subqueries ... */
+	List	   *subst_to;		/* ... and what they are in this part */
+	int64		coef;
+} Part;
+
+typedef struct Decomposer
+{
+	Query	   *query;
+	List	   *indicators;
+} Decomposer;
+
+/* A correlated subquery's or join's conditions, sorted by what they read. */
+typedef struct Split
+{
+	List	   *inner_filter;	/* the inner relation alone (as entry 1) */
+	List	   *outer_filter;	/* the outer side alone */
+	List	   *inner_keys;		/* Expr over the inner relation */
+	List	   *outer_keys;		/* Expr over the outer side */
+	List	   *opnos;
+	List	   *collids;
+	List	   *outer_left;
+} Split;
+
+typedef bool (*SideTest) (Node *expr, void *arg);
+
+typedef struct Subst
+{
+	List	   *from;
+	List	   *to;
+} Subst;
+
+/* decompose.c */
+extern List *decompose_check_size(List *parts);
+extern Part *decompose_part_copy(Part *p);
+extern Oid decompose_inner_equality(Oid opno, Oid innertype);
+extern void decompose_split_conditions(List *conjuncts, SideTest in_inner, SideTest in_outer, void *arg, Split *s, const char *where);
+extern Indicator *decompose_make_indicator(Decomposer *d, RangeTblEntry *rte, List *keys, List *filter, List *collids);
+extern IndicatorUse *decompose_make_use(Indicator *ind, Split *s, List *outer_keys);
+extern List *decompose_times(List *parts, List *quals, List *uses, int64 sign);
+
+/* sublinks.c */
+extern List *sublink_apply_predicate(Decomposer *d, List *parts, Node *conj);
+extern bool sublink_collect_scalars(Node *node, List **scalars);
+extern bool sublink_other_walker(Node *node, void *context);
+extern List *sublink_expand_scalar(Decomposer *d, List *parts, SubLink *sl);
+extern Node *sublink_subst_mutator(Node *node, Subst *s);
+
 /* define.c */
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 
