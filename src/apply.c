@@ -96,7 +96,7 @@ writer_open(Circuit *c)
 													   BTEqualStrategyNumber);
 
 				if (!OidIsValid(eqop))
-					elog(ERROR, "stepping: no equality operator in opfamily %u", opfamily);
+					elog(ERROR, "no equality operator in opfamily %u", opfamily);
 				fmgr_info_cxt(get_opcode(eqop), &keyeq[k], c->cxt);
 			}
 			c->keyeq = keyeq;
@@ -394,7 +394,7 @@ writer_lock_current(ResultWriter *w, bool *moved)
 								RelationGetRelationName(w->rel))));
 			return false;
 		default:
-			elog(ERROR, "stepping: unexpected result %d locking a row of \"%s\"",
+			elog(ERROR, "unexpected result %d locking a row of \"%s\"",
 				 (int) res, RelationGetRelationName(w->rel));
 	}
 	return false;				/* keep compiler quiet */
@@ -495,7 +495,7 @@ concurrent_change(ResultWriter *w, TM_Result res, const char *what)
 								RelationGetRelationName(w->rel))));
 			return true;
 		default:
-			elog(ERROR, "stepping: unexpected result %d %s a row of \"%s\"",
+			elog(ERROR, "unexpected result %d %s a row of \"%s\"",
 				 (int) res, what, RelationGetRelationName(w->rel));
 	}
 	return true;				/* keep compiler quiet */
@@ -566,7 +566,7 @@ writer_delete_tid(ResultWriter *w, ItemPointer tid)
 	if (w->run)
 	{
 		if (!table_tuple_fetch_row_version(w->rel, tid, w->snapshot, w->oldslot))
-			elog(ERROR, "stepping: a row to delete from \"%s\" vanished",
+			elog(ERROR, "a row to delete from \"%s\" vanished",
 				 RelationGetRelationName(w->rel));
 		capture_row(w, w->oldslot, false);
 	}

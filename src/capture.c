@@ -26,6 +26,7 @@
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
@@ -463,10 +464,10 @@ stepping_guard_result(PG_FUNCTION_ARGS)
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("cannot change \"%s\" directly: it is the result table of a stepping view",
-					name),
+					display_relname(RelationGetRelid(td->tg_relation))),
 			 errdetail("stepping keeps this table equal to its query."),
-			 errhint("Change the view's base tables instead, or call stepping.refresh_view('%s').",
-					 name)));
+			 errhint("Change the view's base tables instead, or call stepping.refresh_view(%s).",
+					 quote_literal_cstr(name))));
 	return PointerGetDatum(NULL);	/* keep compiler quiet */
 }
 
@@ -585,8 +586,8 @@ xact_callback(XactEvent event, void *arg)
 				if (t->chunks != NIL || open_statements(t) != 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-							 errmsg("stepping: a change to \"%s\" was captured but never applied",
-									qualified_relname(t->relid)),
+							 errmsg("a change to \"%s\" was captured by stepping but never applied",
+									display_relname(t->relid)),
 							 errdetail("A statement's BEFORE trigger fired without its AFTER trigger."),
 							 errhint("The transaction is rolled back so no view is left stale.")));
 			}

@@ -631,7 +631,7 @@ circuit_refresh(Circuit *c)
 			}
 		}
 		if (next == NULL)
-			elog(ERROR, "stepping: views depend on each other in a cycle");
+			elog(ERROR, "views depend on each other in a cycle");
 		todo = list_delete_oid(todo, next->viewid);
 		CommandCounterIncrement();
 		(void) run_circuit(next, NULL, true);

@@ -403,7 +403,7 @@ term_receive(TupleTableSlot *slot, DestReceiver *self)
 		if (pg_mul_s64_overflow(w, DatumGetInt64(slot->tts_values[c->nrowcols + j]), &w))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("stepping: a row's multiplicity is out of range")));
+					 errmsg("a row's multiplicity is out of range")));
 	}
 	if (w != 0)
 		r->emit(c, slot->tts_values, slot->tts_isnull, w, r->arg);
@@ -1063,7 +1063,7 @@ join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 	ExecutorEnd(qd);
 	FreeQueryDesc(qd);
 	if (!r.got)
-		elog(ERROR, "stepping: computing a group's aggregates returned no row");
+		elog(ERROR, "computing a group's aggregates returned no row");
 }
 
 static TermPlan *
