@@ -541,6 +541,8 @@ extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);
+extern pg_attribute_noreturn() void stepping_out_of_sync(Circuit *c,
+														 const char *detail);
 
 /* operators/aggregate.c */
 extern RowHash *aggregate_create_groups(Circuit *c, MemoryContext cxt);

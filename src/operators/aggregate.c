@@ -836,16 +836,6 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
  * ----------------------------------------------------------------
  */
 
-static void
-raise_out_of_sync(Circuit *c)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
-			 errdetail("A change removed rows from a group the result table does not hold."),
-			 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
-}
-
 static bool
 rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 {
@@ -1007,7 +997,8 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	if (unknown)
 		exact = false;
 	else if (count < 0)
-		raise_out_of_sync(c);
+		stepping_out_of_sync(c, "A change removed rows from a group the result "
+							 "table does not hold.");
 	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
 		exact = false;			/* the stored spelling left: take a remaining one */
 	if (!exact && (count > 0 || unknown))
