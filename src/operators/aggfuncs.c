@@ -60,6 +60,11 @@
 #include "stepping.h"
 
 static bool combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc);
+static bool combine_minmax(AggSpec *a, GroupAggState *st, AggAccum *acc);
+static bool combine_sum(AggSpec *a, GroupAggState *st, AggAccum *acc);
+static bool combine_numeric_sum(GroupAggState *st, AggAccum *acc);
+static void combine_float4_sum(GroupAggState *st, AggAccum *acc);
+static void combine_float8_sum(AggSpec *a, GroupAggState *st, AggAccum *acc);
 static Datum final_value(AggSpec *a, GroupAggState *st, bool *isnull);
 
 /* ----------------------------------------------------------------
@@ -373,7 +378,10 @@ aggfunc_combine(AggSpec *a, GroupAggState *st, AggAccum *acc, MemoryContext cxt)
 	return exact;
 }
 
-/* aggfunc_combine's work, in the current context (its cxt). */
+/*
+ * aggfunc_combine's work, in the current context (its cxt): count adds,
+ * min/max and sum/avg have their own rules below.
+ */
 static bool
 combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 {
@@ -391,31 +399,49 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 			return true;
 		case AGG_MIN:
 		case AGG_MAX:
-			{
-				bool		was_null = (st->nn == 0);
-
-				st->nn += acc->count;
-				if (st->nn < 0)
-					return false;
-				/* removing the extreme (or a tie of it) loses the answer */
-				if (acc->has_gone && (was_null || !better(a, st->value, acc->gone_best)))
-					return st->nn == 0 ? (st->value_null = true, true) : false;
-				if (st->nn == 0)
-				{
-					st->value = (Datum) 0;
-					st->value_null = true;
-					return true;
-				}
-				if (acc->has_best && (was_null || !better(a, st->value, acc->best)))
-					st->value = acc->best;
-				st->value_null = false;
-				return true;
-			}
+			return combine_minmax(a, st, acc);
 		case AGG_SUM:
 		case AGG_AVG:
 			break;
 	}
+	return combine_sum(a, st, acc);
+}
 
+/*
+ * min/max keep only the extreme and the count of non-NULL inputs: a better
+ * input replaces the extreme, but removing the extreme itself (or a tie of
+ * it) leaves no answer short of a recompute, unless the group empties.
+ */
+static bool
+combine_minmax(AggSpec *a, GroupAggState *st, AggAccum *acc)
+{
+	bool		was_null = (st->nn == 0);
+
+	st->nn += acc->count;
+	if (st->nn < 0)
+		return false;
+	/* removing the extreme (or a tie of it) loses the answer */
+	if (acc->has_gone && (was_null || !better(a, st->value, acc->gone_best)))
+		return st->nn == 0 ? (st->value_null = true, true) : false;
+	if (st->nn == 0)
+	{
+		st->value = (Datum) 0;
+		st->value_null = true;
+		return true;
+	}
+	if (acc->has_best && (was_null || !better(a, st->value, acc->best)))
+		st->value = acc->best;
+	st->value_null = false;
+	return true;
+}
+
+/*
+ * sum/avg: the count of non-NULL inputs says whether the result is NULL;
+ * otherwise the running sum combines in the type of its sum kind.
+ */
+static bool
+combine_sum(AggSpec *a, GroupAggState *st, AggAccum *acc)
+{
 	st->nn += acc->count;
 	if (st->nn < 0)
 		return false;
@@ -451,95 +477,122 @@ combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
 				break;
 			}
 		case SUM_NUMERIC:
-			{
-				int			old_scale = -1;
-				int			new_scale;
-				int64		msc;
-				bool		old_special = false;
-
-				if (!st->value_null)
-				{
-					Numeric		n = DatumGetNumeric(st->value);
-
-					old_special = numeric_is_special(n);
-					if (!old_special)
-						old_scale = numeric_display_scale(n);
-				}
-				if (old_special && acc->neg_scale >= 0)
-					return false;
-				new_scale = Max(old_scale, acc->pos_scale);
-				msc = (old_scale == new_scale ? st->msc : 0) +
-					(acc->pos_scale == new_scale ? acc->pos_count : 0);
-				if (acc->neg_scale > new_scale)
-					return false;
-				if (acc->neg_scale == new_scale)
-					msc -= acc->neg_count;
-				if (acc->nsum)
-					st->value = st->value_null ? acc->nsum
-						: numeric_plus(st->value, acc->nsum);
-				if (st->value == (Datum) 0)
-					return false;
-				/* a finite sum prints with the largest scale still present */
-				if (msc <= 0 && !numeric_is_special(DatumGetNumeric(st->value)))
-					return false;
-				st->msc = Max(msc, 0);
-				break;
-			}
+			if (!combine_numeric_sum(st, acc))
+				return false;
+			break;
 		case SUM_FLOAT4:
-			{
-				/* sum(real) adds in real, as float4pl does */
-				int			k = 0;
-				float4		sum;
-
-				if (st->value_null)
-					sum = (float4) acc->fvals[k++];
-				else
-					sum = DatumGetFloat4(st->value);
-				for (; k < acc->nfvals; k++)
-				{
-					float4		v = (float4) acc->fvals[k];
-					float4		r = sum + v;
-
-					if (isinf(r) && !isinf(sum) && !isinf(v))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("value out of range: overflow")));
-					sum = r;
-				}
-				st->value = Float4GetDatum(sum);
-				break;
-			}
+			combine_float4_sum(st, acc);
+			break;
 		case SUM_FLOAT8:
-			{
-				/* sum starts from its first input, avg's accumulator from 0 */
-				int			k = 0;
-				float8		sum;
-
-				if (!st->value_null)
-					sum = DatumGetFloat8(st->value);
-				else if (a->kind == AGG_AVG)
-					sum = 0.0;
-				else
-					sum = acc->fvals[k++];
-				for (; k < acc->nfvals; k++)
-				{
-					float8		r = sum + acc->fvals[k];
-
-					/* as float8pl and float8_accum do */
-					if (isinf(r) && !isinf(sum) && !isinf(acc->fvals[k]))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("value out of range: overflow")));
-					sum = r;
-				}
-				st->value = Float8GetDatum(sum);
-				break;
-			}
+			combine_float8_sum(a, st, acc);
+			break;
 		case SUM_NONE:
 			elog(ERROR, "sum without a sum kind");
 	}
 	st->value_null = false;
 	return true;
+}
+
+/*
+ * sum/avg(numeric) prints with the largest display scale among its inputs,
+ * so the state also counts the inputs at that scale (msc).  Removing the
+ * last of them, or anything from a NaN/Infinity sum, loses the scale or the
+ * value: the group must be recomputed.
+ */
+static bool
+combine_numeric_sum(GroupAggState *st, AggAccum *acc)
+{
+	int			old_scale = -1;
+	int			new_scale;
+	int64		msc;
+	bool		old_special = false;
+
+	if (!st->value_null)
+	{
+		Numeric		n = DatumGetNumeric(st->value);
+
+		old_special = numeric_is_special(n);
+		if (!old_special)
+			old_scale = numeric_display_scale(n);
+	}
+	if (old_special && acc->neg_scale >= 0)
+		return false;
+	new_scale = Max(old_scale, acc->pos_scale);
+	msc = (old_scale == new_scale ? st->msc : 0) +
+		(acc->pos_scale == new_scale ? acc->pos_count : 0);
+	if (acc->neg_scale > new_scale)
+		return false;
+	if (acc->neg_scale == new_scale)
+		msc -= acc->neg_count;
+	if (acc->nsum)
+		st->value = st->value_null ? acc->nsum
+			: numeric_plus(st->value, acc->nsum);
+	if (st->value == (Datum) 0)
+		return false;
+	/* a finite sum prints with the largest scale still present */
+	if (msc <= 0 && !numeric_is_special(DatumGetNumeric(st->value)))
+		return false;
+	st->msc = Max(msc, 0);
+	return true;
+}
+
+/*
+ * sum(real) adds in real, as float4pl does, each new input in turn in the
+ * order the query would meet them: floating addition is not associative.
+ */
+static void
+combine_float4_sum(GroupAggState *st, AggAccum *acc)
+{
+	int			k = 0;
+	float4		sum;
+
+	if (st->value_null)
+		sum = (float4) acc->fvals[k++];
+	else
+		sum = DatumGetFloat4(st->value);
+	for (; k < acc->nfvals; k++)
+	{
+		float4		v = (float4) acc->fvals[k];
+		float4		r = sum + v;
+
+		if (isinf(r) && !isinf(sum) && !isinf(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow")));
+		sum = r;
+	}
+	st->value = Float4GetDatum(sum);
+}
+
+/*
+ * sum(double precision) and avg(real/double precision) add in double, each
+ * new input in turn, as float8pl and float8_accum do.
+ */
+static void
+combine_float8_sum(AggSpec *a, GroupAggState *st, AggAccum *acc)
+{
+	/* sum starts from its first input, avg's accumulator from 0 */
+	int			k = 0;
+	float8		sum;
+
+	if (!st->value_null)
+		sum = DatumGetFloat8(st->value);
+	else if (a->kind == AGG_AVG)
+		sum = 0.0;
+	else
+		sum = acc->fvals[k++];
+	for (; k < acc->nfvals; k++)
+	{
+		float8		r = sum + acc->fvals[k];
+
+		/* as float8pl and float8_accum do */
+		if (isinf(r) && !isinf(sum) && !isinf(acc->fvals[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow")));
+		sum = r;
+	}
+	st->value = Float8GetDatum(sum);
 }
 
 /*
