@@ -445,128 +445,106 @@ stored_key_gone(Circuit *c, TupleTableSlot *stored, List *gone)
 }
 
 /*
- * Apply one group's delta to its row.  Returns false when a concurrent
- * transaction changed the group under us (READ COMMITTED, row-locking
- * views): the caller retries with a new snapshot.
+ * A group recomputed from the base tables in an earlier batch of this run
+ * already holds the whole step's effect: later batches leave it.
  */
 static bool
-apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
-			GroupAggState *st, Datum *values, bool *isnull,
-			TupleTableSlot *keyslot, TupleTableSlot *aggslot)
+recomputed_this_run(Circuit *c, RowEntry *g)
 {
-	TupleDesc	desc = c->resultdesc;
-	GroupAccum *acc = (GroupAccum *) g->extra;
-	RowEntry   *key = g;		/* whose spelling of the key is written */
-	bool		found;
-	bool		optimistic;
-	bool		locked;
-	bool		unknown;
-	int64		count;
-	bool		exact = true;
+	bool		done = false;
+
+	if (c->run && c->run->recomputed)
+		(void) rowhash_lookup_existing(c->run->recomputed, g->values, g->isnull, &done);
+	return done;
+}
+
+/* Remember a recomputed group for recomputed_this_run. */
+static void
+remember_recomputed(Circuit *c, RowEntry *g)
+{
+	bool		dummy;
+
+	if (c->run == NULL)
+		return;
+	if (c->run->recomputed == NULL)
+		c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
+											c->ngroup, c->ngroup, c->rowtypes,
+											c->groupeqops, c->groupcolls);
+	(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
+}
+
+/*
+ * The stored state plus the delta gives no exact answer (an aggregate
+ * without an exact inverse, a group HAVING hid, or the stored spelling of
+ * the key left): replace st and *count by the group recomputed from the
+ * base tables as of now, and *key by its entry, whose spelling of the key
+ * is written.  Returns false when the group's row changed since we read it:
+ * the caller starts over.
+ */
+static bool
+recompute_into_state(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
+					 bool found, bool *locked, GroupAggState *st, int64 *count,
+					 RowEntry **key)
+{
+	RowEntry   *fresh_entry;
+	GroupAccum *fresh;
 	int			i;
 
-	/*
-	 * A group recomputed from the base tables in an earlier batch of this
-	 * run already holds the whole step's effect: later batches leave it.
-	 */
-	if (c->run && c->run->recomputed)
+	/* read the base table as of now: the group's row is locked by us */
+	if (found && c->row_locking && !*locked)
 	{
-		bool		done;
+		bool		moved;
 
-		(void) rowhash_lookup_existing(c->run->recomputed, g->values, g->isnull, &done);
-		if (done)
-			return true;
+		if (!writer_lock_current(w, &moved) || moved)
+			return false;		/* changed since we read it: start over */
+		*locked = true;
 	}
-
-	found = c->global ? writer_first_row(w)
-		: writer_lookup_key(w, c, g->values, g->isnull);
-
-	/*
-	 * Row-locking views write the row optimistically, as UPDATE does, and
-	 * retry on a concurrent change; without the plain path, lock it first.
-	 */
-	optimistic = c->row_locking && w->plain;
-	locked = false;
-	if (found && c->row_locking && !optimistic)
-	{
-		if (!writer_lock_current(w, NULL))
-			return false;
-		locked = true;
-	}
-	if (found)
-		read_state(c, w->oldslot, &count, st);
+	if (c->row_locking && !IsolationUsesXactSnapshot())
+		PushActiveSnapshot(GetLatestSnapshot());
 	else
-		zero_state(c, &count, st);
+		PushActiveSnapshot(GetActiveSnapshot());
+	fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
+	fresh = (GroupAccum *) fresh_entry->extra;
+	*key = fresh_entry;
+	PopActiveSnapshot();
+	remember_recomputed(c, g);
+	zero_state(c, count, st);
+	*count = fresh->count;
+	for (i = 0; i < c->naggs; i++)
+		if (!aggfunc_combine(&c->aggs[i], &st[i], &fresh->aggs[i],
+							 CurrentMemoryContext))
+			elog(ERROR, "stepping: recomputed group has no exact state");
+	return true;
+}
 
-	/*
-	 * With HAVING, a group missing from the result table may exist with a
-	 * state we do not keep: recompute it from the base tables.
-	 */
-	unknown = (c->having != NULL && !found);
+/*
+ * Delete the group's row, if it has one: an emptied group, or one failing
+ * HAVING.  Returns false when an optimistic delete met a concurrent change.
+ */
+static bool
+remove_group_row(ResultWriter *w, bool found, bool optimistic, bool locked)
+{
+	if (found && optimistic && !locked)
+		return writer_try_delete(w);
+	if (found)
+		writer_delete_current(w);
+	return true;
+}
 
-	count += acc->count;
-	for (i = 0; i < c->naggs && exact; i++)
-		exact = aggfunc_combine(&c->aggs[i], &st[i], &acc->aggs[i],
-								CurrentMemoryContext);
-	if (unknown)
-		exact = false;
-	else if (count < 0)
-		stepping_out_of_sync(c, "A change removed rows from a group the result "
-							 "table does not hold.");
-	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
-		exact = false;			/* the stored spelling left: take a remaining one */
-	if (!exact && (count > 0 || unknown))
-	{
-		RowEntry   *fresh_entry;
-		GroupAccum *fresh;
-
-		/* read the base table as of now: the group's row is locked by us */
-		if (found && c->row_locking && !locked)
-		{
-			bool		moved;
-
-			if (!writer_lock_current(w, &moved) || moved)
-				return false;	/* changed since we read it: start over */
-			locked = true;
-		}
-		if (c->row_locking && !IsolationUsesXactSnapshot())
-			PushActiveSnapshot(GetLatestSnapshot());
-		else
-			PushActiveSnapshot(GetActiveSnapshot());
-		fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
-		fresh = (GroupAccum *) fresh_entry->extra;
-		key = fresh_entry;
-		PopActiveSnapshot();
-		if (c->run)
-		{
-			bool		dummy;
-
-			if (c->run->recomputed == NULL)
-				c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
-													c->ngroup, c->ngroup, c->rowtypes,
-													c->groupeqops, c->groupcolls);
-			(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
-		}
-		zero_state(c, &count, st);
-		count = fresh->count;
-		for (i = 0; i < c->naggs; i++)
-			if (!aggfunc_combine(&c->aggs[i], &st[i], &fresh->aggs[i],
-								 CurrentMemoryContext))
-				elog(ERROR, "stepping: recomputed group has no exact state");
-	}
-
-	if (count == 0 && !c->global)
-	{
-		if (found && optimistic && !locked)
-			return writer_try_delete(w);
-		if (found)
-			writer_delete_current(w);
-		return true;
-	}
-	if (count == 0)
-		zero_state(c, &count, st);
-	if (c->ngeneric > 0)
-		generic_values(c, key, st);
+/*
+ * Form the group's row in values/isnull: the hidden state (key columns not
+ * in the output, each aggregate's state, the count), then the visible
+ * columns, the view's output expressions evaluated over the group key
+ * (keyslot, inner) and the aggregates' finals (aggslot, outer).  The
+ * expression context keeps both slots for the HAVING qual.
+ */
+static void
+form_group_row(Circuit *c, RowEntry *key, GroupAggState *st, int64 count,
+			   Datum *values, bool *isnull,
+			   TupleTableSlot *keyslot, TupleTableSlot *aggslot)
+{
+	TupleDesc	desc = c->resultdesc;
+	int			i;
 
 	/* the row: visible columns, then hidden state */
 	memset(isnull, true, sizeof(bool) * desc->natts);
@@ -608,16 +586,23 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	c->econtext->ecxt_outertuple = aggslot;
 	for (i = 0; i < c->nvisible; i++)
 		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
+}
 
+/*
+ * Write the formed row: a group failing HAVING loses its row, a new group
+ * is inserted, a changed one updated (an identical row is left alone).
+ * Returns false when a concurrent change to the group calls for a retry.
+ * Resets the per-tuple memory the output expressions used.
+ */
+static bool
+write_group_row(Circuit *c, ResultWriter *w, bool found, bool optimistic,
+				bool locked, Datum *values, bool *isnull)
+{
 	if (c->having && !ExecQual(c->having, c->econtext))
 	{
 		/* the group fails HAVING: it has no row */
-		bool		done = true;
+		bool		done = remove_group_row(w, found, optimistic, locked);
 
-		if (found && optimistic && !locked)
-			done = writer_try_delete(w);
-		else if (found)
-			writer_delete_current(w);
 		ResetExprContext(c->econtext);
 		return done;
 	}
@@ -634,7 +619,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		else
 			writer_insert(w, values, isnull);
 	}
-	else if (!rows_identical(desc, w->oldslot, values, isnull))
+	else if (!rows_identical(c->resultdesc, w->oldslot, values, isnull))
 	{
 		if (optimistic && !locked)
 		{
@@ -647,6 +632,83 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	}
 	ResetExprContext(c->econtext);
 	return true;
+}
+
+/*
+ * Apply one group's delta to its row: read its stored state, combine the
+ * delta (or recompute the group), then delete, insert or update the row.
+ * Returns false when a concurrent transaction changed the group under us
+ * (READ COMMITTED, row-locking views): the caller retries with a new
+ * snapshot.
+ */
+static bool
+apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
+			GroupAggState *st, Datum *values, bool *isnull,
+			TupleTableSlot *keyslot, TupleTableSlot *aggslot)
+{
+	GroupAccum *acc = (GroupAccum *) g->extra;
+	RowEntry   *key = g;		/* whose spelling of the key is written */
+	bool		found;
+	bool		optimistic;
+	bool		locked;
+	bool		unknown;
+	int64		count;
+	bool		exact = true;
+	int			i;
+
+	if (recomputed_this_run(c, g))
+		return true;
+
+	found = c->global ? writer_first_row(w)
+		: writer_lookup_key(w, c, g->values, g->isnull);
+
+	/*
+	 * Row-locking views write the row optimistically, as UPDATE does, and
+	 * retry on a concurrent change; without the plain path, lock it first.
+	 */
+	optimistic = c->row_locking && w->plain;
+	locked = false;
+	if (found && c->row_locking && !optimistic)
+	{
+		if (!writer_lock_current(w, NULL))
+			return false;
+		locked = true;
+	}
+	if (found)
+		read_state(c, w->oldslot, &count, st);
+	else
+		zero_state(c, &count, st);
+
+	/*
+	 * With HAVING, a group missing from the result table may exist with a
+	 * state we do not keep: recompute it from the base tables.
+	 */
+	unknown = (c->having != NULL && !found);
+
+	count += acc->count;
+	for (i = 0; i < c->naggs && exact; i++)
+		exact = aggfunc_combine(&c->aggs[i], &st[i], &acc->aggs[i],
+								CurrentMemoryContext);
+	if (unknown)
+		exact = false;
+	else if (count < 0)
+		stepping_out_of_sync(c, "A change removed rows from a group the result "
+							 "table does not hold.");
+	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
+		exact = false;			/* the stored spelling left: take a remaining one */
+	if (!exact && (count > 0 || unknown) &&
+		!recompute_into_state(c, w, g, baserel, found, &locked, st, &count, &key))
+		return false;
+
+	if (count == 0 && !c->global)
+		return remove_group_row(w, found, optimistic, locked);
+	if (count == 0)
+		zero_state(c, &count, st);
+	if (c->ngeneric > 0)
+		generic_values(c, key, st);
+
+	form_group_row(c, key, st, count, values, isnull, keyslot, aggslot);
+	return write_group_row(c, w, found, optimistic, locked, values, isnull);
 }
 
 void
