@@ -541,6 +541,8 @@ extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);
+extern pg_attribute_noreturn() void stepping_out_of_sync(Circuit *c,
+														 const char *detail);
 
 /* operators/aggregate.c */
 extern RowHash *aggregate_create_groups(Circuit *c, MemoryContext cxt);
@@ -549,6 +551,50 @@ extern void aggregate_fold(Circuit *c, RowHash *groups, Datum *values,
 extern void aggregate_apply(Circuit *c, RowHash *groups, Relation baserel);
 extern void aggregate_ensure_global_group(Circuit *c, RowHash *groups);
 extern void aggregate_free_plans(Circuit *c);
+
+/* operators/aggfuncs.c: one aggregate's arithmetic in one group */
+/* One aggregate's delta accumulated for one group during a step. */
+typedef struct AggAccum
+{
+	int64		count;			/* count: the count; sum/avg: non-null inputs */
+	int64		isum;			/* SUM_INT8, SUM_NUMERIC_FROM_INT partial */
+	Datum		nsum;			/* numeric partial, or 0 */
+	double	   *fvals;			/* float: inputs added, in arrival order */
+	int			nfvals;
+	int			fcap;
+	bool		any;			/* some non-null input contributed */
+	int			pos_scale;		/* numeric: max display scale added */
+	int64		pos_count;		/* ... and the weight added at it */
+	int			neg_scale;		/* numeric: max display scale removed */
+	int64		neg_count;		/* ... and the weight removed at it */
+	bool		recompute;		/* no exact inverse: recompute the group */
+	Datum		best;			/* min/max: the extreme input added */
+	bool		has_best;
+	Datum		gone_best;		/* min/max: the extreme input removed */
+	bool		has_gone;
+} AggAccum;
+
+/*
+ * One aggregate's stored state in one group, as read from / written to the
+ * hidden columns of its row.
+ */
+typedef struct GroupAggState
+{
+	Datum		value;			/* count, running sum, extreme, generic value */
+	bool		value_null;
+	int64		nn;				/* non-NULL inputs (col_nn) */
+	int64		msc;			/* numeric sum: inputs at its scale (col_msc) */
+} GroupAggState;
+
+
+extern void aggfunc_init_accum(AggAccum *acc);
+extern void aggfunc_fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull,
+							   int64 w, MemoryContext cxt);
+extern void aggfunc_zero_state(AggSpec *a, GroupAggState *st);
+extern bool aggfunc_combine(AggSpec *a, GroupAggState *st, AggAccum *acc,
+							MemoryContext cxt);
+extern Datum aggfunc_final_value(AggSpec *a, GroupAggState *st, bool *isnull,
+								 MemoryContext cxt);
 
 /* ----------------------------------------------------------------
  * Result table access (apply.c)

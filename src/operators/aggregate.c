@@ -12,17 +12,18 @@
  *	  sum/avg when a delete removes the last value at the largest display
  *	  scale (the scale the sum prints with) or a NaN/Infinity.
  *
+ *	  This file owns the groups: folding rows into them, reading and
+ *	  writing their rows' state, recomputing them and applying them to the
+ *	  result table.  The arithmetic of each aggregate within a group
+ *	  (accumulate, combine with the stored state, finalize) is aggfuncs.c's.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/tableam.h"
-#include "catalog/pg_type.h"
-#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -32,32 +33,10 @@
 #include "utils/syscache.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
-#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "stepping.h"
-
-/* Per-aggregate delta accumulated for one group. */
-typedef struct AggAccum
-{
-	int64		count;			/* count: the count; sum/avg: non-null inputs */
-	int64		isum;			/* SUM_INT8, SUM_NUMERIC_FROM_INT partial */
-	Datum		nsum;			/* numeric partial, or 0 */
-	double	   *fvals;			/* float: inputs added, in arrival order */
-	int			nfvals;
-	int			fcap;
-	bool		any;			/* some non-null input contributed */
-	int			pos_scale;		/* numeric: max display scale added */
-	int64		pos_count;		/* ... and the weight added at it */
-	int			neg_scale;		/* numeric: max display scale removed */
-	int64		neg_count;		/* ... and the weight removed at it */
-	bool		recompute;		/* no exact inverse: recompute the group */
-	Datum		best;			/* min/max: the extreme input added */
-	bool		has_best;
-	Datum		gone_best;		/* min/max: the extreme input removed */
-	bool		has_gone;
-} AggAccum;
 
 typedef struct GroupAccum
 {
@@ -66,15 +45,6 @@ typedef struct GroupAccum
 								 * keys may be spelled differently */
 	AggAccum	aggs[FLEXIBLE_ARRAY_MEMBER];
 } GroupAccum;
-
-/* The stored state of one group, as read from / written to its row. */
-typedef struct GroupAggState
-{
-	Datum		value;
-	bool		value_null;
-	int64		nn;
-	int64		msc;
-} GroupAggState;
 
 typedef struct RecomputePlans
 {
@@ -104,7 +74,7 @@ group_accum(Circuit *c, RowHash *groups, Datum *values, bool *isnull)
 												 sizeof(AggAccum) * c->naggs);
 
 		for (i = 0; i < c->naggs; i++)
-			acc->aggs[i].pos_scale = acc->aggs[i].neg_scale = -1;
+			aggfunc_init_accum(&acc->aggs[i]);
 		g->extra = acc;
 	}
 	return (GroupAccum *) g->extra;
@@ -116,258 +86,6 @@ aggregate_ensure_global_group(Circuit *c, RowHash *groups)
 {
 	Assert(c->global);
 	(void) group_accum(c, groups, NULL, NULL);
-}
-
-static int
-numeric_display_scale(Numeric n)
-{
-	return DatumGetInt32(DirectFunctionCall1(numeric_scale, NumericGetDatum(n)));
-}
-
-static bool
-numeric_is_special(Numeric n)
-{
-	return numeric_is_nan(n) || numeric_is_inf(n);
-}
-
-static Datum
-numeric_times(Datum v, int64 w)
-{
-	if (w == 1)
-		return v;
-	if (w == -1)
-		return DirectFunctionCall1(numeric_uminus, v);
-	return DirectFunctionCall2(numeric_mul, v,
-							   NumericGetDatum(int64_to_numeric(w)));
-}
-
-/*
- * acc += v * w, keeping one palloc'd running value: a bulk insert folds
- * millions of rows into a few groups without growing memory.
- */
-static MemoryContext persist_cxt;	/* the groups' context, during a fold */
-
-static Datum
-persist(Datum v, bool byval, int16 len)
-{
-	MemoryContext old = MemoryContextSwitchTo(persist_cxt);
-	Datum		copy = datumCopy(v, byval, len);
-
-	MemoryContextSwitchTo(old);
-	return copy;
-}
-
-static void
-numeric_accumulate(Datum *acc, Datum v, int64 w)
-{
-	Datum		kept;
-
-	if (*acc != (Datum) 0 && (w == 1 || w == -1))
-	{
-		/*
-		 * The common weights: add or subtract straight into the groups'
-		 * memory, the input detoasted (short header expanded) per row first.
-		 */
-		Datum		in = NumericGetDatum(DatumGetNumeric(v));
-		MemoryContext old = MemoryContextSwitchTo(persist_cxt);
-
-		kept = DirectFunctionCall2(w == 1 ? numeric_add : numeric_sub, *acc, in);
-		MemoryContextSwitchTo(old);
-	}
-	else
-	{
-		Datum		prod = numeric_times(v, w);
-		Datum		sum = (*acc == (Datum) 0) ? prod
-			: DirectFunctionCall2(numeric_add, *acc, prod);
-
-		/* arithmetic garbage stays in the caller's per-row memory */
-		kept = persist(sum, false, -1);
-	}
-	if (*acc != (Datum) 0)
-		pfree(DatumGetPointer(*acc));
-	*acc = kept;
-}
-
-/* a + b; the result is always a fresh copy in the current context */
-static Datum
-numeric_plus(Datum a, Datum b)
-{
-	if (a == (Datum) 0)
-		return datumCopy(b, false, -1);
-	return DirectFunctionCall2(numeric_add, a, b);
-}
-
-static void fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w);
-
-/* min/max: is x strictly better (smaller for min, larger for max) than y? */
-static bool
-better(AggSpec *a, Datum x, Datum y)
-{
-	return DatumGetBool(FunctionCall2Coll(&a->sortfn, a->inputcollid, x, y));
-}
-
-/* Add w copies of an integer input to a running numeric/int64 sum. */
-static void
-accum_int(AggAccum *acc, int64 v, int64 w, bool to_numeric)
-{
-	int64		prod,
-				sum;
-
-	if (!pg_mul_s64_overflow(v, w, &prod) &&
-		!pg_add_s64_overflow(acc->isum, prod, &sum))
-	{
-		acc->isum = sum;
-		return;
-	}
-	if (!to_numeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("bigint out of range")));
-	numeric_accumulate(&acc->nsum, NumericGetDatum(int64_to_numeric(v)), w);
-}
-
-static void
-fold_one(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
-		 MemoryContext cxt)
-{
-	/*
-	 * Running values live as long as the groups, copied into their context;
-	 * the input may be in an executor's memory that the next row reuses.
-	 */
-	persist_cxt = cxt;
-	fold_value(a, acc, v, isnull, w);
-}
-
-static void
-fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w)
-{
-	if (a->kind == AGG_GENERIC)
-		return;					/* computed per touched group at apply */
-	if (a->kind == AGG_COUNT_STAR)
-	{
-		acc->count += w;
-		return;
-	}
-	if (isnull)
-		return;
-	acc->count += w;
-	acc->any = true;
-	if (a->kind == AGG_COUNT)
-		return;
-	if (a->kind == AGG_MIN || a->kind == AGG_MAX)
-	{
-		if (w > 0)
-		{
-			/* a later equal input replaces the earlier, as min()/max() do */
-			if (!acc->has_best || !better(a, acc->best, v))
-			{
-				if (acc->has_best && !a->typbyval)
-					pfree(DatumGetPointer(acc->best));
-				acc->best = persist(v, a->typbyval, a->typlen);
-				acc->has_best = true;
-			}
-		}
-		else if (!acc->has_gone || better(a, v, acc->gone_best))
-		{
-			if (acc->has_gone && !a->typbyval)
-				pfree(DatumGetPointer(acc->gone_best));
-			acc->gone_best = persist(v, a->typbyval, a->typlen);
-			acc->has_gone = true;
-		}
-		return;
-	}
-
-	switch (a->sumkind)
-	{
-		case SUM_INT8:
-		case SUM_NUMERIC_FROM_INT:
-			{
-				int64		iv;
-
-				if (a->argtype == INT2OID)
-					iv = DatumGetInt16(v);
-				else if (a->argtype == INT4OID)
-					iv = DatumGetInt32(v);
-				else
-					iv = DatumGetInt64(v);
-				accum_int(acc, iv, w, a->sumkind == SUM_NUMERIC_FROM_INT);
-				break;
-			}
-		case SUM_NUMERIC:
-			{
-				Numeric		n = DatumGetNumeric(v);
-
-				numeric_accumulate(&acc->nsum, v, w);
-				if (numeric_is_special(n))
-				{
-					if (w < 0)
-						acc->recompute = true;
-				}
-				else
-				{
-					int			s = numeric_display_scale(n);
-
-					if (w > 0)
-					{
-						if (s > acc->pos_scale)
-						{
-							acc->pos_scale = s;
-							acc->pos_count = 0;
-						}
-						if (s == acc->pos_scale)
-							acc->pos_count += w;
-					}
-					else
-					{
-						if (s > acc->neg_scale)
-						{
-							acc->neg_scale = s;
-							acc->neg_count = 0;
-						}
-						if (s == acc->neg_scale)
-							acc->neg_count -= w;
-					}
-				}
-				break;
-			}
-		case SUM_FLOAT4:
-		case SUM_FLOAT8:
-			{
-				double		d = (a->argtype == FLOAT4OID)
-				? (double) DatumGetFloat4(v) : DatumGetFloat8(v);
-				int64		k;
-
-				/*
-				 * Floating addition is not associative: keep the inputs and
-				 * add them to the stored sum one by one, in the order the
-				 * query would meet them.  Deletes have no exact inverse.
-				 */
-				if (w < 0)
-				{
-					acc->recompute = true;
-					break;
-				}
-				/* avg's transition also sums squares, and raises on overflow */
-				if (a->kind == AGG_AVG && isinf(d * d) && !isinf(d))
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("value out of range: overflow")));
-				for (k = 0; k < w; k++)
-				{
-					if (acc->nfvals >= acc->fcap)
-					{
-						acc->fcap = acc->fcap ? acc->fcap * 2 : 8;
-						acc->fvals = acc->fvals
-							? repalloc(acc->fvals, sizeof(double) * acc->fcap)
-							: MemoryContextAlloc(persist_cxt, sizeof(double) * acc->fcap);
-					}
-					acc->fvals[acc->nfvals++] = d;
-				}
-				break;
-			}
-		case SUM_NONE:
-			elog(ERROR, "sum without a sum kind");
-	}
 }
 
 /* Fold one consolidated row (group key, then aggregate inputs) into its group. */
@@ -402,17 +120,23 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 	{
 		AggSpec    *a = &c->aggs[i];
 
+		/*
+		 * Running values live as long as the groups, copied into their
+		 * context; the input may be in an executor's memory that the next
+		 * row reuses.
+		 */
 		if (a->argcol >= 0)
-			fold_one(a, &acc->aggs[i], values[a->argcol], isnull[a->argcol], weight,
-					 groups->cxt);
+			aggfunc_fold_value(a, &acc->aggs[i], values[a->argcol],
+							   isnull[a->argcol], weight, groups->cxt);
 		else
-			fold_one(a, &acc->aggs[i], (Datum) 0, false, weight, groups->cxt);
+			aggfunc_fold_value(a, &acc->aggs[i], (Datum) 0, false, weight,
+							   groups->cxt);
 	}
 	MemoryContextSwitchTo(old);
 }
 
 /* ----------------------------------------------------------------
- * Stored state: read, combine, finalize
+ * Stored state: read, or empty
  * ----------------------------------------------------------------
  */
 
@@ -443,218 +167,7 @@ zero_state(Circuit *c, int64 *count, GroupAggState *st)
 
 	*count = 0;
 	for (i = 0; i < c->naggs; i++)
-	{
-		st[i].value = (c->aggs[i].kind == AGG_COUNT ||
-					   c->aggs[i].kind == AGG_COUNT_STAR) ? Int64GetDatum(0) : (Datum) 0;
-		st[i].value_null = !(c->aggs[i].kind == AGG_COUNT ||
-							 c->aggs[i].kind == AGG_COUNT_STAR);
-		st[i].nn = 0;
-		st[i].msc = 0;
-	}
-}
-
-/*
- * new = old + delta for one aggregate.  Returns false when the aggregate has
- * no exact answer from its state and the group must be recomputed.
- */
-static bool
-combine_agg(AggSpec *a, GroupAggState *st, AggAccum *acc)
-{
-	if (acc->recompute)
-		return false;
-
-	switch (a->kind)
-	{
-		case AGG_GENERIC:
-			return true;		/* filled in by generic_values() */
-		case AGG_COUNT_STAR:
-		case AGG_COUNT:
-			st->value = Int64GetDatum(DatumGetInt64(st->value) + acc->count);
-			st->value_null = false;
-			return true;
-		case AGG_MIN:
-		case AGG_MAX:
-			{
-				bool		was_null = (st->nn == 0);
-
-				st->nn += acc->count;
-				if (st->nn < 0)
-					return false;
-				/* removing the extreme (or a tie of it) loses the answer */
-				if (acc->has_gone && (was_null || !better(a, st->value, acc->gone_best)))
-					return st->nn == 0 ? (st->value_null = true, true) : false;
-				if (st->nn == 0)
-				{
-					st->value = (Datum) 0;
-					st->value_null = true;
-					return true;
-				}
-				if (acc->has_best && (was_null || !better(a, st->value, acc->best)))
-					st->value = acc->best;
-				st->value_null = false;
-				return true;
-			}
-		case AGG_SUM:
-		case AGG_AVG:
-			break;
-	}
-
-	st->nn += acc->count;
-	if (st->nn < 0)
-		return false;
-	if (st->nn == 0)
-	{
-		st->value = (Datum) 0;
-		st->value_null = true;
-		st->msc = 0;
-		return true;
-	}
-
-	switch (a->sumkind)
-	{
-		case SUM_INT8:
-			{
-				int64		old = st->value_null ? 0 : DatumGetInt64(st->value);
-				int64		sum;
-
-				if (pg_add_s64_overflow(old, acc->isum, &sum))
-					ereport(ERROR,
-							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							 errmsg("bigint out of range")));
-				st->value = Int64GetDatum(sum);
-				break;
-			}
-		case SUM_NUMERIC_FROM_INT:
-			{
-				Datum		d = NumericGetDatum(int64_to_numeric(acc->isum));
-
-				if (acc->nsum)
-					d = numeric_plus(d, acc->nsum);
-				st->value = st->value_null ? d : numeric_plus(st->value, d);
-				break;
-			}
-		case SUM_NUMERIC:
-			{
-				int			old_scale = -1;
-				int			new_scale;
-				int64		msc;
-				bool		old_special = false;
-
-				if (!st->value_null)
-				{
-					Numeric		n = DatumGetNumeric(st->value);
-
-					old_special = numeric_is_special(n);
-					if (!old_special)
-						old_scale = numeric_display_scale(n);
-				}
-				if (old_special && acc->neg_scale >= 0)
-					return false;
-				new_scale = Max(old_scale, acc->pos_scale);
-				msc = (old_scale == new_scale ? st->msc : 0) +
-					(acc->pos_scale == new_scale ? acc->pos_count : 0);
-				if (acc->neg_scale > new_scale)
-					return false;
-				if (acc->neg_scale == new_scale)
-					msc -= acc->neg_count;
-				if (acc->nsum)
-					st->value = st->value_null ? acc->nsum
-						: numeric_plus(st->value, acc->nsum);
-				if (st->value == (Datum) 0)
-					return false;
-				/* a finite sum prints with the largest scale still present */
-				if (msc <= 0 && !numeric_is_special(DatumGetNumeric(st->value)))
-					return false;
-				st->msc = Max(msc, 0);
-				break;
-			}
-		case SUM_FLOAT4:
-			{
-				/* sum(real) adds in real, as float4pl does */
-				int			k = 0;
-				float4		sum;
-
-				if (st->value_null)
-					sum = (float4) acc->fvals[k++];
-				else
-					sum = DatumGetFloat4(st->value);
-				for (; k < acc->nfvals; k++)
-				{
-					float4		v = (float4) acc->fvals[k];
-					float4		r = sum + v;
-
-					if (isinf(r) && !isinf(sum) && !isinf(v))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("value out of range: overflow")));
-					sum = r;
-				}
-				st->value = Float4GetDatum(sum);
-				break;
-			}
-		case SUM_FLOAT8:
-			{
-				/* sum starts from its first input, avg's accumulator from 0 */
-				int			k = 0;
-				float8		sum;
-
-				if (!st->value_null)
-					sum = DatumGetFloat8(st->value);
-				else if (a->kind == AGG_AVG)
-					sum = 0.0;
-				else
-					sum = acc->fvals[k++];
-				for (; k < acc->nfvals; k++)
-				{
-					float8		r = sum + acc->fvals[k];
-
-					/* as float8pl and float8_accum do */
-					if (isinf(r) && !isinf(sum) && !isinf(acc->fvals[k]))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("value out of range: overflow")));
-					sum = r;
-				}
-				st->value = Float8GetDatum(sum);
-				break;
-			}
-		case SUM_NONE:
-			elog(ERROR, "sum without a sum kind");
-	}
-	st->value_null = false;
-	return true;
-}
-
-/* The value the aggregate returns for a group in this state. */
-static Datum
-final_value(AggSpec *a, GroupAggState *st, bool *isnull)
-{
-	*isnull = false;
-	switch (a->kind)
-	{
-		case AGG_GENERIC:
-			*isnull = st->value_null;
-			return st->value;
-		case AGG_COUNT_STAR:
-		case AGG_COUNT:
-			return st->value;
-		case AGG_SUM:
-		case AGG_MIN:
-		case AGG_MAX:
-			*isnull = (st->nn == 0);
-			return st->value;
-		case AGG_AVG:
-			if (st->nn == 0)
-			{
-				*isnull = true;
-				return (Datum) 0;
-			}
-			if (a->sumkind == SUM_FLOAT8)
-				return Float8GetDatum(DatumGetFloat8(st->value) / (float8) st->nn);
-			return DirectFunctionCall2(numeric_div, st->value,
-									   NumericGetDatum(int64_to_numeric(st->nn)));
-	}
-	return (Datum) 0;
+		aggfunc_zero_state(&c->aggs[i], &st[i]);
 }
 
 /* ----------------------------------------------------------------
@@ -836,16 +349,6 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
  * ----------------------------------------------------------------
  */
 
-static void
-raise_out_of_sync(Circuit *c)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
-			 errdetail("A change removed rows from a group the result table does not hold."),
-			 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
-}
-
 static bool
 rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 {
@@ -942,16 +445,207 @@ stored_key_gone(Circuit *c, TupleTableSlot *stored, List *gone)
 }
 
 /*
- * Apply one group's delta to its row.  Returns false when a concurrent
- * transaction changed the group under us (READ COMMITTED, row-locking
- * views): the caller retries with a new snapshot.
+ * A group recomputed from the base tables in an earlier batch of this run
+ * already holds the whole step's effect: later batches leave it.
+ */
+static bool
+recomputed_this_run(Circuit *c, RowEntry *g)
+{
+	bool		done = false;
+
+	if (c->run && c->run->recomputed)
+		(void) rowhash_lookup_existing(c->run->recomputed, g->values, g->isnull, &done);
+	return done;
+}
+
+/* Remember a recomputed group for recomputed_this_run. */
+static void
+remember_recomputed(Circuit *c, RowEntry *g)
+{
+	bool		dummy;
+
+	if (c->run == NULL)
+		return;
+	if (c->run->recomputed == NULL)
+		c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
+											c->ngroup, c->ngroup, c->rowtypes,
+											c->groupeqops, c->groupcolls);
+	(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
+}
+
+/*
+ * The stored state plus the delta gives no exact answer (an aggregate
+ * without an exact inverse, a group HAVING hid, or the stored spelling of
+ * the key left): replace st and *count by the group recomputed from the
+ * base tables as of now, and *key by its entry, whose spelling of the key
+ * is written.  Returns false when the group's row changed since we read it:
+ * the caller starts over.
+ */
+static bool
+recompute_into_state(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
+					 bool found, bool *locked, GroupAggState *st, int64 *count,
+					 RowEntry **key)
+{
+	RowEntry   *fresh_entry;
+	GroupAccum *fresh;
+	int			i;
+
+	/* read the base table as of now: the group's row is locked by us */
+	if (found && c->row_locking && !*locked)
+	{
+		bool		moved;
+
+		if (!writer_lock_current(w, &moved) || moved)
+			return false;		/* changed since we read it: start over */
+		*locked = true;
+	}
+	if (c->row_locking && !IsolationUsesXactSnapshot())
+		PushActiveSnapshot(GetLatestSnapshot());
+	else
+		PushActiveSnapshot(GetActiveSnapshot());
+	fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
+	fresh = (GroupAccum *) fresh_entry->extra;
+	*key = fresh_entry;
+	PopActiveSnapshot();
+	remember_recomputed(c, g);
+	zero_state(c, count, st);
+	*count = fresh->count;
+	for (i = 0; i < c->naggs; i++)
+		if (!aggfunc_combine(&c->aggs[i], &st[i], &fresh->aggs[i],
+							 CurrentMemoryContext))
+			elog(ERROR, "stepping: recomputed group has no exact state");
+	return true;
+}
+
+/*
+ * Delete the group's row, if it has one: an emptied group, or one failing
+ * HAVING.  Returns false when an optimistic delete met a concurrent change.
+ */
+static bool
+remove_group_row(ResultWriter *w, bool found, bool optimistic, bool locked)
+{
+	if (found && optimistic && !locked)
+		return writer_try_delete(w);
+	if (found)
+		writer_delete_current(w);
+	return true;
+}
+
+/*
+ * Form the group's row in values/isnull: the hidden state (key columns not
+ * in the output, each aggregate's state, the count), then the visible
+ * columns, the view's output expressions evaluated over the group key
+ * (keyslot, inner) and the aggregates' finals (aggslot, outer).  The
+ * expression context keeps both slots for the HAVING qual.
+ */
+static void
+form_group_row(Circuit *c, RowEntry *key, GroupAggState *st, int64 count,
+			   Datum *values, bool *isnull,
+			   TupleTableSlot *keyslot, TupleTableSlot *aggslot)
+{
+	TupleDesc	desc = c->resultdesc;
+	int			i;
+
+	/* the row: visible columns, then hidden state */
+	memset(isnull, true, sizeof(bool) * desc->natts);
+	ExecClearTuple(keyslot);
+	for (i = 0; i < c->ngroup; i++)
+	{
+		keyslot->tts_values[i] = key->values[i];
+		keyslot->tts_isnull[i] = key->isnull[i];
+		values[c->keycols[i] - 1] = key->values[i];
+		isnull[c->keycols[i] - 1] = key->isnull[i];
+	}
+	ExecStoreVirtualTuple(keyslot);
+	ExecClearTuple(aggslot);
+	for (i = 0; i < c->naggs; i++)
+	{
+		AggSpec    *a = &c->aggs[i];
+
+		aggslot->tts_values[i] = aggfunc_final_value(a, &st[i],
+													 &aggslot->tts_isnull[i],
+													 CurrentMemoryContext);
+		values[a->col_value - 1] = st[i].value;
+		isnull[a->col_value - 1] = st[i].value_null;
+		if (a->col_nn)
+		{
+			values[a->col_nn - 1] = Int64GetDatum(st[i].nn);
+			isnull[a->col_nn - 1] = false;
+		}
+		if (a->col_msc)
+		{
+			values[a->col_msc - 1] = Int64GetDatum(st[i].msc);
+			isnull[a->col_msc - 1] = false;
+		}
+	}
+	ExecStoreVirtualTuple(aggslot);
+	values[c->col_count - 1] = Int64GetDatum(count);
+	isnull[c->col_count - 1] = false;
+
+	c->econtext->ecxt_innertuple = keyslot;
+	c->econtext->ecxt_outertuple = aggslot;
+	for (i = 0; i < c->nvisible; i++)
+		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
+}
+
+/*
+ * Write the formed row: a group failing HAVING loses its row, a new group
+ * is inserted, a changed one updated (an identical row is left alone).
+ * Returns false when a concurrent change to the group calls for a retry.
+ * Resets the per-tuple memory the output expressions used.
+ */
+static bool
+write_group_row(Circuit *c, ResultWriter *w, bool found, bool optimistic,
+				bool locked, Datum *values, bool *isnull)
+{
+	if (c->having && !ExecQual(c->having, c->econtext))
+	{
+		/* the group fails HAVING: it has no row */
+		bool		done = remove_group_row(w, found, optimistic, locked);
+
+		ResetExprContext(c->econtext);
+		return done;
+	}
+	if (!found)
+	{
+		if (c->row_locking && !c->global)
+		{
+			if (!writer_insert_group(w, values, isnull))
+			{
+				ResetExprContext(c->econtext);
+				return false;
+			}
+		}
+		else
+			writer_insert(w, values, isnull);
+	}
+	else if (!rows_identical(c->resultdesc, w->oldslot, values, isnull))
+	{
+		if (optimistic && !locked)
+		{
+			bool		done = writer_try_update(w, values, isnull);
+
+			ResetExprContext(c->econtext);
+			return done;
+		}
+		writer_update(w, values, isnull);
+	}
+	ResetExprContext(c->econtext);
+	return true;
+}
+
+/*
+ * Apply one group's delta to its row: read its stored state, combine the
+ * delta (or recompute the group), then delete, insert or update the row.
+ * Returns false when a concurrent transaction changed the group under us
+ * (READ COMMITTED, row-locking views): the caller retries with a new
+ * snapshot.
  */
 static bool
 apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 			GroupAggState *st, Datum *values, bool *isnull,
 			TupleTableSlot *keyslot, TupleTableSlot *aggslot)
 {
-	TupleDesc	desc = c->resultdesc;
 	GroupAccum *acc = (GroupAccum *) g->extra;
 	RowEntry   *key = g;		/* whose spelling of the key is written */
 	bool		found;
@@ -962,18 +656,8 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	bool		exact = true;
 	int			i;
 
-	/*
-	 * A group recomputed from the base tables in an earlier batch of this
-	 * run already holds the whole step's effect: later batches leave it.
-	 */
-	if (c->run && c->run->recomputed)
-	{
-		bool		done;
-
-		(void) rowhash_lookup_existing(c->run->recomputed, g->values, g->isnull, &done);
-		if (done)
-			return true;
-	}
+	if (recomputed_this_run(c, g))
+		return true;
 
 	found = c->global ? writer_first_row(w)
 		: writer_lookup_key(w, c, g->values, g->isnull);
@@ -1003,142 +687,28 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 
 	count += acc->count;
 	for (i = 0; i < c->naggs && exact; i++)
-		exact = combine_agg(&c->aggs[i], &st[i], &acc->aggs[i]);
+		exact = aggfunc_combine(&c->aggs[i], &st[i], &acc->aggs[i],
+								CurrentMemoryContext);
 	if (unknown)
 		exact = false;
 	else if (count < 0)
-		raise_out_of_sync(c);
+		stepping_out_of_sync(c, "A change removed rows from a group the result "
+							 "table does not hold.");
 	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
 		exact = false;			/* the stored spelling left: take a remaining one */
-	if (!exact && (count > 0 || unknown))
-	{
-		RowEntry   *fresh_entry;
-		GroupAccum *fresh;
-
-		/* read the base table as of now: the group's row is locked by us */
-		if (found && c->row_locking && !locked)
-		{
-			bool		moved;
-
-			if (!writer_lock_current(w, &moved) || moved)
-				return false;	/* changed since we read it: start over */
-			locked = true;
-		}
-		if (c->row_locking && !IsolationUsesXactSnapshot())
-			PushActiveSnapshot(GetLatestSnapshot());
-		else
-			PushActiveSnapshot(GetActiveSnapshot());
-		fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
-		fresh = (GroupAccum *) fresh_entry->extra;
-		key = fresh_entry;
-		PopActiveSnapshot();
-		if (c->run)
-		{
-			bool		dummy;
-
-			if (c->run->recomputed == NULL)
-				c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
-													c->ngroup, c->ngroup, c->rowtypes,
-													c->groupeqops, c->groupcolls);
-			(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
-		}
-		zero_state(c, &count, st);
-		count = fresh->count;
-		for (i = 0; i < c->naggs; i++)
-			if (!combine_agg(&c->aggs[i], &st[i], &fresh->aggs[i]))
-				elog(ERROR, "stepping: recomputed group has no exact state");
-	}
+	if (!exact && (count > 0 || unknown) &&
+		!recompute_into_state(c, w, g, baserel, found, &locked, st, &count, &key))
+		return false;
 
 	if (count == 0 && !c->global)
-	{
-		if (found && optimistic && !locked)
-			return writer_try_delete(w);
-		if (found)
-			writer_delete_current(w);
-		return true;
-	}
+		return remove_group_row(w, found, optimistic, locked);
 	if (count == 0)
 		zero_state(c, &count, st);
 	if (c->ngeneric > 0)
 		generic_values(c, key, st);
 
-	/* the row: visible columns, then hidden state */
-	memset(isnull, true, sizeof(bool) * desc->natts);
-	ExecClearTuple(keyslot);
-	for (i = 0; i < c->ngroup; i++)
-	{
-		keyslot->tts_values[i] = key->values[i];
-		keyslot->tts_isnull[i] = key->isnull[i];
-		values[c->keycols[i] - 1] = key->values[i];
-		isnull[c->keycols[i] - 1] = key->isnull[i];
-	}
-	ExecStoreVirtualTuple(keyslot);
-	ExecClearTuple(aggslot);
-	for (i = 0; i < c->naggs; i++)
-	{
-		AggSpec    *a = &c->aggs[i];
-
-		aggslot->tts_values[i] = final_value(a, &st[i], &aggslot->tts_isnull[i]);
-		values[a->col_value - 1] = st[i].value;
-		isnull[a->col_value - 1] = st[i].value_null;
-		if (a->col_nn)
-		{
-			values[a->col_nn - 1] = Int64GetDatum(st[i].nn);
-			isnull[a->col_nn - 1] = false;
-		}
-		if (a->col_msc)
-		{
-			values[a->col_msc - 1] = Int64GetDatum(st[i].msc);
-			isnull[a->col_msc - 1] = false;
-		}
-	}
-	ExecStoreVirtualTuple(aggslot);
-	values[c->col_count - 1] = Int64GetDatum(count);
-	isnull[c->col_count - 1] = false;
-
-	c->econtext->ecxt_innertuple = keyslot;
-	c->econtext->ecxt_outertuple = aggslot;
-	for (i = 0; i < c->nvisible; i++)
-		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
-
-	if (c->having && !ExecQual(c->having, c->econtext))
-	{
-		/* the group fails HAVING: it has no row */
-		bool		done = true;
-
-		if (found && optimistic && !locked)
-			done = writer_try_delete(w);
-		else if (found)
-			writer_delete_current(w);
-		ResetExprContext(c->econtext);
-		return done;
-	}
-	if (!found)
-	{
-		if (c->row_locking && !c->global)
-		{
-			if (!writer_insert_group(w, values, isnull))
-			{
-				ResetExprContext(c->econtext);
-				return false;
-			}
-		}
-		else
-			writer_insert(w, values, isnull);
-	}
-	else if (!rows_identical(desc, w->oldslot, values, isnull))
-	{
-		if (optimistic && !locked)
-		{
-			bool		done = writer_try_update(w, values, isnull);
-
-			ResetExprContext(c->econtext);
-			return done;
-		}
-		writer_update(w, values, isnull);
-	}
-	ResetExprContext(c->econtext);
-	return true;
+	form_group_row(c, key, st, count, values, isnull, keyslot, aggslot);
+	return write_group_row(c, w, found, optimistic, locked, values, isnull);
 }
 
 void

@@ -5,17 +5,36 @@
  *	  kept with their duplicates exactly as the query returns them.
  *
  *	  A row with weight -k deletes k stored rows of the same binary image; a
- *	  row with weight +k inserts k copies.  Rows are found through the base
- *	  table's primary key when the view carries it, otherwise through a hidden
- *	  __stepping_hash column (the hash of the row's image) and its index.
- *	  Deletes run before inserts, so a changed row never collides with
- *	  itself on a unique key.
+ *	  row with weight +k inserts k copies.  Candidates are found through a
+ *	  plain, non-unique index: on the base table's primary key when the view
+ *	  carries it, on columns that identify a joined row when an inner join's
+ *	  select list has them (compile/bagkey.c), and otherwise on a hidden
+ *	  __stepping_hash column (the hash of the row's image).  The index is an
+ *	  access path only: a candidate is taken only when its whole image
+ *	  equals the row, so a key that stops being one makes lookups slower,
+ *	  never wrong.  Deletes run before inserts, so their lookups only meet
+ *	  rows stored before this delta.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "stepping.h"
+
+/*
+ * A delta removed more than the result table holds: the table no longer
+ * matches the view's query (edited by hand, or a bug).  Shared by the bag
+ * and the grouped operators; detail says what was missing.
+ */
+void
+stepping_out_of_sync(Circuit *c, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
+			 errdetail("%s", detail),
+			 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
+}
 
 void
 bag_apply(Circuit *c, RowHash *zset)
@@ -36,11 +55,7 @@ bag_apply(Circuit *c, RowHash *zset)
 			continue;
 		tids = writer_lookup_image(w, c, e->values, e->isnull, e->hash, -e->weight);
 		if (list_length(tids) < -e->weight)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),
-					 errdetail("A change removed a row the result table does not hold."),
-					 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
+			stepping_out_of_sync(c, "A change removed a row the result table does not hold.");
 		foreach(lc, tids)
 			writer_delete_tid(w, (ItemPointer) lfirst(lc));
 		list_free_deep(tids);
