@@ -257,7 +257,7 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	p->nullmask = mask;
 	p->plan = SPI_prepare(sql.data, nargs, argtypes);
 	if (p->plan == NULL)
-		elog(ERROR, "stepping: could not prepare \"%s\": %s", sql.data,
+		elog(ERROR, "could not prepare \"%s\": %s", sql.data,
 			 SPI_result_code_string(SPI_result));
 	SPI_keepplan(p->plan);
 	p->next = c->recompute;
@@ -321,7 +321,7 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
 			nulls[nargs++] = ' ';
 		}
 	if (SPI_execute_plan(plan, args, nulls, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "stepping: group recompute failed");
+		elog(ERROR, "group recompute failed");
 
 	for (r = 0; r < SPI_processed; r++)
 	{
@@ -393,7 +393,7 @@ generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 				args[nargs++] = key->values[i];
 		if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
-			elog(ERROR, "stepping: computing a group's aggregates failed");
+			elog(ERROR, "computing a group's aggregates failed");
 		for (i = 0; i < c->ngeneric; i++)
 		{
 			Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, i);
@@ -513,7 +513,7 @@ recompute_into_state(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	for (i = 0; i < c->naggs; i++)
 		if (!aggfunc_combine(&c->aggs[i], &st[i], &fresh->aggs[i],
 							 CurrentMemoryContext))
-			elog(ERROR, "stepping: recomputed group has no exact state");
+			elog(ERROR, "recomputed group has no exact state");
 	return true;
 }
 
