@@ -297,33 +297,20 @@ equality_is_identity(Oid type, Oid collation)
 }
 
 /*
- * compile_grouped: the grouped operator's part of circuit c (GROUP BY,
- * DISTINCT, global aggregates, UNION): from plan p and the result table
- * (open, its descriptor checked against the query), fill c's group key and
- * aggregate fields: the circuit row's layout (group keys, aggregate
- * arguments, columns generic aggregates read), result attribute numbers of
- * the key and state columns, the key index and its equality functions, the
- * finals and HAVING compiled over (group key, aggregate finals), the group
- * keys' SQL that recomputes filter on, and the operator's explain lines.
- * Everything is allocated in the current memory
- * context, the circuit's own (c->cxt), and lives as long as the circuit.
+ * The columns generic aggregates read, and the values of the scalar
+ * subqueries they read: they ride along in the circuit row, so that a change
+ * to any of them touches the group.  *nargs counts the incremental
+ * aggregates' arguments, which take a circuit-row column each.
  */
-static void
-compile_grouped(Circuit *c, ViewPlan *p, Relation result)
+static List *
+generic_aggregate_inputs(ViewPlan *p, int *nargs)
 {
-	TupleDesc	rdesc = RelationGetDescr(result);
-	FinalsContext fctx;
-	ListCell   *lc;
-	int			i,
-				col;
-	int			nargs = 0;
-	StringInfoData keys;
 	List	   *genvars = NIL;
+	ListCell   *lc;
+	int			i;
 
-	c->ngroup = list_length(p->groupexprs);
-	c->naggs = list_length(p->aggrefs);
-	c->aggs = p->aggs;
-	for (i = 0; i < c->naggs; i++)
+	*nargs = 0;
+	for (i = 0; i < list_length(p->aggrefs); i++)
 	{
 		if (p->aggs[i].kind == AGG_GENERIC)
 		{
@@ -346,8 +333,25 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 					genvars = lappend(genvars, lfirst(lc));
 		}
 		else if (p->aggs[i].kind != AGG_COUNT_STAR)
-			nargs++;
+			(*nargs)++;
 	}
+	return genvars;
+}
+
+/*
+ * The circuit row of a grouped view: group keys first, then each
+ * incremental aggregate's argument, then what generic aggregates read; each
+ * aggregate's state columns in the result table.  keys gets the group keys'
+ * SQL, for explain lines.
+ */
+static void
+grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
+				   int nargs, StringInfo keys)
+{
+	ListCell   *lc;
+	int			i,
+				col;
+
 	c->nrowcols = c->ngroup + nargs + list_length(genvars);
 	c->rowexprs = palloc0(sizeof(ExprState *) * Max(c->nrowcols, 1));
 	c->rowtypes = palloc0(sizeof(Oid) * Max(c->nrowcols, 1));
@@ -355,7 +359,6 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	c->groupcolls = p->groupcolls;
 	c->group_sql = palloc0(sizeof(char *) * Max(c->ngroup, 1));
 
-	initStringInfo(&keys);
 	col = 0;
 	foreach(lc, p->groupexprs)
 	{
@@ -366,7 +369,7 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 		c->group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
 			: deparse_over_base((Node *) e, c->baseid);
 		c->rownodes = lappend(c->rownodes, e);
-		appendStringInfo(&keys, "%s%s", col ? ", " : "", c->group_sql[col]);
+		appendStringInfo(keys, "%s%s", col ? ", " : "", c->group_sql[col]);
 		col++;
 	}
 	i = 0;
@@ -422,8 +425,14 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	for (i = 0; i < c->ngroup && !p->setop; i++)
 		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
 			c->key_spelling_varies = true;
+}
 
-	/* the key columns of the result table */
+/* The result table's key columns and the index rows are found through. */
+static void
+grouped_key_columns(Circuit *c, ViewPlan *p, Relation result, TupleDesc rdesc)
+{
+	int			i;
+
 	c->nkeycols = c->ngroup;
 	c->keycols = palloc0(sizeof(AttrNumber) * Max(c->ngroup, 1));
 	for (i = 0; i < c->ngroup; i++)
@@ -435,8 +444,16 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	}
 	if (!c->global)
 		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
+}
 
-	/* output expressions over the group */
+/* Output expressions and HAVING, compiled over (group key, aggregate finals). */
+static void
+grouped_finals(Circuit *c, ViewPlan *p)
+{
+	FinalsContext fctx;
+	ListCell   *lc;
+	int			i;
+
 	fctx.groupexprs = p->groupexprs;
 	fctx.aggrefs = p->aggrefs;
 	c->finals = palloc0(sizeof(ExprState *) * c->nvisible);
@@ -454,15 +471,22 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 
 		c->having = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) h)), NULL);
 	}
+}
+
+/* explain_view's lines for the grouped operator. */
+static void
+explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
+{
+	int			i;
 
 	if (c->global)
 		explain_line(c, "aggregate: global (one row, always present); state in result table %s", c->viewname);
 	else if (p->aggrefs == NIL)
 		explain_line(c, "distinct: by (%s); multiplicity in %s.__stepping_count; rows found through unique index %s",
-					 keys.data, c->viewname, get_rel_name(c->keyindex));
+					 keys, c->viewname, get_rel_name(c->keyindex));
 	else
 		explain_line(c, "aggregate: group by (%s); state in result table %s; groups found through unique index %s",
-					 keys.data, c->viewname, get_rel_name(c->keyindex));
+					 keys, c->viewname, get_rel_name(c->keyindex));
 	for (i = 0; i < c->naggs; i++)
 	{
 		AggSpec    *a = &c->aggs[i];
@@ -490,6 +514,37 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	}
 	if (c->having)
 		explain_line(c, "having: groups failing it are left out of the result table; a touched group not in it is recomputed from the base tables");
+}
+
+/*
+ * compile_grouped: the grouped operator's part of circuit c (GROUP BY,
+ * DISTINCT, global aggregates, UNION): from plan p and the result table
+ * (open, its descriptor checked against the query), fill c's group key and
+ * aggregate fields: the circuit row's layout (group keys, aggregate
+ * arguments, columns generic aggregates read), result attribute numbers of
+ * the key and state columns, the key index and its equality functions, the
+ * finals and HAVING compiled over (group key, aggregate finals), the group
+ * keys' SQL that recomputes filter on, and the operator's explain lines.
+ * Everything is allocated in the current memory
+ * context, the circuit's own (c->cxt), and lives as long as the circuit.
+ */
+static void
+compile_grouped(Circuit *c, ViewPlan *p, Relation result)
+{
+	TupleDesc	rdesc = RelationGetDescr(result);
+	int			nargs;
+	StringInfoData keys;
+	List	   *genvars;
+
+	c->ngroup = list_length(p->groupexprs);
+	c->naggs = list_length(p->aggrefs);
+	c->aggs = p->aggs;
+	genvars = generic_aggregate_inputs(p, &nargs);
+	initStringInfo(&keys);
+	grouped_row_layout(c, p, rdesc, genvars, nargs, &keys);
+	grouped_key_columns(c, p, result, rdesc);
+	grouped_finals(c, p);
+	explain_grouped(c, p, rdesc, keys.data);
 }
 
 static void
@@ -688,6 +743,81 @@ compile_components(Circuit *c, Query *query)
 }
 
 /*
+ * The inputs of a join view: each range-table entry's table and width, the
+ * index advice; returns where probe plans' explain lines go.
+ */
+static int
+compile_join_inputs(Circuit *c, Query *query)
+{
+	int			i;
+	int			probeline;
+	ListCell   *lc;
+
+	c->joinquery = query;
+	c->nrtes = list_length(query->rtable);
+	c->rte_relid = palloc0(sizeof(Oid) * c->nrtes);
+	c->input_natts = palloc0(sizeof(int) * c->nrtes);
+	i = 0;
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+		{
+			Relation	rel = table_open(rte->relid, AccessShareLock);
+
+			c->rte_relid[i] = rte->relid;
+			c->input_natts[i] = RelationGetDescr(rel)->natts;
+			table_close(rel, NoLock);
+			explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
+						 i + 1, qualified_relname(rte->relid));
+		}
+		else if (rte->rtekind == RTE_FUNCTION)
+			explain_line(c, "input %d: an immutable set-returning function (no delta of its own)",
+						 i + 1);
+		i++;
+	}
+	explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
+	probeline = list_length(c->explain);
+	c->index_advice = join_index_advice(c);
+	foreach(lc, c->index_advice)
+		explain_line(c, "  missing index, each change to the other side scans this table: %s",
+					 (char *) lfirst(lc));
+	return probeline;
+}
+
+/* The linear front of a single-table view: its WHERE, compiled. */
+static void
+compile_linear_front(Circuit *c, Query *query)
+{
+	explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
+	if (query->jointree->quals)
+	{
+		c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
+		c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
+		explain_line(c, "filter: %s", c->where_sql);
+	}
+}
+
+/* Each branch of a union is read through a slot of its own table. */
+static void
+compile_union_inputs(Circuit *c)
+{
+	ListCell   *lc;
+
+	foreach(lc, c->inputs)
+	{
+		Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
+
+		c->inputslots = lappend(c->inputslots,
+								MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
+														 &TTSOpsMinimalTuple));
+		table_close(in, NoLock);
+		explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
+	}
+}
+
+/*
  * Compile the stored definition of a view into a circuit, in a memory context
  * of its own under parent.
  */
@@ -735,50 +865,9 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	c->join = p->join;
 	c->setop = p->setop;
 	if (c->join)
-	{
-		ListCell   *lc;
-
-		c->joinquery = query;
-		c->nrtes = list_length(query->rtable);
-		c->rte_relid = palloc0(sizeof(Oid) * c->nrtes);
-		c->input_natts = palloc0(sizeof(int) * c->nrtes);
-		i = 0;
-		foreach(lc, query->rtable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-			if (rte->rtekind == RTE_RELATION)
-			{
-				Relation	rel = table_open(rte->relid, AccessShareLock);
-
-				c->rte_relid[i] = rte->relid;
-				c->input_natts[i] = RelationGetDescr(rel)->natts;
-				table_close(rel, NoLock);
-				explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
-							 i + 1, qualified_relname(rte->relid));
-			}
-			else if (rte->rtekind == RTE_FUNCTION)
-				explain_line(c, "input %d: an immutable set-returning function (no delta of its own)",
-							 i + 1);
-			i++;
-		}
-		explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
-		probeline = list_length(c->explain);
-		c->index_advice = join_index_advice(c);
-		foreach(lc, c->index_advice)
-			explain_line(c, "  missing index, each change to the other side scans this table: %s",
-						 (char *) lfirst(lc));
-	}
+		probeline = compile_join_inputs(c, query);
 	else
-	{
-		explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
-		if (query->jointree->quals)
-		{
-			c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
-			c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
-			explain_line(c, "filter: %s", c->where_sql);
-		}
-	}
+		compile_linear_front(c, query);
 
 	opline = list_length(c->explain);
 	if (c->kind == VIEW_BAG)
@@ -816,21 +905,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 								 psprintf("project: %d column%s per row; consolidate: equal rows' weights summed by binary image, zero weights dropped",
 										  c->nrowcols, c->nrowcols == 1 ? "" : "s"));
 	if (c->setop)
-	{
-		/* each branch's rows are read through a slot of its own table */
-		ListCell   *lc;
-
-		foreach(lc, c->inputs)
-		{
-			Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
-
-			c->inputslots = lappend(c->inputslots,
-									MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
-															 &TTSOpsMinimalTuple));
-			table_close(in, NoLock);
-			explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
-		}
-	}
+		compile_union_inputs(c);
 	explain_line(c, "output: %s (%s)", c->viewname,
 				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
 				 : "one lookup and one insert, update or delete per touched group");

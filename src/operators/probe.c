@@ -252,6 +252,90 @@ choose_index(Oid relid, int rt, List *quals, Bitmapset *bound, Oid *indexid,
 }
 
 /*
+ * The next level of a probe order: of the inputs not bound yet, the one
+ * reached through the best usable index (unique and fully matched first,
+ * then the longest matched prefix) by equalities to what is bound.  False
+ * if no index reaches any of them (the term is planned instead).
+ */
+static bool
+choose_probe_level(Circuit *c, WideContext *cx, List *quals, Bitmapset **bound,
+				   ProbePlan *pp, StringInfo disp)
+{
+	int			rt;
+	ProbeLevel *lv = &pp->levels[pp->nlevels];
+	int			bestrt = 0,
+				bestn = 0;
+	bool		bestunique = false;
+	Oid			bestidx = InvalidOid;
+	ScanKeyData bestkeys[INDEX_MAX_KEYS];
+	Expr	   *bestexprs[INDEX_MAX_KEYS];
+	int			k;
+
+	for (rt = 1; rt <= c->nrtes; rt++)
+	{
+		ScanKeyData keys[INDEX_MAX_KEYS];
+		Expr	   *exprs[INDEX_MAX_KEYS];
+		Oid			idx = InvalidOid;
+		bool		unique;
+		int			n;
+
+		if (cx->offsets[rt - 1] < 0 || bms_is_member(rt, *bound))
+			continue;
+		n = choose_index(c->rte_relid[rt - 1], rt, quals, *bound, &idx, &unique,
+						 keys, exprs);
+		if (n > 0 && ((unique && !bestunique) || (unique == bestunique && n > bestn)))
+		{
+			bestrt = rt;
+			bestn = n;
+			bestunique = unique;
+			bestidx = idx;
+			memcpy(bestkeys, keys, sizeof(ScanKeyData) * n);
+			memcpy(bestexprs, exprs, sizeof(Expr *) * n);
+		}
+	}
+	if (bestrt == 0)
+		return false;			/* an input no index reaches: plan it */
+	lv->rtindex = bestrt;
+	lv->relid = c->rte_relid[bestrt - 1];
+	lv->indexid = bestidx;
+	lv->nkeys = bestn;
+	lv->keys = palloc(sizeof(ScanKeyData) * bestn);
+	memcpy(lv->keys, bestkeys, sizeof(ScanKeyData) * bestn);
+	lv->keyexprs = palloc(sizeof(ExprState *) * bestn);
+	for (k = 0; k < bestn; k++)
+		lv->keyexprs[k] = prepare_expr(bestexprs[k], cx);
+	lv->offset = cx->offsets[bestrt - 1];
+	lv->natts = cx->maxatt[bestrt - 1];
+	*bound = bms_add_member(*bound, bestrt);
+	appendStringInfo(disp, " -> input %d by %s", bestrt, get_rel_name(bestidx));
+	pp->nlevels++;
+	return true;
+}
+
+/* One wide descriptor: each input's columns at its offset. */
+static TupleDesc
+wide_descriptor(Circuit *c, WideContext *cx, int width)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(Max(width, 1));
+	int			rt;
+
+	for (rt = 1; rt <= c->nrtes; rt++)
+	{
+		Relation	rel;
+		int			a;
+
+		if (cx->offsets[rt - 1] < 0)
+			continue;
+		rel = table_open(c->rte_relid[rt - 1], AccessShareLock);
+		for (a = 0; a < c->input_natts[rt - 1]; a++)
+			TupleDescCopyEntry(desc, cx->offsets[rt - 1] + a + 1,
+							   RelationGetDescr(rel), a + 1);
+		table_close(rel, AccessShareLock);
+	}
+	return desc;
+}
+
+/*
  * The probe plan for a term reading input delta_rt from the delta, or NULL
  * when the join does not qualify.  Made in the circuit's context.
  */
@@ -290,7 +374,7 @@ prepare_probe(Circuit *c, int delta_rt)
 		width += c->input_natts[rt - 1];
 		ninputs++;
 	}
-	if (ninputs < 2 || ninputs > 32)
+	if (ninputs < 2 || ninputs > STEPPING_MAX_INPUTS)
 		return NULL;
 	quals = (List *) flatten_join_alias_vars(q, (Node *) quals);
 	rownodes = (List *) flatten_join_alias_vars(q, (Node *) c->rownodes);
@@ -316,55 +400,8 @@ prepare_probe(Circuit *c, int delta_rt)
 
 	/* the probe order: each time, the input with the best usable index */
 	while (pp->nlevels < ninputs - 1)
-	{
-		ProbeLevel *lv = &pp->levels[pp->nlevels];
-		int			bestrt = 0,
-					bestn = 0;
-		bool		bestunique = false;
-		Oid			bestidx = InvalidOid;
-		ScanKeyData bestkeys[INDEX_MAX_KEYS];
-		Expr	   *bestexprs[INDEX_MAX_KEYS];
-		int			k;
-
-		for (rt = 1; rt <= c->nrtes; rt++)
-		{
-			ScanKeyData keys[INDEX_MAX_KEYS];
-			Expr	   *exprs[INDEX_MAX_KEYS];
-			Oid			idx = InvalidOid;
-			bool		unique;
-			int			n;
-
-			if (cx.offsets[rt - 1] < 0 || bms_is_member(rt, bound))
-				continue;
-			n = choose_index(c->rte_relid[rt - 1], rt, quals, bound, &idx, &unique,
-							 keys, exprs);
-			if (n > 0 && ((unique && !bestunique) || (unique == bestunique && n > bestn)))
-			{
-				bestrt = rt;
-				bestn = n;
-				bestunique = unique;
-				bestidx = idx;
-				memcpy(bestkeys, keys, sizeof(ScanKeyData) * n);
-				memcpy(bestexprs, exprs, sizeof(Expr *) * n);
-			}
-		}
-		if (bestrt == 0)
-			return NULL;		/* an input no index reaches: plan it */
-		lv->rtindex = bestrt;
-		lv->relid = c->rte_relid[bestrt - 1];
-		lv->indexid = bestidx;
-		lv->nkeys = bestn;
-		lv->keys = palloc(sizeof(ScanKeyData) * bestn);
-		memcpy(lv->keys, bestkeys, sizeof(ScanKeyData) * bestn);
-		lv->keyexprs = palloc(sizeof(ExprState *) * bestn);
-		for (k = 0; k < bestn; k++)
-			lv->keyexprs[k] = prepare_expr(bestexprs[k], &cx);
-		lv->offset = cx.offsets[bestrt - 1];
-		lv->natts = cx.maxatt[bestrt - 1];
-		bound = bms_add_member(bound, bestrt);
-		appendStringInfo(&disp, " -> input %d by %s", bestrt, get_rel_name(bestidx));
-		pp->nlevels++;
-	}
+		if (!choose_probe_level(c, &cx, quals, &bound, pp, &disp))
+			return NULL;
 
 	/* each condition at the first level that binds all its inputs */
 	foreach(lc, quals)
@@ -394,20 +431,7 @@ prepare_probe(Circuit *c, int delta_rt)
 	foreach(lc, rownodes)
 		pp->rowexprs[l++] = prepare_expr(lfirst(lc), &cx);
 
-	pp->widedesc = CreateTemplateTupleDesc(Max(width, 1));
-	for (rt = 1; rt <= c->nrtes; rt++)
-	{
-		Relation	rel;
-		int			a;
-
-		if (cx.offsets[rt - 1] < 0)
-			continue;
-		rel = table_open(c->rte_relid[rt - 1], AccessShareLock);
-		for (a = 0; a < c->input_natts[rt - 1]; a++)
-			TupleDescCopyEntry(pp->widedesc, cx.offsets[rt - 1] + a + 1,
-							   RelationGetDescr(rel), a + 1);
-		table_close(rel, AccessShareLock);
-	}
+	pp->widedesc = wide_descriptor(c, &cx, width);
 	pp->rtable = q->rtable;
 	pp->display = disp.data;
 	return pp;
