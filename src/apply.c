@@ -188,7 +188,7 @@ writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values, bool *isnull,
 	bool		keynull[INDEX_MAX_KEYS];
 	int			k;
 
-	if (c->col_hash)
+	if (c->bag.col_hash)
 	{
 		keys[0] = Int32GetDatum((int32) hash);
 		keynull[0] = false;

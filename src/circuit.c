@@ -324,7 +324,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 			 * tuples it must free, and a slot that outlived an error would
 			 * free them again in the next run.
 			 */
-			TupleTableSlot *model = c->setop ? list_nth(c->inputslots, n) : c->baseslot;
+			TupleTableSlot *model = c->setop ? list_nth(c->unions.inputslots, n) : c->baseslot;
 			TupleTableSlot *slot = MakeSingleTupleTableSlot(model->tts_tupleDescriptor,
 															&TTSOpsMinimalTuple);
 			List	   *chunks = delta_chunks_of(src, lfirst_oid(lci));

@@ -287,6 +287,62 @@ extern List *rewrite_scalar_subqueries(Query *query, RangeVar *rv, int *counter)
 extern Oid	create_internal_view(RangeVar *rv, Query *query, const char *original);
 extern RangeVar *internal_view_name(RangeVar *outer, int n);
 
+/*
+ * Each operator's own state in a circuit (compiled by compile/build.c, read
+ * by the operator's file).  A circuit holds the state of the operators its
+ * kind of view uses; the others stay zero.
+ */
+
+/* GROUP BY / DISTINCT / global aggregates (operators/aggregate.c) */
+typedef struct GroupedOpState
+{
+	bool		key_spelling_varies;	/* equal keys may print differently */
+	int			ngroup;			/* leading circuit-row columns = key */
+	Oid		   *groupeqops;
+	Oid		   *groupcolls;
+	char	  **group_sql;		/* deparsed group expressions */
+	AttrNumber	col_count;		/* __stepping_count */
+	int			naggs;
+	AggSpec    *aggs;
+	ExprState **finals;			/* per visible column */
+	ExprState  *having;			/* HAVING over (key, finals), or NULL */
+	TupleTableSlot *keyslot;	/* group key, for the finals (lazily) */
+	TupleTableSlot *aggslot;	/* aggregate finals (lazily) */
+	bool		needs_recompute_plan;	/* some aggregate may recompute */
+	int			ngeneric;		/* aggregates computed per touched group */
+	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
+} GroupedOpState;
+
+/* views without GROUP BY or DISTINCT (operators/bag.c) */
+typedef struct BagOpState
+{
+	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
+} BagOpState;
+
+/* join views: delta terms, probes, decomposition (operators/join.c, probe.c) */
+typedef struct JoinOpState
+{
+	Query	   *joinquery;		/* the view's analyzed query */
+	List	   *rownodes;		/* Expr * of the circuit row */
+	int			nrtes;
+	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
+	int		   *input_natts;	/* per range table entry: table's natts */
+	struct TermPlan *terms;
+	struct ProbePlan **probes;	/* per input read from the delta, or NULL */
+	List	   *delta_desc_relids;	/* tables whose delta descriptor ... */
+	List	   *delta_descs;	/* ... is made: columns + weight */
+	List	   *components;		/* Component *: the view as a signed sum */
+	List	   *indicators;		/* Indicator * the components use */
+	bool		decomposed;		/* outer joins or subquery predicates */
+	List	   *index_advice;	/* CREATE INDEX statements, text */
+} JoinOpState;
+
+/* UNION [ALL]: several inputs share the linear front (circuit.c) */
+typedef struct UnionOpState
+{
+	List	   *inputslots;		/* per input: a slot of its descriptor */
+} UnionOpState;
+
 typedef struct Circuit
 {
 	Oid			viewid;			/* result table */
@@ -296,7 +352,6 @@ typedef struct Circuit
 	bool		global;			/* aggregate without GROUP BY */
 	bool		row_locking;	/* concurrent steps meet on result rows */
 	ItemPointerData state_tid;	/* where its view_state row was last seen */
-	bool		key_spelling_varies;	/* equal keys may print differently */
 	MemoryContext cxt;
 	bool		valid;
 	int			running;		/* > 0 while a step uses it */
@@ -327,44 +382,13 @@ typedef struct Circuit
 	AttrNumber *keycols;		/* result columns of keyindex, in order */
 	FmgrInfo   *keyeq;			/* their equality procs (apply.c: lazily, once) */
 
-	/* VIEW_BAG */
-	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
-
-	/* VIEW_GROUPED */
-	int			ngroup;			/* leading circuit-row columns = key */
-	Oid		   *groupeqops;
-	Oid		   *groupcolls;
-	char	  **group_sql;		/* deparsed group expressions */
-	AttrNumber	col_count;		/* __stepping_count */
-	int			naggs;
-	AggSpec    *aggs;
-	ExprState **finals;			/* per visible column */
-	ExprState  *having;			/* HAVING over (key, finals), or NULL */
-	TupleTableSlot *keyslot;	/* group key, for the finals (lazily) */
-	TupleTableSlot *aggslot;	/* aggregate finals (lazily) */
-	bool		needs_recompute_plan;	/* some aggregate may recompute */
-	int			ngeneric;		/* aggregates computed per touched group */
-	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
-
-	/* UNION [ALL]: several inputs share the linear front */
-	bool		setop;
-	List	   *inputslots;		/* per input: a slot of its descriptor */
-
-	/* joins: the delta is computed by plans over delta relations */
-	bool		join;
-	Query	   *joinquery;		/* the view's analyzed query */
-	List	   *rownodes;		/* Expr * of the circuit row */
-	int			nrtes;
-	Oid		   *rte_relid;		/* per range table entry, or InvalidOid */
-	int		   *input_natts;	/* per range table entry: table's natts */
-	struct TermPlan *terms;
-	struct ProbePlan **probes;	/* per input read from the delta, or NULL */
-	List	   *delta_desc_relids;	/* tables whose delta descriptor ... */
-	List	   *delta_descs;	/* ... is made: columns + weight */
-	List	   *components;		/* Component *: the view as a signed sum */
-	List	   *indicators;		/* Indicator * the components use */
-	bool		decomposed;		/* outer joins or subquery predicates */
-	List	   *index_advice;	/* CREATE INDEX statements, text */
+	/* the operators' own state */
+	bool		setop;			/* UNION [ALL] of internal views */
+	bool		join;			/* the delta comes from join terms */
+	GroupedOpState grouped;
+	BagOpState	bag;
+	JoinOpState joins;
+	UnionOpState unions;
 
 	List	   *explain;		/* text lines, built at compile */
 

@@ -352,12 +352,12 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 	int			i,
 				col;
 
-	c->nrowcols = c->ngroup + nargs + list_length(genvars);
+	c->nrowcols = c->grouped.ngroup + nargs + list_length(genvars);
 	c->rowexprs = palloc0(sizeof(ExprState *) * Max(c->nrowcols, 1));
 	c->rowtypes = palloc0(sizeof(Oid) * Max(c->nrowcols, 1));
-	c->groupeqops = p->groupeqops;
-	c->groupcolls = p->groupcolls;
-	c->group_sql = palloc0(sizeof(char *) * Max(c->ngroup, 1));
+	c->grouped.groupeqops = p->groupeqops;
+	c->grouped.groupcolls = p->groupcolls;
+	c->grouped.group_sql = palloc0(sizeof(char *) * Max(c->grouped.ngroup, 1));
 
 	col = 0;
 	foreach(lc, p->groupexprs)
@@ -366,17 +366,17 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 
 		c->rowexprs[col] = c->join ? NULL : init_expr(e);
 		c->rowtypes[col] = exprType((Node *) e);
-		c->group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
+		c->grouped.group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
 			: deparse_over_base((Node *) e, c->baseid);
-		c->rownodes = lappend(c->rownodes, e);
-		appendStringInfo(keys, "%s%s", col ? ", " : "", c->group_sql[col]);
+		c->joins.rownodes = lappend(c->joins.rownodes, e);
+		appendStringInfo(keys, "%s%s", col ? ", " : "", c->grouped.group_sql[col]);
 		col++;
 	}
 	i = 0;
 	foreach(lc, p->aggrefs)
 	{
 		Aggref	   *agg = lfirst_node(Aggref, lc);
-		AggSpec    *a = &c->aggs[i];
+		AggSpec    *a = &c->grouped.aggs[i];
 
 		if (a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
 		{
@@ -388,7 +388,7 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 			a->display = c->join ? psprintf("%s(input %d)", a->display, col + 1)
 				: psprintf("%s(%s)", a->display,
 						   deparse_over_base((Node *) arg, c->baseid));
-			c->rownodes = lappend(c->rownodes, arg);
+			c->joins.rownodes = lappend(c->joins.rownodes, arg);
 			col++;
 		}
 		a->col_value = result_attnum(rdesc, hidden_column(HIDDEN_AGG, i));
@@ -397,7 +397,7 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 			fmgr_info_cxt(get_opcode(a->sortop), &a->sortfn, c->cxt);
 		if (a->kind == AGG_GENERIC)
 		{
-			c->ngeneric++;
+			c->grouped.ngeneric++;
 			a->sql = c->join ? NULL : deparse_over_base((Node *) agg, c->baseid);
 			a->display = c->join ? psprintf("%s(...)", get_func_name(agg->aggfnoid))
 				: a->sql;
@@ -408,7 +408,7 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 			a->col_msc = result_attnum(rdesc, hidden_column(HIDDEN_MSC, i));
 		if (a->sumkind == SUM_NUMERIC || a->sumkind == SUM_FLOAT4 ||
 			a->sumkind == SUM_FLOAT8)
-			c->needs_recompute_plan = true;
+			c->grouped.needs_recompute_plan = true;
 		i++;
 	}
 	foreach(lc, genvars)
@@ -417,14 +417,14 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 
 		c->rowexprs[col] = c->join ? NULL : init_expr(v);
 		c->rowtypes[col] = exprType((Node *) v);
-		c->rownodes = lappend(c->rownodes, v);
+		c->joins.rownodes = lappend(c->joins.rownodes, v);
 		col++;
 	}
 	Assert(col == c->nrowcols);
-	c->col_count = result_attnum(rdesc, HIDDEN_COUNT_COLUMN);
-	for (i = 0; i < c->ngroup && !p->setop; i++)
-		if (!equality_is_identity(c->rowtypes[i], c->groupcolls[i]))
-			c->key_spelling_varies = true;
+	c->grouped.col_count = result_attnum(rdesc, HIDDEN_COUNT_COLUMN);
+	for (i = 0; i < c->grouped.ngroup && !p->setop; i++)
+		if (!equality_is_identity(c->rowtypes[i], c->grouped.groupcolls[i]))
+			c->grouped.key_spelling_varies = true;
 }
 
 /* The result table's key columns and the index rows are found through. */
@@ -433,9 +433,9 @@ grouped_key_columns(Circuit *c, ViewPlan *p, Relation result, TupleDesc rdesc)
 {
 	int			i;
 
-	c->nkeycols = c->ngroup;
-	c->keycols = palloc0(sizeof(AttrNumber) * Max(c->ngroup, 1));
-	for (i = 0; i < c->ngroup; i++)
+	c->nkeycols = c->grouped.ngroup;
+	c->keycols = palloc0(sizeof(AttrNumber) * Max(c->grouped.ngroup, 1));
+	for (i = 0; i < c->grouped.ngroup; i++)
 	{
 		if (p->group_vis[i] >= 0)
 			c->keycols[i] = p->group_vis[i] + 1;
@@ -456,20 +456,20 @@ grouped_finals(Circuit *c, ViewPlan *p)
 
 	fctx.groupexprs = p->groupexprs;
 	fctx.aggrefs = p->aggrefs;
-	c->finals = palloc0(sizeof(ExprState *) * c->nvisible);
+	c->grouped.finals = palloc0(sizeof(ExprState *) * c->nvisible);
 	i = 0;
 	foreach(lc, p->visible)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 		Node	   *f = finals_mutator((Node *) copyObject(tle->expr), &fctx);
 
-		c->finals[i++] = init_expr((Expr *) f);
+		c->grouped.finals[i++] = init_expr((Expr *) f);
 	}
 	if (p->having)
 	{
 		Node	   *h = finals_mutator(copyObject(p->having), &fctx);
 
-		c->having = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) h)), NULL);
+		c->grouped.having = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) h)), NULL);
 	}
 }
 
@@ -487,9 +487,9 @@ explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
 	else
 		explain_line(c, "aggregate: group by (%s); state in result table %s; groups found through unique index %s",
 					 keys, c->viewname, get_rel_name(c->keyindex));
-	for (i = 0; i < c->naggs; i++)
+	for (i = 0; i < c->grouped.naggs; i++)
 	{
-		AggSpec    *a = &c->aggs[i];
+		AggSpec    *a = &c->grouped.aggs[i];
 		const char *how;
 
 		switch (a->sumkind)
@@ -512,7 +512,7 @@ explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
 		explain_line(c, "  %s -> %s (%s)", a->display,
 					 NameStr(TupleDescAttr(rdesc, a->col_value - 1)->attname), how);
 	}
-	if (c->having)
+	if (c->grouped.having)
 		explain_line(c, "having: groups failing it are left out of the result table; a touched group not in it is recomputed from the base tables");
 }
 
@@ -536,9 +536,9 @@ compile_grouped(Circuit *c, ViewPlan *p, Relation result)
 	StringInfoData keys;
 	List	   *genvars;
 
-	c->ngroup = list_length(p->groupexprs);
-	c->naggs = list_length(p->aggrefs);
-	c->aggs = p->aggs;
+	c->grouped.ngroup = list_length(p->groupexprs);
+	c->grouped.naggs = list_length(p->aggrefs);
+	c->grouped.aggs = p->aggs;
 	genvars = generic_aggregate_inputs(p, &nargs);
 	initStringInfo(&keys);
 	grouped_row_layout(c, p, rdesc, genvars, nargs, &keys);
@@ -563,7 +563,7 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 
 		c->rowexprs[i] = c->join ? NULL : init_expr(tle->expr);
 		c->rowtypes[i] = exprType((Node *) tle->expr);
-		c->rownodes = lappend(c->rownodes, tle->expr);
+		c->joins.rownodes = lappend(c->joins.rownodes, tle->expr);
 		i++;
 	}
 	if (!has_hash_column(RelationGetDescr(result)))
@@ -589,10 +589,10 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 	}
 	else
 	{
-		c->col_hash = result_attnum(RelationGetDescr(result), HIDDEN_HASH_COLUMN);
+		c->bag.col_hash = result_attnum(RelationGetDescr(result), HIDDEN_HASH_COLUMN);
 		c->nkeycols = 1;
 		c->keycols = palloc(sizeof(AttrNumber));
-		c->keycols[0] = c->col_hash;
+		c->keycols[0] = c->bag.col_hash;
 		c->keyindex = find_key_index(result, 1, c->keycols);
 		explain_line(c, "bag: rows kept with duplicates; deletes find rows through the row hash index %s, then compare whole rows",
 					 get_rel_name(c->keyindex));
@@ -681,37 +681,37 @@ compile_components(Circuit *c, Query *query)
 	ListCell   *lc;
 
 	flat->jointree = (FromExpr *) flatten_join_alias_vars(flat, (Node *) flat->jointree);
-	c->decomposed = true;
-	c->components = decompose_query(flat, &c->indicators);
-	decompose_set_rownodes(c->components, c->rownodes);
+	c->joins.decomposed = true;
+	c->joins.components = decompose_query(flat, &c->joins.indicators);
+	decompose_set_rownodes(c->joins.components, c->joins.rownodes);
 
 	/* scalar subqueries joined their tables to the range table */
-	if (list_length(flat->rtable) > c->nrtes)
+	if (list_length(flat->rtable) > c->joins.nrtes)
 	{
 		int			n = list_length(flat->rtable);
 		int			rt;
 
-		c->rte_relid = repalloc(c->rte_relid, sizeof(Oid) * n);
-		c->input_natts = repalloc(c->input_natts, sizeof(int) * n);
-		for (rt = c->nrtes + 1; rt <= n; rt++)
+		c->joins.rte_relid = repalloc(c->joins.rte_relid, sizeof(Oid) * n);
+		c->joins.input_natts = repalloc(c->joins.input_natts, sizeof(int) * n);
+		for (rt = c->joins.nrtes + 1; rt <= n; rt++)
 		{
 			RangeTblEntry *rte = rt_fetch(rt, flat->rtable);
 			Relation	rel = table_open(rte->relid, AccessShareLock);
 
-			c->rte_relid[rt - 1] = rte->relid;
-			c->input_natts[rt - 1] = RelationGetDescr(rel)->natts;
+			c->joins.rte_relid[rt - 1] = rte->relid;
+			c->joins.input_natts[rt - 1] = RelationGetDescr(rel)->natts;
 			table_close(rel, NoLock);
-			c->joinquery->rtable = lappend(c->joinquery->rtable, copyObject(rte));
+			c->joins.joinquery->rtable = lappend(c->joins.joinquery->rtable, copyObject(rte));
 			explain_line(c, "input %d: %s (a scalar subquery's lookup: a row or NULL)",
 						 rt, qualified_relname(rte->relid));
 		}
-		c->nrtes = n;
+		c->joins.nrtes = n;
 	}
-	foreach(lc, c->indicators)
+	foreach(lc, c->joins.indicators)
 	{
 		Indicator  *ind = (Indicator *) lfirst(lc);
 
-		ind->bit = c->nrtes + ind->id - 1;
+		ind->bit = c->joins.nrtes + ind->id - 1;
 		if (ind->bit >= 32)
 			elog(ERROR, "too many semijoin factors");
 		semijoin_prepare(c, ind);
@@ -720,7 +720,7 @@ compile_components(Circuit *c, Query *query)
 					 ind->nkeys ? "" : " (no key: any row)",
 					 ind->filter ? " under a filter" : "");
 	}
-	foreach(lc, c->components)
+	foreach(lc, c->joins.components)
 	{
 		Component  *comp = (Component *) lfirst(lc);
 		StringInfoData buf;
@@ -730,10 +730,10 @@ compile_components(Circuit *c, Query *query)
 		initStringInfo(&buf);
 		appendStringInfo(&buf, "component %d: %s1 x join of inputs", comp->index + 1,
 						 comp->coef < 0 ? "-" : "+");
-		for (rt = 0; rt < c->nrtes; rt++)
+		for (rt = 0; rt < c->joins.nrtes; rt++)
 			if (comp->used & (((uint32) 1) << rt))
 				appendStringInfo(&buf, " %d", rt + 1);
-		for (rt = 0; rt < c->nrtes; rt++)
+		for (rt = 0; rt < c->joins.nrtes; rt++)
 			if (bms_is_member(rt + 1, comp->nulled))
 				appendStringInfo(&buf, ", input %d NULL", rt + 1);
 		foreach(lc2, comp->uses)
@@ -753,10 +753,10 @@ compile_join_inputs(Circuit *c, Query *query)
 	int			probeline;
 	ListCell   *lc;
 
-	c->joinquery = query;
-	c->nrtes = list_length(query->rtable);
-	c->rte_relid = palloc0(sizeof(Oid) * c->nrtes);
-	c->input_natts = palloc0(sizeof(int) * c->nrtes);
+	c->joins.joinquery = query;
+	c->joins.nrtes = list_length(query->rtable);
+	c->joins.rte_relid = palloc0(sizeof(Oid) * c->joins.nrtes);
+	c->joins.input_natts = palloc0(sizeof(int) * c->joins.nrtes);
 	i = 0;
 	foreach(lc, query->rtable)
 	{
@@ -766,8 +766,8 @@ compile_join_inputs(Circuit *c, Query *query)
 		{
 			Relation	rel = table_open(rte->relid, AccessShareLock);
 
-			c->rte_relid[i] = rte->relid;
-			c->input_natts[i] = RelationGetDescr(rel)->natts;
+			c->joins.rte_relid[i] = rte->relid;
+			c->joins.input_natts[i] = RelationGetDescr(rel)->natts;
 			table_close(rel, NoLock);
 			explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
 						 i + 1, qualified_relname(rte->relid));
@@ -779,8 +779,8 @@ compile_join_inputs(Circuit *c, Query *query)
 	}
 	explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
 	probeline = list_length(c->explain);
-	c->index_advice = join_index_advice(c);
-	foreach(lc, c->index_advice)
+	c->joins.index_advice = join_index_advice(c);
+	foreach(lc, c->joins.index_advice)
 		explain_line(c, "  missing index, each change to the other side scans this table: %s",
 					 (char *) lfirst(lc));
 	return probeline;
@@ -809,7 +809,7 @@ compile_union_inputs(Circuit *c)
 	{
 		Relation	in = table_open(lfirst_oid(lc), AccessShareLock);
 
-		c->inputslots = lappend(c->inputslots,
+		c->unions.inputslots = lappend(c->unions.inputslots,
 								MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
 														 &TTSOpsMinimalTuple));
 		table_close(in, NoLock);
@@ -893,7 +893,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	 * A single-table grouped view needs no view-wide lock: concurrent steps
 	 * meet on the rows of the groups they touch.  Joins and bags serialize.
 	 */
-	c->row_locking = (c->kind == VIEW_GROUPED && !c->join && c->having == NULL);
+	c->row_locking = (c->kind == VIEW_GROUPED && !c->join && c->grouped.having == NULL);
 
 	c->rowtyplen = palloc(sizeof(int16) * Max(c->nrowcols, 1));
 	c->rowtypbyval = palloc(sizeof(bool) * Max(c->nrowcols, 1));

@@ -732,7 +732,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	CommandCounterIncrement();
 
 	c = cache_get_circuit(viewid);
-	foreach(lc, c->index_advice)
+	foreach(lc, c->joins.index_advice)
 		ereport(NOTICE,
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),

@@ -56,8 +56,8 @@ typedef struct RecomputePlans
 RowHash *
 aggregate_create_groups(Circuit *c, MemoryContext cxt)
 {
-	return rowhash_create(cxt, ROWHASH_TYPED, c->ngroup, c->ngroup,
-						  c->rowtypes, c->groupeqops, c->groupcolls);
+	return rowhash_create(cxt, ROWHASH_TYPED, c->grouped.ngroup, c->grouped.ngroup,
+						  c->rowtypes, c->grouped.groupeqops, c->grouped.groupcolls);
 }
 
 static GroupAccum *
@@ -71,9 +71,9 @@ group_accum(Circuit *c, RowHash *groups, Datum *values, bool *isnull)
 		int			i;
 		GroupAccum *acc = MemoryContextAllocZero(groups->cxt,
 												 offsetof(GroupAccum, aggs) +
-												 sizeof(AggAccum) * c->naggs);
+												 sizeof(AggAccum) * c->grouped.naggs);
 
-		for (i = 0; i < c->naggs; i++)
+		for (i = 0; i < c->grouped.naggs; i++)
 			aggfunc_init_accum(&acc->aggs[i]);
 		g->extra = acc;
 	}
@@ -98,16 +98,16 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 	int			i;
 
 	acc->count += weight;
-	if (weight < 0 && c->key_spelling_varies)
+	if (weight < 0 && c->grouped.key_spelling_varies)
 	{
 		/* remember how the leaving key was spelled (numeric 1.0 vs 1.00) */
 		MemoryContext old = MemoryContextSwitchTo(groups->cxt);
 		RowEntry   *k = palloc0(sizeof(RowEntry));
 		int			j;
 
-		k->values = palloc(sizeof(Datum) * Max(c->ngroup, 1));
-		k->isnull = palloc(sizeof(bool) * Max(c->ngroup, 1));
-		for (j = 0; j < c->ngroup; j++)
+		k->values = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
+		k->isnull = palloc(sizeof(bool) * Max(c->grouped.ngroup, 1));
+		for (j = 0; j < c->grouped.ngroup; j++)
 		{
 			k->isnull[j] = isnull[j];
 			k->values[j] = isnull[j] ? (Datum) 0
@@ -116,9 +116,9 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
 		acc->gone_keys = lappend(acc->gone_keys, k);
 		MemoryContextSwitchTo(old);
 	}
-	for (i = 0; i < c->naggs; i++)
+	for (i = 0; i < c->grouped.naggs; i++)
 	{
-		AggSpec    *a = &c->aggs[i];
+		AggSpec    *a = &c->grouped.aggs[i];
 
 		/*
 		 * Running values live as long as the groups, copied into their
@@ -147,10 +147,10 @@ read_state(Circuit *c, TupleTableSlot *slot, int64 *count, GroupAggState *st)
 	bool		isnull;
 
 	slot_getallattrs(slot);
-	*count = DatumGetInt64(slot->tts_values[c->col_count - 1]);
-	for (i = 0; i < c->naggs; i++)
+	*count = DatumGetInt64(slot->tts_values[c->grouped.col_count - 1]);
+	for (i = 0; i < c->grouped.naggs; i++)
 	{
-		AggSpec    *a = &c->aggs[i];
+		AggSpec    *a = &c->grouped.aggs[i];
 
 		st[i].value = slot->tts_values[a->col_value - 1];
 		st[i].value_null = slot->tts_isnull[a->col_value - 1];
@@ -166,8 +166,8 @@ zero_state(Circuit *c, int64 *count, GroupAggState *st)
 	int			i;
 
 	*count = 0;
-	for (i = 0; i < c->naggs; i++)
-		aggfunc_zero_state(&c->aggs[i], &st[i]);
+	for (i = 0; i < c->grouped.naggs; i++)
+		aggfunc_zero_state(&c->grouped.aggs[i], &st[i]);
 }
 
 /* ----------------------------------------------------------------
@@ -199,7 +199,7 @@ qualified_opname(Oid opno)
 static SPIPlanPtr
 group_plan(Circuit *c, bool *keynull, bool generic)
 {
-	uint64		mask = key_null_mask(keynull, c->ngroup) |
+	uint64		mask = key_null_mask(keynull, c->grouped.ngroup) |
 		(generic ? STEPPING_GENERIC_PLAN_BIT : 0);
 	RecomputePlans *p;
 	StringInfoData sql;
@@ -210,7 +210,7 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	MemoryContext old;
 	bool		first = true;
 
-	for (p = c->recompute; p; p = p->next)
+	for (p = c->grouped.recompute; p; p = p->next)
 		if (p->nullmask == mask)
 			return p->plan;
 
@@ -218,10 +218,10 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	if (generic)
 	{
 		appendStringInfoString(&sql, "SELECT ");
-		for (i = 0; i < c->naggs; i++)
-			if (c->aggs[i].kind == AGG_GENERIC)
+		for (i = 0; i < c->grouped.naggs; i++)
+			if (c->grouped.aggs[i].kind == AGG_GENERIC)
 			{
-				appendStringInfo(&sql, "%s%s", first ? "" : ", ", c->aggs[i].sql);
+				appendStringInfo(&sql, "%s%s", first ? "" : ", ", c->grouped.aggs[i].sql);
 				first = false;
 			}
 		appendStringInfo(&sql, " FROM ONLY %s", c->basename);
@@ -234,19 +234,19 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 	}
 	else
 		appendStringInfo(&sql, "SELECT ctid FROM ONLY %s", c->basename);
-	argtypes = palloc(sizeof(Oid) * Max(c->ngroup, 1));
-	for (i = 0; i < c->ngroup; i++)
+	argtypes = palloc(sizeof(Oid) * Max(c->grouped.ngroup, 1));
+	for (i = 0; i < c->grouped.ngroup; i++)
 	{
 		appendStringInfoString(&sql, first ? " WHERE " : " AND ");
 		first = false;
 		if (keynull[i])
-			appendStringInfo(&sql, "(%s) IS NULL", c->group_sql[i]);
+			appendStringInfo(&sql, "(%s) IS NULL", c->grouped.group_sql[i]);
 		else
 		{
-			Oid			opno = c->groupeqops[i];
+			Oid			opno = c->grouped.groupeqops[i];
 
 			argtypes[nargs++] = c->rowtypes[i];
-			appendStringInfo(&sql, "(%s) OPERATOR(%s) $%d", c->group_sql[i],
+			appendStringInfo(&sql, "(%s) OPERATOR(%s) $%d", c->grouped.group_sql[i],
 							 qualified_opname(opno), nargs);
 		}
 	}
@@ -260,8 +260,8 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 		elog(ERROR, "could not prepare \"%s\": %s", sql.data,
 			 SPI_result_code_string(SPI_result));
 	SPI_keepplan(p->plan);
-	p->next = c->recompute;
-	c->recompute = p;
+	p->next = c->grouped.recompute;
+	c->grouped.recompute = p;
 	MemoryContextSwitchTo(old);
 	stepping_unpin_settings(nestlevel);
 	return p->plan;
@@ -272,9 +272,9 @@ aggregate_free_plans(Circuit *c)
 {
 	RecomputePlans *p;
 
-	for (p = c->recompute; p; p = p->next)
+	for (p = c->grouped.recompute; p; p = p->next)
 		SPI_freeplan(p->plan);
-	c->recompute = NULL;
+	c->grouped.recompute = NULL;
 }
 
 static RowEntry *recompute_table_group(Circuit *c, RowEntry *g,
@@ -303,8 +303,8 @@ static RowEntry *
 recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext cxt)
 {
 	SPIPlanPtr	plan = group_plan(c, g->isnull, false);
-	Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));
-	char	   *nulls = palloc(Max(c->ngroup, 1));
+	Datum	   *args = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
+	char	   *nulls = palloc(Max(c->grouped.ngroup, 1));
 	RowHash    *one = aggregate_create_groups(c, cxt);
 	Datum	   *values = palloc(sizeof(Datum) * c->nrowcols);
 	bool	   *isnull = palloc(sizeof(bool) * c->nrowcols);
@@ -314,7 +314,7 @@ recompute_table_group(Circuit *c, RowEntry *g, Relation baserel, MemoryContext c
 				nargs = 0;
 	uint64		r;
 
-	for (i = 0; i < c->ngroup; i++)
+	for (i = 0; i < c->grouped.ngroup; i++)
 		if (!g->isnull[i])
 		{
 			args[nargs] = g->values[i];
@@ -375,8 +375,8 @@ rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
 static void
 generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 {
-	Datum	   *out = palloc(sizeof(Datum) * c->ngeneric);
-	bool	   *outnull = palloc(sizeof(bool) * c->ngeneric);
+	Datum	   *out = palloc(sizeof(Datum) * c->grouped.ngeneric);
+	bool	   *outnull = palloc(sizeof(bool) * c->grouped.ngeneric);
 	int			i,
 				j = 0;
 
@@ -385,16 +385,16 @@ generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 	else
 	{
 		SPIPlanPtr	plan = group_plan(c, key->isnull, true);
-		Datum	   *args = palloc(sizeof(Datum) * Max(c->ngroup, 1));
+		Datum	   *args = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
 		int			nargs = 0;
 
-		for (i = 0; i < c->ngroup; i++)
+		for (i = 0; i < c->grouped.ngroup; i++)
 			if (!key->isnull[i])
 				args[nargs++] = key->values[i];
 		if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT ||
 			SPI_processed != 1)
 			elog(ERROR, "computing a group's aggregates failed");
-		for (i = 0; i < c->ngeneric; i++)
+		for (i = 0; i < c->grouped.ngeneric; i++)
 		{
 			Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, i);
 
@@ -405,8 +405,8 @@ generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
-	for (i = 0; i < c->naggs; i++)
-		if (c->aggs[i].kind == AGG_GENERIC)
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (c->grouped.aggs[i].kind == AGG_GENERIC)
 		{
 			st[i].value = out[j];
 			st[i].value_null = outnull[j];
@@ -427,7 +427,7 @@ stored_key_gone(Circuit *c, TupleTableSlot *stored, List *gone)
 		RowEntry   *k = (RowEntry *) lfirst(lc);
 		bool		same = true;
 
-		for (i = 0; i < c->ngroup && same; i++)
+		for (i = 0; i < c->grouped.ngroup && same; i++)
 		{
 			AttrNumber	col = c->keycols[i] - 1;
 
@@ -468,8 +468,8 @@ remember_recomputed(Circuit *c, RowEntry *g)
 		return;
 	if (c->run->recomputed == NULL)
 		c->run->recomputed = rowhash_create(c->run->cxt, ROWHASH_TYPED,
-											c->ngroup, c->ngroup, c->rowtypes,
-											c->groupeqops, c->groupcolls);
+											c->grouped.ngroup, c->grouped.ngroup, c->rowtypes,
+											c->grouped.groupeqops, c->grouped.groupcolls);
 	(void) rowhash_lookup(c->run->recomputed, g->values, g->isnull, &dummy);
 }
 
@@ -510,8 +510,8 @@ recompute_into_state(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	remember_recomputed(c, g);
 	zero_state(c, count, st);
 	*count = fresh->count;
-	for (i = 0; i < c->naggs; i++)
-		if (!aggfunc_combine(&c->aggs[i], &st[i], &fresh->aggs[i],
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (!aggfunc_combine(&c->grouped.aggs[i], &st[i], &fresh->aggs[i],
 							 CurrentMemoryContext))
 			elog(ERROR, "recomputed group has no exact state");
 	return true;
@@ -549,7 +549,7 @@ form_group_row(Circuit *c, RowEntry *key, GroupAggState *st, int64 count,
 	/* the row: visible columns, then hidden state */
 	memset(isnull, true, sizeof(bool) * desc->natts);
 	ExecClearTuple(keyslot);
-	for (i = 0; i < c->ngroup; i++)
+	for (i = 0; i < c->grouped.ngroup; i++)
 	{
 		keyslot->tts_values[i] = key->values[i];
 		keyslot->tts_isnull[i] = key->isnull[i];
@@ -558,9 +558,9 @@ form_group_row(Circuit *c, RowEntry *key, GroupAggState *st, int64 count,
 	}
 	ExecStoreVirtualTuple(keyslot);
 	ExecClearTuple(aggslot);
-	for (i = 0; i < c->naggs; i++)
+	for (i = 0; i < c->grouped.naggs; i++)
 	{
-		AggSpec    *a = &c->aggs[i];
+		AggSpec    *a = &c->grouped.aggs[i];
 
 		aggslot->tts_values[i] = aggfunc_final_value(a, &st[i],
 													 &aggslot->tts_isnull[i],
@@ -579,13 +579,13 @@ form_group_row(Circuit *c, RowEntry *key, GroupAggState *st, int64 count,
 		}
 	}
 	ExecStoreVirtualTuple(aggslot);
-	values[c->col_count - 1] = Int64GetDatum(count);
-	isnull[c->col_count - 1] = false;
+	values[c->grouped.col_count - 1] = Int64GetDatum(count);
+	isnull[c->grouped.col_count - 1] = false;
 
 	c->econtext->ecxt_innertuple = keyslot;
 	c->econtext->ecxt_outertuple = aggslot;
 	for (i = 0; i < c->nvisible; i++)
-		values[i] = ExecEvalExpr(c->finals[i], c->econtext, &isnull[i]);
+		values[i] = ExecEvalExpr(c->grouped.finals[i], c->econtext, &isnull[i]);
 }
 
 /*
@@ -598,7 +598,7 @@ static bool
 write_group_row(Circuit *c, ResultWriter *w, bool found, bool optimistic,
 				bool locked, Datum *values, bool *isnull)
 {
-	if (c->having && !ExecQual(c->having, c->econtext))
+	if (c->grouped.having && !ExecQual(c->grouped.having, c->econtext))
 	{
 		/* the group fails HAVING: it has no row */
 		bool		done = remove_group_row(w, found, optimistic, locked);
@@ -683,11 +683,11 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	 * With HAVING, a group missing from the result table may exist with a
 	 * state we do not keep: recompute it from the base tables.
 	 */
-	unknown = (c->having != NULL && !found);
+	unknown = (c->grouped.having != NULL && !found);
 
 	count += acc->count;
-	for (i = 0; i < c->naggs && exact; i++)
-		exact = aggfunc_combine(&c->aggs[i], &st[i], &acc->aggs[i],
+	for (i = 0; i < c->grouped.naggs && exact; i++)
+		exact = aggfunc_combine(&c->grouped.aggs[i], &st[i], &acc->aggs[i],
 								CurrentMemoryContext);
 	if (unknown)
 		exact = false;
@@ -704,7 +704,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		return remove_group_row(w, found, optimistic, locked);
 	if (count == 0)
 		zero_state(c, &count, st);
-	if (c->ngeneric > 0)
+	if (c->grouped.ngeneric > 0)
 		generic_values(c, key, st);
 
 	form_group_row(c, key, st, count, values, isnull, keyslot, aggslot);
@@ -718,7 +718,7 @@ aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 	TupleDesc	desc = c->resultdesc;
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
 	bool	   *isnull = palloc(sizeof(bool) * desc->natts);
-	GroupAggState   *st = palloc(sizeof(GroupAggState) * Max(c->naggs, 1));
+	GroupAggState   *st = palloc(sizeof(GroupAggState) * Max(c->grouped.naggs, 1));
 	TupleTableSlot *keyslot,
 			   *aggslot;
 	TupleDesc	keydesc,
@@ -727,22 +727,22 @@ aggregate_apply(Circuit *c, RowHash *groups, Relation baserel)
 	int			i;
 
 	/* slots for the output expressions: group key (inner), finals (outer) */
-	if (c->keyslot == NULL)
+	if (c->grouped.keyslot == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(c->cxt);
 
-		keydesc = CreateTemplateTupleDesc(c->ngroup);
-		for (i = 0; i < c->ngroup; i++)
+		keydesc = CreateTemplateTupleDesc(c->grouped.ngroup);
+		for (i = 0; i < c->grouped.ngroup; i++)
 			TupleDescInitEntry(keydesc, i + 1, NULL, c->rowtypes[i], -1, 0);
-		aggdesc = CreateTemplateTupleDesc(c->naggs);
-		for (i = 0; i < c->naggs; i++)
-			TupleDescInitEntry(aggdesc, i + 1, NULL, c->aggs[i].resulttype, -1, 0);
-		c->keyslot = MakeSingleTupleTableSlot(keydesc, &TTSOpsVirtual);
-		c->aggslot = MakeSingleTupleTableSlot(aggdesc, &TTSOpsVirtual);
+		aggdesc = CreateTemplateTupleDesc(c->grouped.naggs);
+		for (i = 0; i < c->grouped.naggs; i++)
+			TupleDescInitEntry(aggdesc, i + 1, NULL, c->grouped.aggs[i].resulttype, -1, 0);
+		c->grouped.keyslot = MakeSingleTupleTableSlot(keydesc, &TTSOpsVirtual);
+		c->grouped.aggslot = MakeSingleTupleTableSlot(aggdesc, &TTSOpsVirtual);
 		MemoryContextSwitchTo(old);
 	}
-	keyslot = c->keyslot;
-	aggslot = c->aggslot;
+	keyslot = c->grouped.keyslot;
+	aggslot = c->grouped.aggslot;
 
 	w = writer_open(c);
 	for (gi = 0; gi < groups->nentries; gi++)

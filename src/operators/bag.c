@@ -71,10 +71,10 @@ bag_apply(Circuit *c, RowHash *zset)
 			continue;
 		memcpy(values, e->values, sizeof(Datum) * c->nvisible);
 		memcpy(isnull, e->isnull, sizeof(bool) * c->nvisible);
-		if (c->col_hash)
+		if (c->bag.col_hash)
 		{
-			values[c->col_hash - 1] = Int32GetDatum((int32) e->hash);
-			isnull[c->col_hash - 1] = false;
+			values[c->bag.col_hash - 1] = Int32GetDatum((int32) e->hash);
+			isnull[c->bag.col_hash - 1] = false;
 		}
 		for (k = 0; k < e->weight; k++)
 			writer_insert(w, values, isnull);

@@ -99,7 +99,7 @@ delta_desc(Circuit *c, Relation rel)
 
 	ListCell   *lc2;
 
-	forboth(lc, c->delta_desc_relids, lc2, c->delta_descs)
+	forboth(lc, c->joins.delta_desc_relids, lc2, c->joins.delta_descs)
 		if (lfirst_oid(lc) == RelationGetRelid(rel))
 			return (TupleDesc) lfirst(lc2);
 	old = MemoryContextSwitchTo(c->cxt);
@@ -107,8 +107,8 @@ delta_desc(Circuit *c, Relation rel)
 	for (i = 0; i < base->natts; i++)
 		TupleDescCopyEntry(d, i + 1, base, i + 1);
 	TupleDescInitEntry(d, base->natts + 1, WEIGHT_COLUMN, INT8OID, -1, 0);
-	c->delta_desc_relids = lappend_oid(c->delta_desc_relids, RelationGetRelid(rel));
-	c->delta_descs = lappend(c->delta_descs, d);
+	c->joins.delta_desc_relids = lappend_oid(c->joins.delta_desc_relids, RelationGetRelid(rel));
+	c->joins.delta_descs = lappend(c->joins.delta_descs, d);
 	MemoryContextSwitchTo(old);
 	return d;
 }
@@ -160,9 +160,9 @@ restrict_to_group(Circuit *c, Query *q, bool *keynull)
 	int			k,
 				nparams = 0;
 
-	for (k = 0; k < c->ngroup; k++)
+	for (k = 0; k < c->grouped.ngroup; k++)
 	{
-		Expr	   *g = (Expr *) copyObject(list_nth(c->rownodes, k));
+		Expr	   *g = (Expr *) copyObject(list_nth(c->joins.rownodes, k));
 
 		if (keynull[k])
 		{
@@ -184,9 +184,9 @@ restrict_to_group(Circuit *c, Query *q, bool *keynull)
 			p->paramcollid = exprCollation((Node *) g);
 			p->location = -1;
 			quals = lappend(quals,
-							make_opclause(c->groupeqops[k], BOOLOID, false,
+							make_opclause(c->grouped.groupeqops[k], BOOLOID, false,
 										  g, (Expr *) p, InvalidOid,
-										  c->groupcolls[k]));
+										  c->grouped.groupcolls[k]));
 		}
 	}
 	if (q->jointree->quals)
@@ -294,8 +294,8 @@ static Query *
 term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 		   double estimate)
 {
-	Query	   *q = copyObject(comp ? comp->query : c->joinquery);
-	List	   *rownodes = comp ? comp->rownodes : c->rownodes;
+	Query	   *q = copyObject(comp ? comp->query : c->joins.joinquery);
+	List	   *rownodes = comp ? comp->rownodes : c->joins.rownodes;
 	List	   *tlist = NIL;
 	ListCell   *lc;
 	int			resno = 0;
@@ -315,7 +315,7 @@ term_query(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 		read_delta(q, rtindex, estimate);
 		resno++;
 		tlist = lappend(tlist,
-						makeTargetEntry((Expr *) makeVar(rtindex, c->input_natts[rtindex - 1] + 1,
+						makeTargetEntry((Expr *) makeVar(rtindex, c->joins.input_natts[rtindex - 1] + 1,
 														 INT8OID, -1, InvalidOid, 0),
 										resno, psprintf("w%d", rtindex), false));
 	}
@@ -364,8 +364,8 @@ term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 	int			ci = comp ? comp->index : -1;
 
 	if (keynull)
-		nullmask = key_null_mask(keynull, c->ngroup);
-	for (t = c->terms; t; t = t->next)
+		nullmask = key_null_mask(keynull, c->grouped.ngroup);
+	for (t = c->joins.terms; t; t = t->next)
 		if (t->comp == ci && t->mask == mask && t->keyed == (keynull != NULL) &&
 			t->nullmask == nullmask && t->estimate == estimate)
 			return t->stmt;
@@ -382,8 +382,8 @@ term_plan(Circuit *c, Component *comp, uint32 mask, bool *keynull,
 	t->keyed = (keynull != NULL);
 	t->nullmask = nullmask;
 	t->stmt = copyObject(stmt);
-	t->next = c->terms;
-	c->terms = t;
+	t->next = c->joins.terms;
+	c->joins.terms = t;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 	return t->stmt;
@@ -531,13 +531,13 @@ delta_environment(Circuit *c, DeltaSource *src, uint32 *changed, List **stores,
 		register_ENR(env, enr);
 		*stores = lappend(*stores, ts);
 
-		for (rtindex = 1; rtindex <= c->nrtes; rtindex++)
-			if (c->rte_relid[rtindex - 1] == relid)
+		for (rtindex = 1; rtindex <= c->joins.nrtes; rtindex++)
+			if (c->joins.rte_relid[rtindex - 1] == relid)
 				*changed |= ((uint32) 1) << (rtindex - 1);
 	}
 
 	/* semijoin factors whose keys appeared or disappeared */
-	foreach(lc, c->indicators)
+	foreach(lc, c->joins.indicators)
 	{
 		Indicator  *ind = (Indicator *) lfirst(lc);
 		EphemeralNamedRelation enr;
@@ -709,12 +709,12 @@ join_single_changed_input(Circuit *c, DeltaSource *src)
 	int			changed_rt = 0;
 	int			rt;
 
-	if (c->decomposed)
+	if (c->joins.decomposed)
 		return 0;
-	for (rt = 1; rt <= c->nrtes; rt++)
+	for (rt = 1; rt <= c->joins.nrtes; rt++)
 	{
-		if (!OidIsValid(c->rte_relid[rt - 1]) ||
-			delta_chunks_of(src, c->rte_relid[rt - 1]) == NIL)
+		if (!OidIsValid(c->joins.rte_relid[rt - 1]) ||
+			delta_chunks_of(src, c->joins.rte_relid[rt - 1]) == NIL)
 			continue;
 		if (changed_rt != 0)
 			return 0;
@@ -735,9 +735,9 @@ probe_single_input(Circuit *c, DeltaSource *src, RunState *rs)
 	List	   *chunks;
 	int			changed_rt = join_single_changed_input(c, src);
 
-	if (changed_rt == 0 || c->probes == NULL || c->probes[changed_rt - 1] == NULL)
+	if (changed_rt == 0 || c->joins.probes == NULL || c->joins.probes[changed_rt - 1] == NULL)
 		return false;
-	chunks = delta_chunks_of(src, c->rte_relid[changed_rt - 1]);
+	chunks = delta_chunks_of(src, c->joins.rte_relid[changed_rt - 1]);
 	if (chunk_rows(chunks) > PROBE_MAX_ROWS)
 		return false;
 	rs->can_batch = (list_length(chunks) == 1 &&
@@ -764,10 +764,10 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 	env = delta_environment(c, src, &changed, &stores, &nrows);
 	estimate = plan_estimate(nrows);
 	rs->can_batch = false;
-	if (c->decomposed)
+	if (c->joins.decomposed)
 	{
 		/* a sum of products: rows of one may cancel rows of another */
-		foreach(lc, c->components)
+		foreach(lc, c->joins.components)
 		{
 			Component  *comp = (Component *) lfirst(lc);
 			uint32		mask = component_changed(comp, changed);
@@ -812,7 +812,7 @@ join_feed_deltas(Circuit *c, DeltaSource *src, RunState *rs)
 	/* spilled deltas give their temporary files back now */
 	foreach(lc, stores)
 		tuplestore_end((Tuplestorestate *) lfirst(lc));
-	foreach(lc, c->indicators)
+	foreach(lc, c->joins.indicators)
 		((Indicator *) lfirst(lc))->delta = NULL;
 }
 
@@ -838,12 +838,12 @@ group_key_params(Circuit *c, Datum *keys, bool *keynull)
 	int			k,
 				n = 0;
 
-	for (k = 0; k < c->ngroup; k++)
+	for (k = 0; k < c->grouped.ngroup; k++)
 		if (!keynull[k])
 			n++;
 	params = makeParamList(n);
 	n = 0;
-	for (k = 0; k < c->ngroup; k++)
+	for (k = 0; k < c->grouped.ngroup; k++)
 	{
 		if (keynull[k])
 			continue;
@@ -870,7 +870,7 @@ join_fold_group(Circuit *c, Datum *keys, bool *keynull, RowHash *groups)
 void
 join_free_plans(Circuit *c)
 {
-	c->terms = NULL;			/* they live in the circuit's context */
+	c->joins.terms = NULL;			/* they live in the circuit's context */
 }
 
 /* ----------------------------------------------------------------
@@ -899,9 +899,9 @@ add_join_column(Circuit *c, List **cols, Var *v)
 	JoinColumn *jc;
 	Oid			relid;
 
-	if (v->varno < 1 || v->varno > c->nrtes || v->varattno <= 0)
+	if (v->varno < 1 || v->varno > c->joins.nrtes || v->varattno <= 0)
 		return;
-	relid = c->rte_relid[v->varno - 1];
+	relid = c->joins.rte_relid[v->varno - 1];
 	if (!OidIsValid(relid))
 		return;
 	foreach(lc, *cols)
@@ -980,7 +980,7 @@ join_index_advice(Circuit *c)
 
 	ctx[0] = c;
 	ctx[1] = &cols;
-	quals = flatten_join_alias_vars(c->joinquery, (Node *) c->joinquery->jointree);
+	quals = flatten_join_alias_vars(c->joins.joinquery, (Node *) c->joins.joinquery->jointree);
 	(void) join_columns_walker(quals, ctx);
 	foreach(lc, cols)
 	{
@@ -1049,7 +1049,7 @@ join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 	r.pub.rShutdown = term_noop;
 	r.pub.rDestroy = term_noop;
 	r.pub.mydest = DestNone;
-	r.n = c->ngeneric;
+	r.n = c->grouped.ngeneric;
 	r.out = out;
 	r.outnull = outnull;
 	r.cxt = caller;
@@ -1078,20 +1078,20 @@ generic_plans_for(Circuit *c, bool *keynull)
 	int			i,
 				resno = 0;
 
-	nullmask = key_null_mask(keynull, c->ngroup) | STEPPING_GENERIC_PLAN_BIT;
-	for (t = c->terms; t; t = t->next)
+	nullmask = key_null_mask(keynull, c->grouped.ngroup) | STEPPING_GENERIC_PLAN_BIT;
+	for (t = c->joins.terms; t; t = t->next)
 		if (t->keyed && t->nullmask == nullmask)
 			return t;
 
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "stepping aggregate planning",
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	q = copyObject(c->joinquery);
-	for (i = 0; i < c->naggs; i++)
-		if (c->aggs[i].kind == AGG_GENERIC)
+	q = copyObject(c->joins.joinquery);
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (c->grouped.aggs[i].kind == AGG_GENERIC)
 		{
 			resno++;
-			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->aggs[i].aggref),
+			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->grouped.aggs[i].aggref),
 												   resno, psprintf("a%d", resno), false));
 		}
 	query_keep_from_where(q, tlist, true);
@@ -1108,8 +1108,8 @@ generic_plans_for(Circuit *c, bool *keynull)
 		t->keyed = true;
 		t->nullmask = nullmask;
 		t->stmt = copyObject(stmt);
-		t->next = c->terms;
-		c->terms = t;
+		t->next = c->joins.terms;
+		c->joins.terms = t;
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);

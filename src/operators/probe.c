@@ -271,7 +271,7 @@ choose_probe_level(Circuit *c, WideContext *cx, List *quals, Bitmapset **bound,
 	Expr	   *bestexprs[INDEX_MAX_KEYS];
 	int			k;
 
-	for (rt = 1; rt <= c->nrtes; rt++)
+	for (rt = 1; rt <= c->joins.nrtes; rt++)
 	{
 		ScanKeyData keys[INDEX_MAX_KEYS];
 		Expr	   *exprs[INDEX_MAX_KEYS];
@@ -281,7 +281,7 @@ choose_probe_level(Circuit *c, WideContext *cx, List *quals, Bitmapset **bound,
 
 		if (cx->offsets[rt - 1] < 0 || bms_is_member(rt, *bound))
 			continue;
-		n = choose_index(c->rte_relid[rt - 1], rt, quals, *bound, &idx, &unique,
+		n = choose_index(c->joins.rte_relid[rt - 1], rt, quals, *bound, &idx, &unique,
 						 keys, exprs);
 		if (n > 0 && ((unique && !bestunique) || (unique == bestunique && n > bestn)))
 		{
@@ -296,7 +296,7 @@ choose_probe_level(Circuit *c, WideContext *cx, List *quals, Bitmapset **bound,
 	if (bestrt == 0)
 		return false;			/* an input no index reaches: plan it */
 	lv->rtindex = bestrt;
-	lv->relid = c->rte_relid[bestrt - 1];
+	lv->relid = c->joins.rte_relid[bestrt - 1];
 	lv->indexid = bestidx;
 	lv->nkeys = bestn;
 	lv->keys = palloc(sizeof(ScanKeyData) * bestn);
@@ -319,15 +319,15 @@ wide_descriptor(Circuit *c, WideContext *cx, int width)
 	TupleDesc	desc = CreateTemplateTupleDesc(Max(width, 1));
 	int			rt;
 
-	for (rt = 1; rt <= c->nrtes; rt++)
+	for (rt = 1; rt <= c->joins.nrtes; rt++)
 	{
 		Relation	rel;
 		int			a;
 
 		if (cx->offsets[rt - 1] < 0)
 			continue;
-		rel = table_open(c->rte_relid[rt - 1], AccessShareLock);
-		for (a = 0; a < c->input_natts[rt - 1]; a++)
+		rel = table_open(c->joins.rte_relid[rt - 1], AccessShareLock);
+		for (a = 0; a < c->joins.input_natts[rt - 1]; a++)
 			TupleDescCopyEntry(desc, cx->offsets[rt - 1] + a + 1,
 							   RelationGetDescr(rel), a + 1);
 		table_close(rel, AccessShareLock);
@@ -342,7 +342,7 @@ wide_descriptor(Circuit *c, WideContext *cx, int width)
 static ProbePlan *
 prepare_probe(Circuit *c, int delta_rt)
 {
-	Query	   *q = c->joinquery;
+	Query	   *q = c->joins.joinquery;
 	List	   *quals = NIL;
 	List	   *rownodes;
 	WideContext cx;
@@ -359,9 +359,9 @@ prepare_probe(Circuit *c, int delta_rt)
 	if (q->hasSubLinks || q->hasTargetSRFs ||
 		!inner_join_conditions((Node *) q->jointree, &quals))
 		return NULL;
-	cx.offsets = palloc(sizeof(int) * c->nrtes);
-	cx.maxatt = palloc0(sizeof(int) * c->nrtes);
-	for (rt = 1; rt <= c->nrtes; rt++)
+	cx.offsets = palloc(sizeof(int) * c->joins.nrtes);
+	cx.maxatt = palloc0(sizeof(int) * c->joins.nrtes);
+	for (rt = 1; rt <= c->joins.nrtes; rt++)
 	{
 		RangeTblEntry *rte = rt_fetch(rt, q->rtable);
 
@@ -371,22 +371,22 @@ prepare_probe(Circuit *c, int delta_rt)
 		if (rte->rtekind != RTE_RELATION || get_rel_relkind(rte->relid) != RELKIND_RELATION)
 			return NULL;
 		cx.offsets[rt - 1] = width;
-		width += c->input_natts[rt - 1];
+		width += c->joins.input_natts[rt - 1];
 		ninputs++;
 	}
 	if (ninputs < 2 || ninputs > STEPPING_MAX_INPUTS)
 		return NULL;
 	quals = (List *) flatten_join_alias_vars(q, (Node *) quals);
-	rownodes = (List *) flatten_join_alias_vars(q, (Node *) c->rownodes);
+	rownodes = (List *) flatten_join_alias_vars(q, (Node *) c->joins.rownodes);
 	if (unsupported_walker((Node *) quals, &cx) || unsupported_walker((Node *) rownodes, &cx))
 		return NULL;
 
 	pp = palloc0(sizeof(ProbePlan));
 	pp->delta_rt = delta_rt;
-	pp->delta_natts = c->input_natts[delta_rt - 1];
+	pp->delta_natts = c->joins.input_natts[delta_rt - 1];
 	pp->delta_offset = cx.offsets[delta_rt - 1];
 	{
-		Relation	rel = table_open(c->rte_relid[delta_rt - 1], AccessShareLock);
+		Relation	rel = table_open(c->joins.rte_relid[delta_rt - 1], AccessShareLock);
 
 		/* with attmissingval: old rows may predate an added column */
 		pp->delta_desc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
@@ -447,16 +447,16 @@ probe_prepare(Circuit *c)
 	List	   *lines = NIL;
 	int			rt;
 
-	c->probes = palloc0(sizeof(ProbePlan *) * c->nrtes);
-	for (rt = 1; rt <= c->nrtes; rt++)
+	c->joins.probes = palloc0(sizeof(ProbePlan *) * c->joins.nrtes);
+	for (rt = 1; rt <= c->joins.nrtes; rt++)
 	{
-		if (!OidIsValid(c->rte_relid[rt - 1]))
+		if (!OidIsValid(c->joins.rte_relid[rt - 1]))
 			continue;
-		c->probes[rt - 1] = prepare_probe(c, rt);
-		if (c->probes[rt - 1])
+		c->joins.probes[rt - 1] = prepare_probe(c, rt);
+		if (c->joins.probes[rt - 1])
 			lines = lappend(lines,
 							psprintf("  a change to input %d alone: index nested loop in C, %s",
-									 rt, c->probes[rt - 1]->display));
+									 rt, c->joins.probes[rt - 1]->display));
 	}
 	return lines;
 }
@@ -581,7 +581,7 @@ probe_rows(ProbeRun *pr, Tuplestorestate *rows, TupleTableSlot *in, int64 w)
 bool
 probe_input_delta(Circuit *c, int delta_rt, List *chunks, RunState *rs)
 {
-	ProbePlan  *pp = c->probes ? c->probes[delta_rt - 1] : NULL;
+	ProbePlan  *pp = c->joins.probes ? c->joins.probes[delta_rt - 1] : NULL;
 	ProbeRun	pr;
 	int			pos = 0;
 	DeltaChunk *chunk;
