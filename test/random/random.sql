@@ -933,10 +933,6 @@ CREATE FUNCTION rnd.check_all(vnames text[], vqueries text[], vcols text[],
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     i int;
-    n1 bigint;
-    n2 bigint;
-    d1 text;
-    d2 text;
     saved text[] := '{}';
 BEGIN
     bad := 0;
