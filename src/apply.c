@@ -590,6 +590,16 @@ writer_delete_all(Circuit *c)
 	while (table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot))
 	{
 		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * Under READ COMMITTED the caller's ShareLock and the snapshot taken
+		 * after it see every committed row version.  A REPEATABLE READ
+		 * snapshot may be older than a concurrent change: lock the row
+		 * first, so that change is a serialization failure (40001), not
+		 * the row routines' "tuple concurrently updated".
+		 */
+		if (IsolationUsesXactSnapshot())
+			(void) writer_lock_current(w, NULL);
 		writer_delete_current(w);
 	}
 	table_endscan(scan);
