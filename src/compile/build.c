@@ -31,64 +31,9 @@
  * ----------------------------------------------------------------
  */
 
-typedef struct FinalsContext
-{
-	List	   *groupexprs;
-	List	   *aggrefs;
-} FinalsContext;
 
-/*
- * Rewrite an output expression over the group: group expressions become
- * INNER_VAR references to the key, aggregates OUTER_VAR references to their
- * final values.
- */
-static Node *
-finals_mutator(Node *node, FinalsContext *ctx)
-{
-	ListCell   *lc;
-	int			i;
-
-	if (node == NULL)
-		return NULL;
-	i = 0;
-	foreach(lc, ctx->groupexprs)
-	{
-		Node	   *g = (Node *) lfirst(lc);
-
-		i++;
-		if (equal(node, g))
-			return (Node *) makeVar(INNER_VAR, i, exprType(g), exprTypmod(g),
-									exprCollation(g), 0);
-	}
-	if (IsA(node, Aggref))
-	{
-		i = 0;
-		foreach(lc, ctx->aggrefs)
-		{
-			Aggref	   *a = lfirst_node(Aggref, lc);
-
-			i++;
-			if (equal(node, a))
-				return (Node *) makeVar(OUTER_VAR, i, a->aggtype, -1,
-										a->aggcollid, 0);
-		}
-		elog(ERROR, "aggregate not found in the view's plan");
-	}
-	if (IsA(node, Var))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain a column that is neither grouped nor aggregated"),
-				 errhint("Add the column to GROUP BY.")));
-	if (IsA(node, SubLink))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain a subquery over the groups of a view"),
-				 errhint("Use the subquery inside an aggregate or as a GROUP BY expression, or in a view over this view.")));
-	return expression_tree_mutator(node, finals_mutator, ctx);
-}
-
-static char *
-deparse_over_base(Node *expr, Oid baseid)
+char *
+build_deparse_over_base(Node *expr, Oid baseid)
 {
 	int			nestlevel = stepping_pin_settings();
 	char	   *s = deparse_expression(expr,
@@ -111,8 +56,8 @@ has_hash_column(TupleDesc desc)
 	return false;
 }
 
-static AttrNumber
-result_attnum(TupleDesc desc, const char *name)
+AttrNumber
+build_result_attnum(TupleDesc desc, const char *name)
 {
 	int			i;
 
@@ -183,8 +128,8 @@ missing_key_index(Relation rel)
 }
 
 /* Find the index whose key columns are exactly keycols, in order. */
-static Oid
-find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
+Oid
+build_find_key_index(Relation rel, int nkeycols, AttrNumber *keycols)
 {
 	Oid			indexoid = lookup_key_index(rel, nkeycols, keycols);
 
@@ -231,18 +176,18 @@ any_visible_index(Relation rel, int nvisible, int *nkeycols, AttrNumber **keycol
 	return InvalidOid;			/* keep compiler quiet */
 }
 
-static ExprState *
-init_expr(Expr *expr)
+ExprState *
+build_init_expr(Expr *expr)
 {
 	return ExecInitExpr(expression_planner(expr), NULL);
 }
 
-static void
-explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
+void
+build_explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
 
 /* One line of explain_view's output. */
-static void
-explain_line(Circuit *c, const char *fmt,...)
+void
+build_explain_line(Circuit *c, const char *fmt,...)
 {
 	StringInfoData buf;
 	va_list		args;
@@ -262,290 +207,6 @@ explain_line(Circuit *c, const char *fmt,...)
 	c->explain = lappend(c->explain, buf.data);
 }
 
-/*
- * Whether values equal under the type's equality always have the same
- * binary image (so a group key has one spelling).  Not for numeric (1.0 =
- * 1.00), float (-0 = 0), interval, nondeterministic collations, and any type
- * we do not know.
- */
-static bool
-equality_is_identity(Oid type, Oid collation)
-{
-	type = getBaseType(type);
-	switch (type)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case OIDOID:
-		case BOOLOID:
-		case CHAROID:
-		case DATEOID:
-		case TIMEOID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-		case UUIDOID:
-		case BYTEAOID:
-			return true;
-		case TEXTOID:
-		case VARCHAROID:
-		case NAMEOID:
-			return !OidIsValid(collation) || get_collation_isdeterministic(collation);
-		default:
-			return type_is_enum(type);
-	}
-}
-
-/*
- * The columns generic aggregates read, and the values of the scalar
- * subqueries they read: they ride along in the circuit row, so that a change
- * to any of them touches the group.  *nargs counts the incremental
- * aggregates' arguments, which take a circuit-row column each.
- */
-static List *
-generic_aggregate_inputs(ViewPlan *p, int *nargs)
-{
-	List	   *genvars = NIL;
-	ListCell   *lc;
-	int			i;
-
-	*nargs = 0;
-	for (i = 0; i < list_length(p->aggrefs); i++)
-	{
-		if (p->aggs[i].kind == AGG_GENERIC)
-		{
-			/*
-			 * A generic aggregate's group must be touched whenever a column
-			 * it reads changes: those columns ride along in the circuit row.
-			 */
-			List	   *vars = pull_var_clause((Node *) list_nth(p->aggrefs, i),
-										   PVC_RECURSE_AGGREGATES);
-
-			List	   *sublinks = NIL;
-
-			foreach(lc, vars)
-				if (!list_member(genvars, lfirst(lc)))
-					genvars = lappend(genvars, lfirst(lc));
-			/* so does the value of every scalar subquery it reads */
-			(void) collect_sublinks_walker((Node *) list_nth(p->aggrefs, i), &sublinks);
-			foreach(lc, sublinks)
-				if (!list_member(genvars, lfirst(lc)))
-					genvars = lappend(genvars, lfirst(lc));
-		}
-		else if (p->aggs[i].kind != AGG_COUNT_STAR)
-			(*nargs)++;
-	}
-	return genvars;
-}
-
-/*
- * The circuit row of a grouped view: group keys first, then each
- * incremental aggregate's argument, then what generic aggregates read; each
- * aggregate's state columns in the result table.  keys gets the group keys'
- * SQL, for explain lines.
- */
-static void
-grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
-				   int nargs, StringInfo keys)
-{
-	ListCell   *lc;
-	int			i,
-				col;
-
-	c->nrowcols = c->grouped.ngroup + nargs + list_length(genvars);
-	c->rowexprs = palloc0(sizeof(ExprState *) * Max(c->nrowcols, 1));
-	c->rowtypes = palloc0(sizeof(Oid) * Max(c->nrowcols, 1));
-	c->grouped.groupeqops = p->groupeqops;
-	c->grouped.groupcolls = p->groupcolls;
-	c->grouped.group_sql = palloc0(sizeof(char *) * Max(c->grouped.ngroup, 1));
-
-	col = 0;
-	foreach(lc, p->groupexprs)
-	{
-		Expr	   *e = (Expr *) lfirst(lc);
-
-		c->rowexprs[col] = c->join ? NULL : init_expr(e);
-		c->rowtypes[col] = exprType((Node *) e);
-		c->grouped.group_sql[col] = (c->join || p->setop) ? psprintf("key %d", col + 1)
-			: deparse_over_base((Node *) e, c->baseid);
-		c->joins.rownodes = lappend(c->joins.rownodes, e);
-		appendStringInfo(keys, "%s%s", col ? ", " : "", c->grouped.group_sql[col]);
-		col++;
-	}
-	i = 0;
-	foreach(lc, p->aggrefs)
-	{
-		Aggref	   *agg = lfirst_node(Aggref, lc);
-		AggSpec    *a = &c->grouped.aggs[i];
-
-		if (a->kind != AGG_COUNT_STAR && a->kind != AGG_GENERIC)
-		{
-			Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
-
-			a->argcol = col;
-			c->rowexprs[col] = c->join ? NULL : init_expr(arg);
-			c->rowtypes[col] = exprType((Node *) arg);
-			a->display = c->join ? psprintf("%s(input %d)", a->display, col + 1)
-				: psprintf("%s(%s)", a->display,
-						   deparse_over_base((Node *) arg, c->baseid));
-			c->joins.rownodes = lappend(c->joins.rownodes, arg);
-			col++;
-		}
-		a->col_value = result_attnum(rdesc, hidden_column(HIDDEN_AGG, i));
-		get_typlenbyval(a->statetype, &a->typlen, &a->typbyval);
-		if (OidIsValid(a->sortop))
-			fmgr_info_cxt(get_opcode(a->sortop), &a->sortfn, c->cxt);
-		if (a->kind == AGG_GENERIC)
-		{
-			c->grouped.ngeneric++;
-			a->sql = c->join ? NULL : deparse_over_base((Node *) agg, c->baseid);
-			a->display = c->join ? psprintf("%s(...)", get_func_name(agg->aggfnoid))
-				: a->sql;
-		}
-		if (agg_keeps_nn(a))
-			a->col_nn = result_attnum(rdesc, hidden_column(HIDDEN_NN, i));
-		if (agg_keeps_msc(a))
-			a->col_msc = result_attnum(rdesc, hidden_column(HIDDEN_MSC, i));
-		if (a->sumkind == SUM_NUMERIC || a->sumkind == SUM_FLOAT4 ||
-			a->sumkind == SUM_FLOAT8)
-			c->grouped.needs_recompute_plan = true;
-		i++;
-	}
-	foreach(lc, genvars)
-	{
-		Expr	   *v = (Expr *) lfirst(lc);
-
-		c->rowexprs[col] = c->join ? NULL : init_expr(v);
-		c->rowtypes[col] = exprType((Node *) v);
-		c->joins.rownodes = lappend(c->joins.rownodes, v);
-		col++;
-	}
-	Assert(col == c->nrowcols);
-	c->grouped.col_count = result_attnum(rdesc, HIDDEN_COUNT_COLUMN);
-	for (i = 0; i < c->grouped.ngroup && !p->setop; i++)
-		if (!equality_is_identity(c->rowtypes[i], c->grouped.groupcolls[i]))
-			c->grouped.key_spelling_varies = true;
-}
-
-/* The result table's key columns and the index rows are found through. */
-static void
-grouped_key_columns(Circuit *c, ViewPlan *p, Relation result, TupleDesc rdesc)
-{
-	int			i;
-
-	c->nkeycols = c->grouped.ngroup;
-	c->keycols = palloc0(sizeof(AttrNumber) * Max(c->grouped.ngroup, 1));
-	for (i = 0; i < c->grouped.ngroup; i++)
-	{
-		if (p->group_vis[i] >= 0)
-			c->keycols[i] = p->group_vis[i] + 1;
-		else
-			c->keycols[i] = result_attnum(rdesc, hidden_column(HIDDEN_KEY, i));
-	}
-	if (!c->global)
-		c->keyindex = find_key_index(result, c->nkeycols, c->keycols);
-}
-
-/* Output expressions and HAVING, compiled over (group key, aggregate finals). */
-static void
-grouped_finals(Circuit *c, ViewPlan *p)
-{
-	FinalsContext fctx;
-	ListCell   *lc;
-	int			i;
-
-	fctx.groupexprs = p->groupexprs;
-	fctx.aggrefs = p->aggrefs;
-	c->grouped.finals = palloc0(sizeof(ExprState *) * c->nvisible);
-	i = 0;
-	foreach(lc, p->visible)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		Node	   *f = finals_mutator((Node *) copyObject(tle->expr), &fctx);
-
-		c->grouped.finals[i++] = init_expr((Expr *) f);
-	}
-	if (p->having)
-	{
-		Node	   *h = finals_mutator(copyObject(p->having), &fctx);
-
-		c->grouped.having = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) h)), NULL);
-	}
-}
-
-/* explain_view's lines for the grouped operator. */
-static void
-explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
-{
-	int			i;
-
-	if (c->global)
-		explain_line(c, "aggregate: global (one row, always present); state in result table %s", c->viewname);
-	else if (p->aggrefs == NIL)
-		explain_line(c, "distinct: by (%s); multiplicity in %s.__stepping_count; rows found through unique index %s",
-					 keys, c->viewname, get_rel_name(c->keyindex));
-	else
-		explain_line(c, "aggregate: group by (%s); state in result table %s; groups found through unique index %s",
-					 keys, c->viewname, get_rel_name(c->keyindex));
-	for (i = 0; i < c->grouped.naggs; i++)
-	{
-		AggSpec    *a = &c->grouped.aggs[i];
-		const char *how;
-
-		switch (a->sumkind)
-		{
-			case SUM_NUMERIC:
-				how = "incremental; recomputes a group when a delete removes its last value at the largest display scale";
-				break;
-			case SUM_FLOAT4:
-			case SUM_FLOAT8:
-				how = "incremental on insert; recomputes a group from the base table on delete";
-				break;
-			default:
-				how = (a->kind == AGG_MIN || a->kind == AGG_MAX)
-					? "incremental on insert; recomputes a group when its extreme value is deleted"
-					: a->kind == AGG_GENERIC
-					? "computed by PostgreSQL over the rows of each touched group"
-					: "incremental";
-				break;
-		}
-		explain_line(c, "  %s -> %s (%s)", a->display,
-					 NameStr(TupleDescAttr(rdesc, a->col_value - 1)->attname), how);
-	}
-	if (c->grouped.having)
-		explain_line(c, "having: groups failing it are left out of the result table; a touched group not in it is recomputed from the base tables");
-}
-
-/*
- * compile_grouped: the grouped operator's part of circuit c (GROUP BY,
- * DISTINCT, global aggregates, UNION): from plan p and the result table
- * (open, its descriptor checked against the query), fill c's group key and
- * aggregate fields: the circuit row's layout (group keys, aggregate
- * arguments, columns generic aggregates read), result attribute numbers of
- * the key and state columns, the key index and its equality functions, the
- * finals and HAVING compiled over (group key, aggregate finals), the group
- * keys' SQL that recomputes filter on, and the operator's explain lines.
- * Everything is allocated in the current memory
- * context, the circuit's own (c->cxt), and lives as long as the circuit.
- */
-static void
-compile_grouped(Circuit *c, ViewPlan *p, Relation result)
-{
-	TupleDesc	rdesc = RelationGetDescr(result);
-	int			nargs;
-	StringInfoData keys;
-	List	   *genvars;
-
-	c->grouped.ngroup = list_length(p->groupexprs);
-	c->grouped.naggs = list_length(p->aggrefs);
-	c->grouped.aggs = p->aggs;
-	genvars = generic_aggregate_inputs(p, &nargs);
-	initStringInfo(&keys);
-	grouped_row_layout(c, p, rdesc, genvars, nargs, &keys);
-	grouped_key_columns(c, p, result, rdesc);
-	grouped_finals(c, p);
-	explain_grouped(c, p, rdesc, keys.data);
-}
 
 static void
 compile_bag(Circuit *c, ViewPlan *p, Relation result)
@@ -561,7 +222,7 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		c->rowexprs[i] = c->join ? NULL : init_expr(tle->expr);
+		c->rowexprs[i] = c->join ? NULL : build_init_expr(tle->expr);
 		c->rowtypes[i] = exprType((Node *) tle->expr);
 		c->joins.rownodes = lappend(c->joins.rownodes, tle->expr);
 		i++;
@@ -577,24 +238,24 @@ compile_bag(Circuit *c, ViewPlan *p, Relation result)
 		if (!OidIsValid(c->keyindex))
 		{
 			c->keyindex = any_visible_index(result, c->nvisible, &c->nkeycols, &c->keycols);
-			explain_line(c, "bag: rows kept with duplicates; found through index %s on visible columns (the key it was made for no longer holds), then compared whole",
+			build_explain_line(c, "bag: rows kept with duplicates; found through index %s on visible columns (the key it was made for no longer holds), then compared whole",
 						 get_rel_name(c->keyindex));
 		}
 		else if (p->join)
-			explain_line(c, "bag: rows kept with duplicates; found through index %s on columns that identify a joined row, then compared whole",
+			build_explain_line(c, "bag: rows kept with duplicates; found through index %s on columns that identify a joined row, then compared whole",
 						 get_rel_name(c->keyindex));
 		else
-			explain_line(c, "bag: rows kept with duplicates; found through index %s (the base table's primary key), then compared whole",
+			build_explain_line(c, "bag: rows kept with duplicates; found through index %s (the base table's primary key), then compared whole",
 						 get_rel_name(c->keyindex));
 	}
 	else
 	{
-		c->bag.col_hash = result_attnum(RelationGetDescr(result), HIDDEN_HASH_COLUMN);
+		c->bag.col_hash = build_result_attnum(RelationGetDescr(result), HIDDEN_HASH_COLUMN);
 		c->nkeycols = 1;
 		c->keycols = palloc(sizeof(AttrNumber));
 		c->keycols[0] = c->bag.col_hash;
-		c->keyindex = find_key_index(result, 1, c->keycols);
-		explain_line(c, "bag: rows kept with duplicates; deletes find rows through the row hash index %s, then compare whole rows",
+		c->keyindex = build_find_key_index(result, 1, c->keycols);
+		build_explain_line(c, "bag: rows kept with duplicates; deletes find rows through the row hash index %s, then compare whole rows",
 					 get_rel_name(c->keyindex));
 	}
 }
@@ -702,7 +363,7 @@ compile_components(Circuit *c, Query *query)
 			c->joins.input_natts[rt - 1] = RelationGetDescr(rel)->natts;
 			table_close(rel, NoLock);
 			c->joins.joinquery->rtable = lappend(c->joins.joinquery->rtable, copyObject(rte));
-			explain_line(c, "input %d: %s (a scalar subquery's lookup: a row or NULL)",
+			build_explain_line(c, "input %d: %s (a scalar subquery's lookup: a row or NULL)",
 						 rt, qualified_relname(rte->relid));
 		}
 		c->joins.nrtes = n;
@@ -715,7 +376,7 @@ compile_components(Circuit *c, Query *query)
 		if (ind->bit >= 32)
 			elog(ERROR, "too many semijoin factors");
 		semijoin_prepare(c, ind);
-		explain_line(c, "semijoin factor %d: distinct keys of %s%s%s (delta: keys that appeared or disappeared, one bounded probe per touched key)",
+		build_explain_line(c, "semijoin factor %d: distinct keys of %s%s%s (delta: keys that appeared or disappeared, one bounded probe per touched key)",
 					 ind->id, qualified_relname(ind->relid),
 					 ind->nkeys ? "" : " (no key: any row)",
 					 ind->filter ? " under a filter" : "");
@@ -738,7 +399,7 @@ compile_components(Circuit *c, Query *query)
 				appendStringInfo(&buf, ", input %d NULL", rt + 1);
 		foreach(lc2, comp->uses)
 			appendStringInfo(&buf, ", semijoin factor %d", ((IndicatorUse *) lfirst(lc2))->ind->id);
-		explain_line(c, "%s", buf.data);
+		build_explain_line(c, "%s", buf.data);
 	}
 }
 
@@ -769,19 +430,19 @@ compile_join_inputs(Circuit *c, Query *query)
 			c->joins.rte_relid[i] = rte->relid;
 			c->joins.input_natts[i] = RelationGetDescr(rel)->natts;
 			table_close(rel, NoLock);
-			explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
+			build_explain_line(c, "input %d: %s (delta from statement triggers: old rows -1, new rows +1)",
 						 i + 1, qualified_relname(rte->relid));
 		}
 		else if (rte->rtekind == RTE_FUNCTION)
-			explain_line(c, "input %d: an immutable set-returning function (no delta of its own)",
+			build_explain_line(c, "input %d: an immutable set-returning function (no delta of its own)",
 						 i + 1);
 		i++;
 	}
-	explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
+	build_explain_line(c, "join: per step, one PostgreSQL plan per set of changed inputs; changed inputs read the step's delta (weights multiply), the others read their tables through their indexes");
 	probeline = list_length(c->explain);
 	c->joins.index_advice = join_index_advice(c);
 	foreach(lc, c->joins.index_advice)
-		explain_line(c, "  missing index, each change to the other side scans this table: %s",
+		build_explain_line(c, "  missing index, each change to the other side scans this table: %s",
 					 (char *) lfirst(lc));
 	return probeline;
 }
@@ -790,12 +451,12 @@ compile_join_inputs(Circuit *c, Query *query)
 static void
 compile_linear_front(Circuit *c, Query *query)
 {
-	explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
+	build_explain_line(c, "input: %s (delta from statement triggers: old rows -1, new rows +1)", c->basename);
 	if (query->jointree->quals)
 	{
 		c->where = ExecInitQual(make_ands_implicit((Expr *) expression_planner((Expr *) query->jointree->quals)), NULL);
-		c->where_sql = deparse_over_base(query->jointree->quals, c->baseid);
-		explain_line(c, "filter: %s", c->where_sql);
+		c->where_sql = build_deparse_over_base(query->jointree->quals, c->baseid);
+		build_explain_line(c, "filter: %s", c->where_sql);
 	}
 }
 
@@ -813,7 +474,7 @@ compile_union_inputs(Circuit *c)
 								MakeSingleTupleTableSlot(CreateTupleDescCopyConstr(RelationGetDescr(in)),
 														 &TTSOpsMinimalTuple));
 		table_close(in, NoLock);
-		explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
+		build_explain_line(c, "union input: %s", qualified_relname(lfirst_oid(lc)));
 	}
 }
 
@@ -906,7 +567,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 										  c->nrowcols, c->nrowcols == 1 ? "" : "s"));
 	if (c->setop)
 		compile_union_inputs(c);
-	explain_line(c, "output: %s (%s)", c->viewname,
+	build_explain_line(c, "output: %s (%s)", c->viewname,
 				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
 				 : "one lookup and one insert, update or delete per touched group");
 

@@ -128,6 +128,16 @@ extern bool sublink_other_walker(Node *node, void *context);
 extern List *sublink_expand_scalar(Decomposer *d, List *parts, SubLink *sl);
 extern Node *sublink_subst_mutator(Node *node, Subst *s);
 
+/* build.c, for build_grouped.c */
+extern ExprState *build_init_expr(Expr *expr);
+extern void build_explain_line(Circuit *c, const char *fmt,...) pg_attribute_printf(2, 3);
+extern char *build_deparse_over_base(Node *expr, Oid baseid);
+extern AttrNumber build_result_attnum(TupleDesc desc, const char *name);
+extern Oid	build_find_key_index(Relation rel, int nkeycols, AttrNumber *keycols);
+
+/* build_grouped.c */
+extern void compile_grouped(Circuit *c, ViewPlan *p, Relation result);
+
 /* define.c */
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 
