@@ -346,7 +346,7 @@ COMMIT;
 :show_dglob
 :check_d
 
--- the view lock's row is written once per transaction, not per statement
+-- join views do not write the view lock's row: their steps lock their inputs (locks.c)
 SELECT steps AS steps_before FROM stepping.view_state
  WHERE view_rel = 'join_statements_bag'::regclass \gset
 BEGIN;

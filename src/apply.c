@@ -9,14 +9,17 @@
  *	  (execReplication.c), which keep indexes, constraints and row triggers
  *	  right.  Concurrency takes one of two forms:
  *
- *	  - join and bag views: the step holds the view lock (catalog_lock_view)
- *	    and reads through a snapshot taken after it, so no concurrent
- *	    maintenance can have changed or created a row it does not see;
- *	  - single-table grouped views (row_locking) take no view lock: a group
- *	    row is updated or deleted as an UPDATE would (no lock first; a
- *	    concurrent change makes READ COMMITTED look the group up again with
- *	    a new snapshot and REPEATABLE READ raise 40001), and a new group is
- *	    inserted by speculative insertion, as INSERT ... ON CONFLICT does.
+ *	  - grouped views with HAVING hold the view lock (catalog_lock_view)
+ *	    and read through a snapshot taken after it, so no concurrent
+ *	    maintenance can have changed or created a row they do not see;
+ *	  - every other view (row_locking) takes no view lock: a group row is
+ *	    updated or deleted as an UPDATE would (no lock first; a concurrent
+ *	    change makes READ COMMITTED look the group up again with a new
+ *	    snapshot and REPEATABLE READ raise 40001), a new group is inserted
+ *	    by speculative insertion, as INSERT ... ON CONFLICT does, and a bag
+ *	    row leaving takes any stored copy a concurrent step did not delete
+ *	    first (writer_delete_candidate).  Join views' steps are ordered
+ *	    before that by their inputs' locks (locks.c).
  *
  *	  A result table with user row triggers, transition tables or
  *	  constraints is written through the row routines (rows locked first),
@@ -573,6 +576,57 @@ writer_delete_tid(ResultWriter *w, ItemPointer tid)
 	ExecClearTuple(w->oldslot);
 	ItemPointerCopy(tid, &w->oldslot->tts_tid);
 	(void) write_row(w, ROW_DELETE, NULL);
+}
+
+/*
+ * Delete the row at tid, one of several interchangeable copies (bag.c),
+ * unless a concurrent transaction deleted it first: then return false and
+ * let the caller take another copy, whatever the isolation level.  Waits
+ * for a concurrent deleter still in progress, as DELETE does.
+ */
+bool
+writer_delete_candidate(ResultWriter *w, ItemPointer tid)
+{
+	TM_FailureData tmfd;
+	TM_Result	res;
+
+	memset(&tmfd, 0, sizeof(tmfd));
+	ExecClearTuple(w->oldslot);
+	if (w->plain)
+	{
+		/* the row as it leaves, for views over this one */
+		if (w->run && !table_tuple_fetch_row_version(w->rel, tid, w->snapshot, w->oldslot))
+			elog(ERROR, "a row to delete from \"%s\" vanished",
+				 RelationGetRelationName(w->rel));
+		res = table_tuple_delete(w->rel, tid, w->estate->es_output_cid,
+								 w->snapshot, InvalidSnapshot, true, &tmfd, false);
+	}
+	else
+	{
+		/* lock it first: the row routines do not wait on a concurrent delete */
+		res = table_tuple_lock(w->rel, tid, w->snapshot, w->oldslot,
+							   w->estate->es_output_cid, LockTupleExclusive,
+							   LockWaitBlock, 0, &tmfd);
+	}
+	switch (res)
+	{
+		case TM_Ok:
+			break;
+		case TM_Updated:
+		case TM_Deleted:
+			return false;
+		default:
+			elog(ERROR, "unexpected result %d deleting a row of \"%s\"",
+				 (int) res, RelationGetRelationName(w->rel));
+	}
+	if (w->plain)
+	{
+		if (w->run)
+			capture_row(w, w->oldslot, false);
+	}
+	else
+		writer_delete_current(w);
+	return true;
 }
 
 /*

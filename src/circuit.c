@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "access/heapam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -97,9 +98,13 @@ zset_is_empty(RowHash *zset)
 }
 
 /*
- * Serialize with other steps of this view, then read through a snapshot
- * that sees every step committed before ours: joins read the other inputs,
- * every view reads its result rows.
+ * Order this step after the steps it must follow, then read through a
+ * snapshot taken after that: joins read the other inputs, every view reads
+ * its result rows.  A refresh, and a view with HAVING (a group HAVING hides
+ * has no row to meet on), serialize on the view lock; every other view's
+ * steps meet on its result rows, join views' steps also on their inputs'
+ * locks (locks.c, taken by the caller).  The result table's lock comes
+ * first, so a refresh in progress is waited for before the snapshot.
  */
 static void
 begin_writes(RunState *rs)
@@ -109,9 +114,48 @@ begin_writes(RunState *rs)
 	if (rs->refresh || !rs->c->row_locking)
 		catalog_lock_view(rs->c);
 	else
+	{
+		LockRelationOid(rs->c->viewid, RowExclusiveLock);
 		CommandCounterIncrement();
+	}
 	PushActiveSnapshot(GetTransactionSnapshot());
 	rs->writing = true;
+}
+
+/*
+ * A join step: take the input locks, then feed the delta terms.  Under
+ * REPEATABLE READ and SERIALIZABLE the transaction's snapshot may miss
+ * rows of a step ordered before this one: when anything committed since
+ * it was taken, the delta is fingerprinted through a current snapshot
+ * first, and must come out the same (locks.c).
+ */
+static void
+feed_join_step(RunState *rs, DeltaSource *src)
+{
+	Circuit    *c = rs->c;
+	bool		check;
+	uint64		current = 0;
+
+	if (c->row_locking)
+		locks_acquire_inputs(c, src);
+	begin_writes(rs);
+	check = (c->row_locking && IsolationUsesXactSnapshot() &&
+			 locks_snapshot_outdated());
+	if (check)
+	{
+		PushActiveSnapshot(GetLatestSnapshot());
+		rs->fingerprinting = true;
+		rs->fingerprint_only = true;
+		join_feed_deltas(c, src, rs);
+		PopActiveSnapshot();
+		current = rs->fingerprint;
+		rs->fingerprint = 0;
+		rs->fingerprint_only = false;
+	}
+	join_feed_deltas(c, src, rs);
+	if (check && rs->fingerprint != current)
+		locks_serialization_failure(c);
+	rs->fingerprinting = false;
 }
 
 /* Run the stateful part over the consolidated Z-set; more: start a new one. */
@@ -168,6 +212,20 @@ circuit_emit(RunState *rs, Datum *values, bool *isnull, int64 weight)
 	 */
 	MemoryContext old = MemoryContextSwitchTo(rs->rowcxt);
 
+	if (rs->fingerprinting)
+	{
+		Circuit    *c = rs->c;
+
+		rs->fingerprint += (uint64) weight *
+			row_image_fingerprint(c->nrowcols, values, isnull,
+								  c->rowtyplen, c->rowtypbyval);
+		if (rs->fingerprint_only)
+		{
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rs->rowcxt);
+			return;
+		}
+	}
 	if (rs->direct)
 	{
 		/*
@@ -306,9 +364,8 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 	}
 	else if (c->join)
 	{
-		/* the other inputs are read after the lock, through its snapshot */
-		begin_writes(&rs);
-		join_feed_deltas(c, src, &rs);
+		/* the other inputs are read after the locks, through their snapshot */
+		feed_join_step(&rs, src);
 	}
 	else
 	{

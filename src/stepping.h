@@ -154,6 +154,8 @@ extern RowEntry *rowhash_lookup_existing(RowHash *h, Datum *values, bool *isnull
 										 bool *found);
 extern uint32 row_image_hash(int ncols, Datum *values, bool *isnull,
 							 const int16 *typlen, const bool *typbyval);
+extern uint64 row_image_fingerprint(int ncols, Datum *values, bool *isnull,
+									int16 *typlen, bool *typbyval);
 extern bool row_image_equal(int ncols, Datum *a, bool *anull,
 							Datum *b, bool *bnull,
 							const int16 *typlen, const bool *typbyval);
@@ -335,6 +337,9 @@ typedef struct JoinOpState
 	List	   *indicators;		/* Indicator * the components use */
 	bool		decomposed;		/* outer joins or subquery predicates */
 	List	   *index_advice;	/* CREATE INDEX statements, text */
+	/* the lock algebra (locks.c) */
+	Oid			lockclass;		/* stepping.catalog: classid of the lock tags */
+	bool	   *selfconflict;	/* per c->inputs position: writers conflict */
 } JoinOpState;
 
 /* UNION [ALL]: several inputs share the linear front (circuit.c) */
@@ -512,6 +517,14 @@ typedef struct RunState
 	/* groups recomputed from the base tables: already final for this step */
 	RowHash    *recomputed;
 
+	/*
+	 * REPEATABLE READ check of a join step (locks.c): a weighted sum of the
+	 * emitted rows' fingerprints, and whether rows are only fingerprinted
+	 */
+	bool		fingerprinting;
+	bool		fingerprint_only;
+	uint64		fingerprint;
+
 	/* the view's own output delta, for views over this view */
 	bool		capture;
 	MemoryContext capcxt;		/* where the captured rows live */
@@ -537,6 +550,12 @@ extern TableDeltas *circuit_run(Circuit *c, DeltaSource *src, bool *refreshed);
 extern void circuit_run_step(List *tables);
 extern void circuit_refresh(Circuit *c);
 extern void catalog_lock_view(Circuit *c);
+
+/* locks.c: which concurrent steps of a view must be ordered */
+extern void locks_prepare(Circuit *c);
+extern void locks_acquire_inputs(Circuit *c, DeltaSource *src);
+extern bool locks_snapshot_outdated(void);
+extern pg_attribute_noreturn() void locks_serialization_failure(Circuit *c);
 
 /* operators/filter_project.c */
 extern bool filter_project_row(Circuit *c, TupleTableSlot *baseslot,
@@ -652,6 +671,7 @@ extern void writer_insert(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_delete_current(ResultWriter *w);
 extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
+extern bool writer_delete_candidate(ResultWriter *w, ItemPointer tid);
 extern void writer_delete_all(Circuit *c);
 extern bool writer_lock_current(ResultWriter *w, bool *moved);
 extern bool writer_try_update(ResultWriter *w, Datum *values, bool *isnull);

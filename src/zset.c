@@ -89,6 +89,46 @@ row_image_hash(int ncols, Datum *values, bool *isnull,
 	return hash;
 }
 
+/*
+ * A 64-bit hash of a row's binary image (datum_image_hash's rules, wider),
+ * for fingerprints of whole Z-sets: sum over rows of weight x hash, where a
+ * collision of two different Z-sets has probability about 2^-64.
+ */
+uint64
+row_image_fingerprint(int ncols, Datum *values, bool *isnull,
+					  int16 *typlen, bool *typbyval)
+{
+	uint64		hash = 0;
+	int			i;
+
+	for (i = 0; i < ncols; i++)
+	{
+		uint64		h;
+
+		if (isnull[i])
+			h = UINT64CONST(0x9e3779b97f4a7c15);
+		else if (typbyval[i])
+			h = hash_bytes_extended((unsigned char *) &values[i], sizeof(Datum), i);
+		else if (typlen[i] == -1)
+		{
+			struct varlena *v = PG_DETOAST_DATUM_PACKED(values[i]);
+
+			h = hash_bytes_extended((unsigned char *) VARDATA_ANY(v),
+									VARSIZE_ANY_EXHDR(v), i);
+			if ((Pointer) v != DatumGetPointer(values[i]))
+				pfree(v);
+		}
+		else if (typlen[i] == -2)
+			h = hash_bytes_extended((unsigned char *) DatumGetPointer(values[i]),
+									strlen(DatumGetCString(values[i])), i);
+		else
+			h = hash_bytes_extended((unsigned char *) DatumGetPointer(values[i]),
+									typlen[i], i);
+		hash = hash_combine64(hash, h);
+	}
+	return hash;
+}
+
 bool
 row_image_equal(int ncols, Datum *a, bool *anull, Datum *b, bool *bnull,
 				const int16 *typlen, const bool *typbyval)

@@ -551,10 +551,13 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	}
 
 	/*
-	 * A single-table grouped view needs no view-wide lock: concurrent steps
-	 * meet on the rows of the groups they touch.  Joins and bags serialize.
+	 * Concurrent steps meet on the result rows they touch, and join views'
+	 * steps on their inputs' locks (locks.c).  With HAVING, a group hidden
+	 * by it has no row to meet on: such views serialize on the view lock.
 	 */
-	c->row_locking = (c->kind == VIEW_GROUPED && !c->join && c->grouped.having == NULL);
+	c->row_locking = !(c->kind == VIEW_GROUPED && c->grouped.having != NULL);
+	if (c->join)
+		locks_prepare(c);
 
 	c->rowtyplen = palloc(sizeof(int16) * Max(c->nrowcols, 1));
 	c->rowtypbyval = palloc(sizeof(bool) * Max(c->nrowcols, 1));

@@ -19,6 +19,8 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+
 #include "stepping.h"
 
 /*
@@ -36,6 +38,71 @@ stepping_out_of_sync(Circuit *c, const char *detail)
 			 errhint("Call stepping.refresh_view('%s') to recompute it.", c->viewname)));
 }
 
+static bool
+tid_in(List *tids, ItemPointer tid)
+{
+	ListCell   *lc;
+
+	foreach(lc, tids)
+		if (ItemPointerEquals((ItemPointer) lfirst(lc), tid))
+			return true;
+	return false;
+}
+
+/*
+ * Delete n stored copies of the row e.  Copies are interchangeable, so a
+ * copy a concurrent step deleted first is passed over for another; when
+ * the snapshot shows too few, READ COMMITTED looks again through a new one
+ * (a concurrent step may have inserted copies since), REPEATABLE READ
+ * fails with 40001.  Rows this step deleted stay visible to its snapshots
+ * (same command): they are remembered and skipped.
+ */
+static void
+delete_copies(Circuit *c, ResultWriter *w, RowEntry *e, int64 n)
+{
+	List	   *done = NIL;
+	List	   *gone = NIL;
+
+	for (;;)
+	{
+		int64		want = n + list_length(done) + list_length(gone);
+		List	   *tids = writer_lookup_image(w, c, e->values, e->isnull, e->hash, want);
+		bool		exhausted = (list_length(tids) < want);
+		ListCell   *lc;
+
+		foreach(lc, tids)
+		{
+			ItemPointer tid = (ItemPointer) lfirst(lc);
+
+			if (n == 0)
+				break;
+			if (tid_in(done, tid) || tid_in(gone, tid))
+				continue;
+			if (writer_delete_candidate(w, tid))
+			{
+				done = lappend(done, tid);
+				n--;
+			}
+			else
+				gone = lappend(gone, tid);
+		}
+		if (n == 0)
+			break;
+		if (!exhausted)
+			continue;			/* more candidates than asked for */
+		if (gone == NIL)
+			stepping_out_of_sync(c, "A change removed a row the result table does not hold.");
+		if (IsolationUsesXactSnapshot())
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update of stepping view \"%s\"",
+							c->viewlabel)));
+		writer_new_snapshot(w);
+		list_free(gone);
+		gone = NIL;
+	}
+}
+
 void
 bag_apply(Circuit *c, RowHash *zset)
 {
@@ -48,17 +115,9 @@ bag_apply(Circuit *c, RowHash *zset)
 	for (i = 0; i < zset->nentries; i++)
 	{
 		RowEntry   *e = zset->order[i];
-		List	   *tids;
-		ListCell   *lc;
 
-		if (e->weight >= 0)
-			continue;
-		tids = writer_lookup_image(w, c, e->values, e->isnull, e->hash, -e->weight);
-		if (list_length(tids) < -e->weight)
-			stepping_out_of_sync(c, "A change removed a row the result table does not hold.");
-		foreach(lc, tids)
-			writer_delete_tid(w, (ItemPointer) lfirst(lc));
-		list_free_deep(tids);
+		if (e->weight < 0)
+			delete_copies(c, w, e, -e->weight);
 	}
 
 	memset(isnull, true, sizeof(bool) * natts);

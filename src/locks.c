@@ -1,0 +1,188 @@
+/*-------------------------------------------------------------------------
+ *
+ * locks.c
+ *	  Which concurrent steps of a join view must be ordered, and the locks
+ *	  that order exactly those.
+ *
+ *	  A step computes its view delta from its own input deltas and the other
+ *	  inputs as a snapshot shows them (join.c: sum over changed inputs r of
+ *	  new(r<p) x delta(rp) x old(r>p)).  Two concurrent steps T1 and T2 are
+ *	  exact together when the sum of their deltas is the delta of their
+ *	  combined change, i.e. when the cross term T1's delta x T2's delta is
+ *	  zero or is counted by one of them.  Neither sees the other's
+ *	  uncommitted rows, so neither counts it; the term is zero exactly when
+ *	  no product of the view's delta reads a delta of T1 and a delta of T2:
+ *
+ *	  - T1 and T2 change the same input R, which appears once in the join
+ *	    and is no semijoin factor's table: every product is linear in R, its
+ *	    terms read R's delta once and the other inputs from the tables, which
+ *	    nobody is changing.  Independent; they never wait for each other.
+ *	  - they change different inputs R and S of the same join: the term
+ *	    delta(R) x delta(S) exists.  Ordered: the later one reads the
+ *	    earlier one's rows after its commit.
+ *	  - they change the same input R that the join reads twice (a
+ *	    self-join), or that is the table of a semijoin factor (EXISTS, NOT
+ *	    EXISTS, IN, NOT IN, the nullable side of an outer join: a key's
+ *	    presence is not linear in R's rows): ordered.
+ *
+ *	  Views without joins (one table, UNION ALL, grouped over one table)
+ *	  have no cross terms: their writers meet only on result rows
+ *	  (apply.c).  Views over views: the inner view's step is a writer of
+ *	  the outer view's input that is the inner result table.
+ *
+ *	  The locks: one heavyweight lock object per (view, input position),
+ *	  LOCKTAG_OBJECT with classid stepping.catalog, objid the result table,
+ *	  objsubid the input's 1-based position in the circuit, held to the end
+ *	  of the transaction (a prepared transaction keeps them).  A step that
+ *	  changes the set C of inputs takes, on each input i, in position order:
+ *
+ *	      SHARE                   i in C, nothing else in C, i linear
+ *	      ROW EXCLUSIVE           i not in C
+ *	      SHARE ROW EXCLUSIVE     i in C and (another input in C, or i
+ *	                              self-conflicting)
+ *
+ *	  SHARE and ROW EXCLUSIVE are each self-compatible and conflict with
+ *	  each other; SHARE ROW EXCLUSIVE conflicts with both and with itself.
+ *	  So two steps conflict on some input unless both changed exactly the
+ *	  same single linear input: the table above.  Steps of one transaction
+ *	  accumulate modes; the lock manager detects the deadlocks that the
+ *	  algebra makes unavoidable (two transactions each changing R and then
+ *	  S of one view: each one's second delta needs the other's first).
+ *
+ *	  Snapshots.  The step reads through a snapshot taken after its locks
+ *	  (circuit.c begin_writes).  Under READ COMMITTED that snapshot sees
+ *	  every step ordered before it.  A REPEATABLE READ or SERIALIZABLE
+ *	  transaction keeps its older snapshot: when any transaction finished
+ *	  since it was taken, the step's delta is computed a second time
+ *	  through a current snapshot, as a fingerprint only (a weighted sum of
+ *	  64-bit row hashes, a homomorphism of Z-sets); a different fingerprint
+ *	  means a committed change the transaction cannot see alters its delta,
+ *	  and the step fails with 40001.  An equal one means the delta is the
+ *	  one a serial order would compute.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+
+#include "stepping.h"
+
+/*
+ * Compile time: the lock tags' class, and which inputs are self-conflicting
+ * (read by more than one range table entry, or by a semijoin factor).
+ */
+void
+locks_prepare(Circuit *c)
+{
+	int			n = list_length(c->inputs);
+	int			p = 0;
+	ListCell   *lc;
+
+	Assert(c->join);
+	c->joins.lockclass = get_relname_relid("catalog", get_namespace_oid("stepping", false));
+	if (!OidIsValid(c->joins.lockclass))
+		elog(ERROR, "stepping.catalog is missing");
+	c->joins.selfconflict = palloc0(sizeof(bool) * Max(n, 1));
+	foreach(lc, c->inputs)
+	{
+		Oid			relid = lfirst_oid(lc);
+		int			readers = 0;
+		int			rt;
+		ListCell   *li;
+
+		for (rt = 0; rt < c->joins.nrtes; rt++)
+			if (c->joins.rte_relid[rt] == relid)
+				readers++;
+		foreach(li, c->joins.indicators)
+			if (((Indicator *) lfirst(li))->relid == relid)
+				readers += 2;
+		c->joins.selfconflict[p++] = (readers > 1);
+	}
+}
+
+/*
+ * Take this step's locks on the view's inputs (see the header), in input
+ * order.  Held to the end of the transaction.
+ */
+void
+locks_acquire_inputs(Circuit *c, DeltaSource *src)
+{
+	int			n = list_length(c->inputs);
+	bool	   *changed = palloc0(sizeof(bool) * Max(n, 1));
+	int			nchanged = 0;
+	int			p;
+	ListCell   *lc;
+
+	p = 0;
+	foreach(lc, c->inputs)
+	{
+		changed[p] = (delta_chunks_of(src, lfirst_oid(lc)) != NIL);
+		nchanged += changed[p] ? 1 : 0;
+		p++;
+	}
+	if (nchanged == 0)
+		return;
+	for (p = 0; p < n; p++)
+	{
+		LOCKTAG		tag;
+		bool		share = changed[p];
+		bool		rowex = (nchanged > (changed[p] ? 1 : 0)) ||
+			(changed[p] && c->joins.selfconflict[p]);
+		LOCKMODE	mode = (share && rowex) ? ShareRowExclusiveLock
+			: share ? ShareLock : RowExclusiveLock;
+
+		SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p + 1);
+		(void) LockAcquire(&tag, mode, false, false);
+	}
+	pfree(changed);
+}
+
+/*
+ * Whether any transaction finished since the transaction snapshot was
+ * taken: its xmax (latest completed xid + 1) moved, or a transaction it
+ * saw running is gone.  Only then can a current snapshot differ from it.
+ */
+bool
+locks_snapshot_outdated(void)
+{
+	Snapshot	xact = GetTransactionSnapshot();
+	TransactionId xmax = xact->xmax;
+	uint32		xcnt = xact->xcnt;
+	TransactionId *xip = palloc(sizeof(TransactionId) * Max(xcnt, 1));
+	Snapshot	now;
+	uint32		i,
+				j;
+	bool		outdated = false;
+
+	memcpy(xip, xact->xip, sizeof(TransactionId) * xcnt);
+	now = GetLatestSnapshot();
+	if (!TransactionIdEquals(now->xmax, xmax))
+		outdated = true;
+	for (i = 0; i < xcnt && !outdated; i++)
+	{
+		bool		running = false;
+
+		for (j = 0; j < now->xcnt && !running; j++)
+			running = TransactionIdEquals(now->xip[j], xip[i]);
+		outdated = !running;
+	}
+	pfree(xip);
+	return outdated;
+}
+
+void
+locks_serialization_failure(Circuit *c)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to a concurrent change of an input of stepping view \"%s\"",
+					c->viewlabel),
+			 errdetail("A transaction that committed after this transaction's snapshot changed rows this change joins with."),
+			 errhint("The transaction might succeed if retried.")));
+}
