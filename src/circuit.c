@@ -136,8 +136,8 @@ feed_join_step(RunState *rs, DeltaSource *src)
 	bool		check;
 	uint64		current = 0;
 
-	if (c->row_locking)
-		locks_acquire_inputs(c, src);
+	if (c->row_locking && !locks_acquire_inputs(c, src))
+		return;					/* no row changed: nothing to join */
 	begin_writes(rs);
 	check = (c->row_locking && IsolationUsesXactSnapshot() &&
 			 locks_snapshot_outdated());

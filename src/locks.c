@@ -70,6 +70,7 @@
 #include "storage/lock.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
 
 #include "stepping.h"
 
@@ -106,11 +107,29 @@ locks_prepare(Circuit *c)
 	}
 }
 
+/* Whether a step's captured rows of one input hold any row. */
+static bool
+chunks_have_rows(List *chunks)
+{
+	ListCell   *lc;
+
+	foreach(lc, chunks)
+	{
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+		if ((chunk->oldrows && tuplestore_tuple_count(chunk->oldrows) > 0) ||
+			(chunk->newrows && tuplestore_tuple_count(chunk->newrows) > 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Take this step's locks on the view's inputs (see the header), in input
- * order.  Held to the end of the transaction.
+ * order; held to the end of the transaction.  Returns false, taking none,
+ * when the step changed no row of any input.
  */
-void
+bool
 locks_acquire_inputs(Circuit *c, DeltaSource *src)
 {
 	int			n = list_length(c->inputs);
@@ -122,12 +141,15 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 	p = 0;
 	foreach(lc, c->inputs)
 	{
-		changed[p] = (delta_chunks_of(src, lfirst_oid(lc)) != NIL);
+		changed[p] = chunks_have_rows(delta_chunks_of(src, lfirst_oid(lc)));
 		nchanged += changed[p] ? 1 : 0;
 		p++;
 	}
 	if (nchanged == 0)
-		return;
+	{
+		pfree(changed);
+		return false;
+	}
 	for (p = 0; p < n; p++)
 	{
 		LOCKTAG		tag;
@@ -141,6 +163,7 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 		(void) LockAcquire(&tag, mode, false, false);
 	}
 	pfree(changed);
+	return true;
 }
 
 /*

@@ -553,7 +553,7 @@ extern void catalog_lock_view(Circuit *c);
 
 /* locks.c: which concurrent steps of a view must be ordered */
 extern void locks_prepare(Circuit *c);
-extern void locks_acquire_inputs(Circuit *c, DeltaSource *src);
+extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
 extern bool locks_snapshot_outdated(void);
 extern pg_attribute_noreturn() void locks_serialization_failure(Circuit *c);
 
