@@ -31,6 +31,17 @@ SELECT l.objid::regclass::text AS view,
    AND l.pid = pg_backend_pid()
  ORDER BY 1, 2, 3;
 
+-- the key locks of semijoin factors: classid is the view
+CREATE VIEW la_key_locks AS
+SELECT l.classid::regclass::text AS view, l.objsubid AS factor,
+       l.mode, count(*) AS keys
+  FROM pg_locks l
+ WHERE l.locktype = 'object'
+   AND l.classid IN (SELECT view_rel FROM stepping.catalog)
+   AND l.pid = pg_backend_pid()
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3;
+
 -- a writer of la_a: SHARE on la_a where it is linear (la_join, la_bag,
 -- la_left's preserved side, la_exists' outer table), SHARE ROW EXCLUSIVE
 -- where it is read twice (la_self); ROW EXCLUSIVE on the other inputs; no
@@ -40,17 +51,31 @@ INSERT INTO la_a VALUES (11, 1, 11);
 SELECT * FROM la_locks;
 ROLLBACK;
 
--- a writer of la_b: the nullable side of la_left is self-conflicting; the
--- view over a view sees la_join's output delta as a change of its input
+-- a writer of la_b: SHARE on la_b (la_left's nullable side included); no
+-- key lock, as k = 3 stays in la_left's semijoin factor (b.v > 2: 3 -> 4,
+-- a net change of zero); the view over a view sees la_join's output delta
+-- as a change of its input
 BEGIN;
 UPDATE la_b SET v = v + 1 WHERE k = 3;
 SELECT * FROM la_locks;
+SELECT * FROM la_key_locks;
+ROLLBACK;
+-- k = 1 keeps v <= 2: no key's presence can change, no key lock
+BEGIN;
+UPDATE la_b SET v = 0 WHERE k = 1;
+SELECT * FROM la_key_locks;
+ROLLBACK;
+-- keys 1 and 2 enter the factor (v 1 -> 11, 2 -> 12): EXCLUSIVE on each
+BEGIN;
+UPDATE la_b SET v = v + 10 WHERE k IN (1, 2);
+SELECT * FROM la_key_locks;
 ROLLBACK;
 
--- a writer of la_c: the NOT EXISTS table is self-conflicting
+-- a writer of la_c: SHARE on la_c, EXCLUSIVE on the NOT EXISTS keys it changed
 BEGIN;
 DELETE FROM la_c WHERE k = 5;
 SELECT * FROM la_locks;
+SELECT * FROM la_key_locks;
 ROLLBACK;
 
 -- two inputs changed in one transaction: the modes accumulate
@@ -78,7 +103,7 @@ SELECT v, count(*) AS mismatches
        LATERAL stepping.check_view(v::regclass)
  GROUP BY v;
 
-DROP VIEW la_locks;
+DROP VIEW la_locks, la_key_locks;
 SELECT stepping.drop_view(v::regclass)
   FROM unnest(ARRAY['la_over', 'la_join', 'la_bag', 'la_self', 'la_left', 'la_exists',
                     'la_single', 'la_single_bag', 'la_having']) v;

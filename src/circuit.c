@@ -136,8 +136,15 @@ feed_join_step(RunState *rs, DeltaSource *src)
 	bool		check;
 	uint64		current = 0;
 
-	if (c->row_locking && !locks_acquire_inputs(c, src))
-		return;					/* no row changed: nothing to join */
+	if (c->row_locking)
+	{
+		ListCell   *lc;
+
+		if (!locks_acquire_inputs(c, src))
+			return;				/* no row changed: nothing to join */
+		foreach(lc, c->joins.indicators)
+			semijoin_lock_keys(c, (Indicator *) lfirst(lc), src);
+	}
 	begin_writes(rs);
 	check = (c->row_locking && IsolationUsesXactSnapshot() &&
 			 locks_snapshot_outdated());

@@ -21,9 +21,12 @@
  *	    delta(R) x delta(S) exists.  Ordered: the later one reads the
  *	    earlier one's rows after its commit.
  *	  - they change the same input R that the join reads twice (a
- *	    self-join), or that is the table of a semijoin factor (EXISTS, NOT
- *	    EXISTS, IN, NOT IN, the nullable side of an outer join: a key's
- *	    presence is not linear in R's rows): ordered.
+ *	    self-join): ordered.
+ *	  - they change rows of the same key of a semijoin factor over R (the
+ *	    distinct keys of R's rows, for EXISTS, NOT EXISTS, IN, NOT IN and
+ *	    the nullable side of an outer join): a key's presence is not linear
+ *	    in R's rows, so they are ordered; steps changing rows of different
+ *	    keys are independent.
  *
  *	  Views without joins (one table, UNION ALL, grouped over one table)
  *	  have no cross terms: their writers meet only on result rows
@@ -44,7 +47,11 @@
  *	  SHARE and ROW EXCLUSIVE are each self-compatible and conflict with
  *	  each other; SHARE ROW EXCLUSIVE conflicts with both and with itself.
  *	  So two steps conflict on some input unless both changed exactly the
- *	  same single linear input: the table above.  Steps of one transaction
+ *	  same single input read once.  Then a step that changed a semijoin
+ *	  factor's relation takes EXCLUSIVE locks on the keys whose net change
+ *	  is not zero (LOCKTAG_OBJECT: classid the result table, objid the key's
+ *	  hash under its types' hash functions, objsubid the factor's number),
+ *	  in hash order: the table above.  Steps of one transaction
  *	  accumulate modes; the lock manager detects the deadlocks that the
  *	  algebra makes unavoidable (two transactions each changing R and then
  *	  S of one view: each one's second delta needs the other's first).
@@ -76,7 +83,7 @@
 
 /*
  * Compile time: the lock tags' class, and which inputs are self-conflicting
- * (read by more than one range table entry, or by a semijoin factor).
+ * (read by more than one range table entry).
  */
 void
 locks_prepare(Circuit *c)
@@ -95,14 +102,10 @@ locks_prepare(Circuit *c)
 		Oid			relid = lfirst_oid(lc);
 		int			readers = 0;
 		int			rt;
-		ListCell   *li;
 
 		for (rt = 0; rt < c->joins.nrtes; rt++)
 			if (c->joins.rte_relid[rt] == relid)
 				readers++;
-		foreach(li, c->joins.indicators)
-			if (((Indicator *) lfirst(li))->relid == relid)
-				readers += 2;
 		c->joins.selfconflict[p++] = (readers > 1);
 	}
 }
@@ -164,6 +167,20 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 	}
 	pfree(changed);
 	return true;
+}
+
+/*
+ * Lock one key of a semijoin factor (semijoin_lock_keys): the tag holds the
+ * view as classid, the key's hash as objid and the factor's number as
+ * objsubid, in EXCLUSIVE mode, held to the end of the transaction.
+ */
+void
+locks_acquire_key(Circuit *c, int indicator, uint32 hash)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->viewid, hash, indicator);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 /*

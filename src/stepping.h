@@ -339,7 +339,7 @@ typedef struct JoinOpState
 	List	   *index_advice;	/* CREATE INDEX statements, text */
 	/* the lock algebra (locks.c) */
 	Oid			lockclass;		/* stepping.catalog: classid of the lock tags */
-	bool	   *selfconflict;	/* per c->inputs position: writers conflict */
+	bool	   *selfconflict;	/* per c->inputs position: read twice */
 } JoinOpState;
 
 /* UNION [ALL]: several inputs share the linear front (circuit.c) */
@@ -554,6 +554,7 @@ extern void catalog_lock_view(Circuit *c);
 /* locks.c: which concurrent steps of a view must be ordered */
 extern void locks_prepare(Circuit *c);
 extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
+extern void locks_acquire_key(Circuit *c, int indicator, uint32 hash);
 extern bool locks_snapshot_outdated(void);
 extern pg_attribute_noreturn() void locks_serialization_failure(Circuit *c);
 
@@ -575,6 +576,7 @@ extern List *join_index_advice(Circuit *c);
 /* operators/semijoin.c */
 extern void semijoin_prepare(Circuit *c, Indicator *ind);
 extern bool semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src);
+extern void semijoin_lock_keys(Circuit *c, Indicator *ind, DeltaSource *src);
 extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
 
 /* operators/probe.c */

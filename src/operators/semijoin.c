@@ -273,3 +273,46 @@ semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src)
 	MemoryContextDelete(keys->cxt);
 	return n > 0;
 }
+
+static int
+uint32_cmp(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Lock the keys whose matching rows this step changes (locks.c): a key's
+ * presence is not linear in the relation's rows, so two steps changing rows
+ * of one key must be ordered, and steps changing different keys need not
+ * be.  Keys are told apart by their types' own hash functions (equal keys,
+ * equal hashes; a collision only orders two steps that need not be), and
+ * locked in hash order.  A key whose rows' net change is zero keeps its
+ * presence whatever others do: it takes no lock.
+ */
+void
+semijoin_lock_keys(Circuit *c, Indicator *ind, DeltaSource *src)
+{
+	List	   *chunks = delta_chunks_of(src, ind->relid);
+	RowHash    *keys;
+	uint32	   *hashes;
+	int			n = 0;
+	int			i;
+	uint64		k;
+
+	if (chunks == NIL)
+		return;
+	keys = fold_keys(c, ind, chunks);
+	hashes = palloc(sizeof(uint32) * Max(keys->nentries, 1));
+	for (k = 0; k < keys->nentries; k++)
+		if (keys->order[k]->weight != 0)
+			hashes[n++] = keys->order[k]->hash;
+	qsort(hashes, n, sizeof(uint32), uint32_cmp);
+	for (i = 0; i < n; i++)
+		if (i == 0 || hashes[i] != hashes[i - 1])
+			locks_acquire_key(c, ind->id, hashes[i]);
+	pfree(hashes);
+	MemoryContextDelete(keys->cxt);
+}
