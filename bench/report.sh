@@ -62,9 +62,9 @@ function ssum(list,    t, i, n, x) { x = 0; n = split(list, t, " "); for (i = 1;
 {
     cl = ($8 == "" ? 1 : $8 + 0)
     key = $2 "|" $3 "|" $4 "|" $6
-    if (cl == 1) v[key] = (key in v) ? v[key] " " $7 : $7
+    if (cl == 1) { if (key in v) v[key] = v[key] " " $7; else v[key] = $7 }
     if ($1 ~ /^W[124]$/) {
-        vc[cl, key] = ((cl, key) in vc) ? vc[cl, key] " " $7 : $7
+        if ((cl, key) in vc) vc[cl, key] = vc[cl, key] " " $7; else vc[cl, key] = $7
         pr[cl, $2, $3, $4, $6, $5] = $7
         if ($5 + 0 > maxround) maxround = $5 + 0
         if (!(cl in seencl)) { seencl[cl] = 1; ncl++; cls[ncl] = cl }
@@ -146,6 +146,22 @@ END {
             }
             if (fr != "") print "\nTransactions failed after their tries / retried (sum over the rounds): " substr(fr, 3) "."
         }
+        if (("W2|interleave|stepping|check") in v || ("W4|interleave|stepping|check") in v || ("W2|interleave|trigger|check") in v) {
+            print "\n### Forced interleaving of W2m'"'"'s conflict (deterministic)\n"
+            print "Session 1 inserts an open order for customer 1 and keeps its transaction open; session 2 moves customer 1 to another segment; session 1 commits once session 2 waits for a lock (or has committed); then the view is checked. A maintenance that joins each change with the other table under its own snapshot misses the new order in both statements. The pgbench runs above meet this case only by chance (one segment update in ten, and the order'"'"'s customer must be the one being moved at that moment), so their check can be ok while the system is not exact; this one forces it."
+            print ""
+            print "| view | system | session 2 waited for session 1 | check |"
+            print "|---|---|---|---|"
+            for (a = 1; a <= 2; a++) {
+                W = (a == 1 ? "W2" : "W4")
+                for (j = 2; j <= nsys; j++) {
+                    k = W "|interleave|" sys[j] "|"
+                    if (!((k "check") in v)) continue
+                    printf "| %s | %s | %s | %s |\n", (j == 2 ? W " " (W == "W2" ? "(join + aggregate)" : "(select-project-join)") : ""), sys[j], v[k "waited"],
+                        exact(v[k "check"], sys[j])
+                }
+            }
+        }
         tg = 0
         for (a = 1; a <= ncl; a++) if (cls[a] > 1) tg = 1
         if (tg) {
@@ -163,9 +179,11 @@ END {
                         printf "| %d | %s | stepping ≥ 0.8x none and ≥ trigger | %sx none, %sx trigger | %s |\n", cl, title[x], rn, rt, vd
                     } else if (x == "W2m") {
                         cs = exact(vc[cl, W "|" s "|stepping|check"], "stepping")
-                        vd = (rt == "NA") ? "not measured" : ((rt + 0 >= 1 && cs ~ / ok$/) ? "met" : "MISSED")
-                        printf "| %d | %s | stepping ≥ trigger, stepping exact | %sx trigger; %s; %s | %s |\n", cl, title[x], rt, cs,
-                            exact(vc[cl, W "|" s "|trigger|check"], "trigger"), vd
+                        ci = exact(v["W2|interleave|stepping|check"], "stepping")
+                        vd = (rt == "NA") ? "not measured" : ((rt + 0 >= 1 && cs ~ / ok$/ && (ci == "" || ci ~ / ok$/)) ? "met" : "MISSED")
+                        printf "| %d | %s | stepping ≥ trigger, stepping exact | %sx trigger; runs: %s, %s%s | %s |\n", cl, title[x], rt, cs,
+                            exact(vc[cl, W "|" s "|trigger|check"], "trigger"),
+                            (ci == "" ? "" : "; forced interleaving: " ci ", " exact(v["W2|interleave|trigger|check"], "trigger")), vd
                     } else if (x == "W1a") {
                         printf "| %d | %s | not slower than before the change | %sx none, %sx trigger | compare with an earlier run |\n", cl, title[x], rn, rt
                     }
