@@ -71,6 +71,22 @@ UPDATE la_b SET v = v + 10 WHERE k IN (1, 2);
 SELECT * FROM la_key_locks;
 ROLLBACK;
 
+-- more keys than the transaction's budget (half max_locks_per_transaction):
+-- SHARE ROW EXCLUSIVE on the relation instead of one lock per key
+SHOW max_locks_per_transaction;
+BEGIN;
+INSERT INTO la_b SELECT g, 10 FROM generate_series(100, 199) g;
+SELECT * FROM la_locks WHERE view = 'la_left';
+SELECT * FROM la_key_locks;
+ROLLBACK;
+-- the budget counts per transaction: 20 keys, then 20 more
+BEGIN;
+INSERT INTO la_b SELECT g, 10 FROM generate_series(100, 119) g;
+SELECT * FROM la_key_locks;
+INSERT INTO la_b SELECT g, 10 FROM generate_series(120, 139) g;
+SELECT * FROM la_locks WHERE view = 'la_left';
+SELECT * FROM la_key_locks;
+ROLLBACK;
 -- a writer of la_c: SHARE on la_c, EXCLUSIVE on the NOT EXISTS keys it changed
 BEGIN;
 DELETE FROM la_c WHERE k = 5;

@@ -51,7 +51,9 @@
  *	  factor's relation takes EXCLUSIVE locks on the keys whose net change
  *	  is not zero (LOCKTAG_OBJECT: classid the result table, objid the key's
  *	  hash under its types' hash functions, objsubid the factor's number),
- *	  in hash order: the table above.  Steps of one transaction
+ *	  in hash order: the table above.  A transaction past its budget of key
+ *	  locks (half max_locks_per_transaction) takes SHARE ROW EXCLUSIVE on
+ *	  the relation instead, as for a self-join.  Steps of one transaction
  *	  accumulate modes; the lock manager detects the deadlocks that the
  *	  algebra makes unavoidable (two transactions each changing R and then
  *	  S of one view: each one's second delta needs the other's first).
@@ -75,6 +77,7 @@
 #include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
@@ -167,6 +170,53 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 	}
 	pfree(changed);
 	return true;
+}
+
+/*
+ * Key locks live in the shared lock table, sized by max_locks_per_transaction
+ * per backend: a transaction takes at most half of that many (counting each
+ * step's keys, repeats included).  Past the budget a step takes the
+ * relation's lock in SHARE ROW EXCLUSIVE instead, which orders it against
+ * every writer of the relation, key lockers included.  Returns whether the
+ * n keys fit.
+ */
+bool
+locks_reserve_keys(int n)
+{
+	static LocalTransactionId lxid = InvalidLocalTransactionId;
+	static int	taken = 0;
+
+	if (MyProc->lxid != lxid)
+	{
+		lxid = MyProc->lxid;
+		taken = 0;
+	}
+	if (taken + n > Max(max_locks_per_xact / 2, 8))
+		return false;
+	taken += n;
+	return true;
+}
+
+/* The whole-relation alternative to key locks (locks_reserve_keys). */
+void
+locks_acquire_all_keys(Circuit *c, Oid relid)
+{
+	int			p = 0;
+	ListCell   *lc;
+
+	foreach(lc, c->inputs)
+	{
+		p++;
+		if (lfirst_oid(lc) == relid)
+		{
+			LOCKTAG		tag;
+
+			SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p);
+			(void) LockAcquire(&tag, ShareRowExclusiveLock, false, false);
+			return;
+		}
+	}
+	elog(ERROR, "relation %u is not an input of stepping view \"%s\"", relid, c->viewlabel);
 }
 
 /*

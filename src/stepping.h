@@ -555,6 +555,8 @@ extern void catalog_lock_view(Circuit *c);
 extern void locks_prepare(Circuit *c);
 extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
 extern void locks_acquire_key(Circuit *c, int indicator, uint32 hash);
+extern bool locks_reserve_keys(int n);
+extern void locks_acquire_all_keys(Circuit *c, Oid relid);
 extern bool locks_snapshot_outdated(void);
 extern pg_attribute_noreturn() void locks_serialization_failure(Circuit *c);
 

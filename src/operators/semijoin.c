@@ -18,6 +18,7 @@
 
 #include "access/table.h"
 #include "catalog/pg_type.h"
+#include "lib/qunique.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -290,7 +291,8 @@ uint32_cmp(const void *a, const void *b)
  * be.  Keys are told apart by their types' own hash functions (equal keys,
  * equal hashes; a collision only orders two steps that need not be), and
  * locked in hash order.  A key whose rows' net change is zero keeps its
- * presence whatever others do: it takes no lock.
+ * presence whatever others do: it takes no lock.  Too many keys for the
+ * transaction's budget lock the whole relation instead (locks.c).
  */
 void
 semijoin_lock_keys(Circuit *c, Indicator *ind, DeltaSource *src)
@@ -310,8 +312,11 @@ semijoin_lock_keys(Circuit *c, Indicator *ind, DeltaSource *src)
 		if (keys->order[k]->weight != 0)
 			hashes[n++] = keys->order[k]->hash;
 	qsort(hashes, n, sizeof(uint32), uint32_cmp);
-	for (i = 0; i < n; i++)
-		if (i == 0 || hashes[i] != hashes[i - 1])
+	n = (int) qunique(hashes, n, sizeof(uint32), uint32_cmp);
+	if (n > 0 && !locks_reserve_keys(n))
+		locks_acquire_all_keys(c, ind->relid);
+	else
+		for (i = 0; i < n; i++)
 			locks_acquire_key(c, ind->id, hashes[i]);
 	pfree(hashes);
 	MemoryContextDelete(keys->cxt);
