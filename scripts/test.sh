@@ -17,6 +17,11 @@
 #      d. random_joins: bash test/random/run_joins.sh --seed 1, if that file exists (random
 #                       views over joins of 2-4 tables, subqueries, WITH, set operations,
 #                       views over views; counts as one test; skipped with --quick).
+#      d2. random_joins_concurrent: bash test/random/run_joins.sh --seed 1 --views 20
+#                       --concurrency 4 --minutes 1: four sessions of random transactions
+#                       (READ COMMITTED, REPEATABLE READ, SERIALIZABLE) on the join
+#                       views' tables between the two phases of every round, then every
+#                       view checked; about 60-70 s (one test; skipped with --quick).
 #      e. scripts     : each counts as one test (run with --quick too), in this order:
 #                       dump_restore  bash test/dump_restore.sh   (pg_dump/restore of views)
 #                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
@@ -56,6 +61,7 @@ done
 : "${STEPPING_ISOLATION_TIMEOUT:=180}"
 : "${STEPPING_RANDOM_TIMEOUT:=300}"
 : "${STEPPING_RANDOM_JOINS_TIMEOUT:=300}"
+: "${STEPPING_RANDOM_JOINS_CONC_TIMEOUT:=180}"
 : "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
 : "${STEPPING_HOSTILE_TIMEOUT:=480}"
 : "${STEPPING_OOM_TIMEOUT:=120}"
@@ -210,52 +216,38 @@ run_installcheck regress "$STEPPING_REGRESS_TIMEOUT" ISOLATION=
 run_installcheck isolation "$STEPPING_ISOLATION_TIMEOUT" REGRESS=
 
 # ---------------------------------------------------------------------------
-# 4c. randomized differential test
+# 4c/4d. randomized differential tests, each counted as one test (skipped with --quick)
 # ---------------------------------------------------------------------------
-if [ ! -f test/random/run.sh ]; then
-    msg "== random: test/random/run.sh not present, skipped"
-elif [ "$QUICK" -eq 1 ]; then
-    msg "== random: skipped (--quick)"
-else
-    msg "== random: bash test/random/run.sh --seed 1"
-    run_limited "$STEPPING_RANDOM_TIMEOUT" "$STEPPING_ROOT/tmp_check/random.log" \
-        bash test/random/run.sh --seed 1
+# run_random NAME TIMEOUT SCRIPT ARGS... — bash SCRIPT ARGS, passed when it exits 0;
+# output in tmp_check/NAME.log
+run_random() {
+    local name="$1" secs="$2" script="$3"
+    shift 3
+    if [ ! -f "$script" ]; then
+        msg "== $name: $script not present, skipped"
+        return
+    elif [ "$QUICK" -eq 1 ]; then
+        msg "== $name: skipped (--quick)"
+        return
+    fi
+    msg "== $name: bash $script $*"
+    run_limited "$secs" "$STEPPING_ROOT/tmp_check/$name.log" bash "$script" "$@"
     rc=$_rc
     if [ "$rc" -eq 0 ]; then
-        msg "random ... ok"
+        msg "$name ... ok"
         PASSED=$((PASSED + 1))
     else
         if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-            warn "random test timed out after ${STEPPING_RANDOM_TIMEOUT}s"
+            warn "$name test timed out after ${secs}s"
         fi
-        msg "random ... FAILED (exit $rc)"
-        fail_one random
+        msg "$name ... FAILED (exit $rc)"
+        fail_one "$name"
     fi
-fi
-
-# ---------------------------------------------------------------------------
-# 4d. randomized differential test of join views (test/random/run_joins.sh)
-# ---------------------------------------------------------------------------
-if [ ! -f test/random/run_joins.sh ]; then
-    msg "== random_joins: test/random/run_joins.sh not present, skipped"
-elif [ "$QUICK" -eq 1 ]; then
-    msg "== random_joins: skipped (--quick)"
-else
-    msg "== random_joins: bash test/random/run_joins.sh --seed 1"
-    run_limited "$STEPPING_RANDOM_JOINS_TIMEOUT" "$STEPPING_ROOT/tmp_check/random_joins.log" \
-        bash test/random/run_joins.sh --seed 1
-    rc=$_rc
-    if [ "$rc" -eq 0 ]; then
-        msg "random_joins ... ok"
-        PASSED=$((PASSED + 1))
-    else
-        if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-            warn "random_joins test timed out after ${STEPPING_RANDOM_JOINS_TIMEOUT}s"
-        fi
-        msg "random_joins ... FAILED (exit $rc)"
-        fail_one random_joins
-    fi
-fi
+}
+run_random random "$STEPPING_RANDOM_TIMEOUT" test/random/run.sh --seed 1
+run_random random_joins "$STEPPING_RANDOM_JOINS_TIMEOUT" test/random/run_joins.sh --seed 1
+run_random random_joins_concurrent "$STEPPING_RANDOM_JOINS_CONC_TIMEOUT" test/random/run_joins.sh \
+    --seed 1 --views 20 --concurrency 4 --minutes 1 --dbname stepping_random_joins_conc
 
 # ---------------------------------------------------------------------------
 # 4e. script suites: dump/restore, hostile inputs, out of memory, crash recovery

@@ -2951,6 +2951,50 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------
+-- concurrency (run_joins.sh --concurrency W): the hooks of oracle.worker
+-- (oracle.sql), which runs the workers' random transactions
+-- ------------------------------------------------------------------
+
+-- the round's tables for a worker session
+CREATE PROCEDURE rj.worker_setup(p_seed bigint, p_round int, p_worker int, p_disable text)
+LANGUAGE plpgsql AS $proc$
+DECLARE
+    st record;
+BEGIN
+    PERFORM set_config('rj.disable', coalesce(p_disable, ''), false);
+    PERFORM set_config('rj.trace', 'off', false);
+    PERFORM set_config('client_min_messages', 'warning', false);
+    SELECT * INTO st FROM rj.rstate WHERE seed = p_seed AND round = p_round;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'rj: no phase-1 state for seed % round %', p_seed, p_round;
+    END IF;
+    PERFORM set_config('rj.ntab', st.settings[1], false);
+    PERFORM set_config('rj.roles', st.settings[2], false);
+    PERFORM set_config('rj.parents', st.settings[3], false);
+END
+$proc$;
+
+-- one random statement of a worker: DML on a random table of the round (not
+-- ANALYZE: concurrent ANALYZEs of one table can fail in PostgreSQL itself
+-- with "tuple concurrently updated"), or a refresh_view
+CREATE FUNCTION rj.worker_stmt(p_seed bigint, p_round int) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    st record;
+    dm record;
+BEGIN
+    IF rj.chance(0.03) THEN
+        SELECT * INTO st FROM rj.rstate WHERE seed = p_seed AND round = p_round;
+        RETURN format('SELECT stepping.refresh_view(%L)', st.vnames[rj.ri(1, st.nlive)]);
+    END IF;
+    LOOP
+        SELECT * INTO dm FROM rj.gen_dml(rj.ri(1, rj.ntab()));
+        EXIT WHEN dm.kind <> 'analyze';
+    END LOOP;
+    RETURN dm.stmt;
+END $$;
+
+-- ------------------------------------------------------------------
 -- one round
 -- ------------------------------------------------------------------
 
@@ -3134,6 +3178,25 @@ BEGIN
     vseen := array_fill(0, ARRAY[p_nviews]);
     nearly := greatest(1, ceil(p_nviews * 0.7)::int);
     maxstmts := p_nstmts * 25;
+
+    IF p_phase = 2 THEN
+        -- concurrent workers (run_joins.sh --concurrency) may have run since
+        -- phase 1: every view must be exact, its hidden state too
+        SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+        IF chk.bad > 0 THEN
+            f_kind := 'mismatch at the start of phase 2 (after the concurrent workers, see oracle.wlog)';
+            f_chk := chk; f_stmt := '(start of phase 2)'; f_script := script;
+        ELSE
+            SELECT * INTO chk FROM rj.drain_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
+            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive);
+            IF chk.bad > 0 THEN
+                f_kind := 'hidden state wrong at the start of phase 2 (after the concurrent workers, see oracle.wlog): '
+                          'mismatch after deleting every base row';
+                f_chk := chk; f_stmt := chk.stmt; f_script := script || chk.stmt;
+            END IF;
+        END IF;
+    END IF;
 
     <<main>>
     LOOP

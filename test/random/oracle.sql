@@ -80,3 +80,91 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $$;
+
+-- ------------------------------------------------------------------
+-- concurrency (run.sh / run_joins.sh --concurrency W): between phase 1 and
+-- phase 2 of a round, W workers run random transactions on the round's
+-- tables at the same time, at mixed isolation levels, without checking
+-- (other sessions' work is in flight); phase 2 starts by checking every view.
+-- A generator (schema gen: rnd or rj) provides
+--   gen.worker_setup(seed bigint, round int, worker int, disable text):
+--       the round's settings (from its phase-1 state) for this session
+--   gen.worker_stmt(seed bigint, round int) RETURNS text:
+--       one random statement on the round's tables (or a refresh_view)
+-- ------------------------------------------------------------------
+
+CREATE TABLE oracle.wlog (
+    seed    bigint,
+    round   int,
+    worker  int,
+    seq     int,
+    iso     text,
+    outcome text,
+    stmts   text
+);
+
+-- Transactions p_from .. p_ntx of worker p_worker.  A transaction that fails
+-- with a serialization failure, a deadlock, an FK violation (a concurrent
+-- delete of the parent) or a unique violation in the base tables' schema
+-- p_tabschema (concurrent moves of the same key) is rolled back and logged;
+-- any other error is a bug and ends the CALL.  A SERIALIZABLE transaction
+-- can also fail at COMMIT, which PL/pgSQL cannot catch: that ends the CALL
+-- with 40001, and the driver (options.sh run_workers) logs it and calls
+-- again from the next transaction.
+CREATE PROCEDURE oracle.worker(p_gen text, p_seed bigint, p_round int, p_worker int, p_ntx int,
+                               p_from int DEFAULT 1, p_disable text DEFAULT '',
+                               p_tabschema text DEFAULT NULL)
+LANGUAGE plpgsql AS $proc$
+DECLARE
+    i int;
+    j int;
+    stmt text;
+    stmts text[];
+    iso text := 'read committed';
+    outcome text;
+    errschema text;
+BEGIN
+    EXECUTE format('CALL %I.worker_setup($1, $2, $3, $4)', p_gen) USING p_seed, p_round, p_worker, p_disable;
+    PERFORM set_config('deadlock_timeout', '20ms', false);   -- deadlocks are expected: detect them fast
+    PERFORM setseed(hashint8(p_seed * 100003 + p_round * 101 + p_worker + p_from * 7919)::float8 / 2147483648.0);
+    PERFORM set_config('default_transaction_isolation', iso, false);
+    COMMIT;
+    FOR i IN p_from..p_ntx LOOP
+        stmts := '{}';
+        outcome := 'commit';
+        BEGIN
+            FOR j IN 1..1 + floor(random() * 3)::int LOOP
+                EXECUTE format('SELECT %I.worker_stmt($1, $2)', p_gen) INTO stmt USING p_seed, p_round;
+                stmts := stmts || stmt;
+                EXECUTE stmt;
+            END LOOP;
+            IF random() < 0.2 THEN
+                outcome := 'rollback';
+                RAISE EXCEPTION USING ERRCODE = 'RB001';
+            END IF;
+        EXCEPTION
+            WHEN SQLSTATE 'RB001' THEN
+                NULL;
+            WHEN serialization_failure OR deadlock_detected OR foreign_key_violation THEN
+                outcome := SQLSTATE || ' ' || SQLERRM;
+            WHEN unique_violation THEN
+                -- concurrent moves of the same key (id + 1000000, -id) and
+                -- re-inserts of the same ids can collide in a base table; a
+                -- violation anywhere else is a bug
+                GET STACKED DIAGNOSTICS errschema = SCHEMA_NAME;
+                IF errschema IS DISTINCT FROM p_tabschema THEN
+                    RAISE;
+                END IF;
+                outcome := SQLSTATE || ' ' || SQLERRM;
+        END;
+        INSERT INTO oracle.wlog VALUES (p_seed, p_round, p_worker, i, iso, outcome, array_to_string(stmts, E';\n'));
+        -- the isolation level of the next transaction
+        iso := CASE WHEN random() < 0.6 THEN 'read committed'
+                    WHEN random() < 0.6 THEN 'repeatable read' ELSE 'serializable' END;
+        PERFORM set_config('default_transaction_isolation', iso, false);
+        COMMIT;
+    END LOOP;
+    PERFORM set_config('default_transaction_isolation', 'read committed', false);
+    COMMIT;
+END
+$proc$;

@@ -1211,14 +1211,14 @@ BEGIN
         SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
         nchecks := nchecks + nlive;
         IF chk.bad > 0 THEN
-            f_kind := 'mismatch at the start of phase 2 (after the concurrent workers, see rnd.wlog)';
+            f_kind := 'mismatch at the start of phase 2 (after the concurrent workers, see oracle.wlog)';
             f_chk := chk; f_stmt := '(start of phase 2)'; f_script := script;
         END IF;
         IF f_kind IS NULL THEN
             SELECT * INTO chk FROM rnd.drain_check(tabs, vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
             nchecks := nchecks + nlive;
             IF chk.bad > 0 THEN
-                f_kind := 'hidden state wrong at the start of phase 2 (after the concurrent workers, see rnd.wlog): mismatch after deleting every base row';
+                f_kind := 'hidden state wrong at the start of phase 2 (after the concurrent workers, see oracle.wlog): mismatch after deleting every base row';
                 f_chk := chk; f_stmt := chk.stmt; f_script := script || chk.stmt;
             END IF;
         END IF;
@@ -1655,38 +1655,15 @@ END
 $proc$;
 
 -- ------------------------------------------------------------------
--- concurrency (run.sh --concurrency W): between phase 1 and phase 2, W
--- workers run random transactions on the round's tables at the same time,
--- at mixed isolation levels, without checking (other sessions' work is in
--- flight); phase 2 starts by checking every view.
+-- concurrency (run.sh --concurrency W): the hooks of oracle.worker
+-- (oracle.sql), which runs the workers' random transactions
 -- ------------------------------------------------------------------
 
-CREATE TABLE rnd.wlog (
-    seed    bigint,
-    round   int,
-    worker  int,
-    seq     int,
-    iso     text,
-    outcome text,
-    stmts   text
-);
-
-CREATE PROCEDURE rnd.worker(p_seed bigint, p_round int, p_worker int, p_ntx int, p_disable text DEFAULT '')
+-- the round's settings for a worker session
+CREATE PROCEDURE rnd.worker_setup(p_seed bigint, p_round int, p_worker int, p_disable text)
 LANGUAGE plpgsql AS $proc$
 DECLARE
     st record;
-    tabs text[];
-    pks bool[];
-    ntab int;
-    i int;
-    j int;
-    t int;
-    stmt text;
-    stmts text[];
-    iso text := 'read committed';
-    outcome text;
-    errtable text;
-    errschema text;
 BEGIN
     PERFORM set_config('rnd.disable', coalesce(p_disable, ''), false);
     PERFORM set_config('rnd.trace', 'off', false);
@@ -1694,57 +1671,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'rnd: no phase-1 state for seed % round %', p_seed, p_round;
     END IF;
-    tabs := st.tabs;
-    pks := st.pks;
-    ntab := array_length(tabs, 1);
     PERFORM set_config('rnd.mixed', st.settings[1], false);
     PERFORM set_config('rnd.fkchild', st.settings[2], false);
     PERFORM set_config('rnd.fkparent', st.settings[3], false);
     PERFORM set_config('rnd.copytag', '_w' || p_worker, false);
-    PERFORM set_config('deadlock_timeout', '20ms', false);   -- deadlocks are expected: detect them fast
-    PERFORM setseed(hashint8(p_seed * 100003 + p_round * 101 + p_worker)::float8 / 2147483648.0);
-    PERFORM set_config('default_transaction_isolation', iso, false);
-    COMMIT;
-    FOR i IN 1..p_ntx LOOP
-        stmts := '{}';
-        outcome := 'commit';
-        BEGIN
-            FOR j IN 1..rnd.ri(1, 3) LOOP
-                IF rnd.chance(0.04) AND NOT rnd.disabled('refresh') THEN
-                    stmt := format('SELECT stepping.refresh_view(%L)', st.vnames[rnd.ri(1, st.nlive)]);
-                ELSE
-                    t := rnd.ri(1, ntab);
-                    stmt := rnd.dml_for(tabs, pks, t);
-                END IF;
-                stmts := stmts || stmt;
-                EXECUTE stmt;
-            END LOOP;
-            IF rnd.chance(0.2) THEN
-                outcome := 'rollback';
-                RAISE EXCEPTION USING ERRCODE = 'RB001';
-            END IF;
-        EXCEPTION
-            WHEN SQLSTATE 'RB001' THEN
-                NULL;
-            WHEN serialization_failure OR deadlock_detected OR foreign_key_violation THEN
-                outcome := SQLSTATE || ' ' || SQLERRM;
-            WHEN unique_violation THEN
-                -- concurrent moves (id + 1000000) and re-inserts of the same ids can
-                -- collide in the base table; a violation anywhere else is a bug
-                GET STACKED DIAGNOSTICS errtable = TABLE_NAME, errschema = SCHEMA_NAME;
-                IF errschema IS DISTINCT FROM 'rt' THEN
-                    RAISE;
-                END IF;
-                outcome := SQLSTATE || ' ' || SQLERRM;
-        END;
-        INSERT INTO rnd.wlog VALUES (p_seed, p_round, p_worker, i, iso, outcome, array_to_string(stmts, E';\n'));
-        -- the isolation level of the next transaction
-        -- (not SERIALIZABLE: its failures can surface at COMMIT, which PL/pgSQL cannot catch)
-        iso := CASE WHEN rnd.chance(0.75) THEN 'read committed' ELSE 'repeatable read' END;
-        PERFORM set_config('default_transaction_isolation', iso, false);
-        COMMIT;
-    END LOOP;
-    PERFORM set_config('default_transaction_isolation', 'read committed', false);
-    COMMIT;
 END
 $proc$;
+
+-- one random statement of a worker: DML on one of the round's tables, or a refresh
+CREATE FUNCTION rnd.worker_stmt(p_seed bigint, p_round int) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    st record;
+BEGIN
+    SELECT * INTO st FROM rnd.rstate WHERE seed = p_seed AND round = p_round;
+    IF rnd.chance(0.04) AND NOT rnd.disabled('refresh') THEN
+        RETURN format('SELECT stepping.refresh_view(%L)', st.vnames[rnd.ri(1, st.nlive)]);
+    END IF;
+    RETURN rnd.dml_for(st.tabs, st.pks, rnd.ri(1, array_length(st.tabs, 1)));
+END $$;

@@ -22,8 +22,9 @@
 #                guard triggers) after a few statements; exits 0 only if the
 #                corruption is reported as a mismatch
 # --concurrency W  between phase 1 and phase 2 of every round, run W sessions of
-#                random transactions (mixed isolation levels, --worker-tx N each,
-#                default 30) concurrently, then check every view
+#                random transactions (READ COMMITTED, REPEATABLE READ and
+#                SERIALIZABLE; --worker-tx N each, default 30) concurrently, then
+#                check every view (options.sh run_workers, oracle.sql oracle.worker)
 # --disable LIST skip features, to look for bugs behind a known one:
 #                 mixed (mixed-scale numeric values in g), float, float4, numeric,
 #                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,
@@ -55,14 +56,9 @@ PROG=run.sh
 # shellcheck source=test/random/options.sh
 source "$here/options.sh"
 while [ $# -gt 0 ]; do
-    case "$1" in
-        --concurrency) concurrency=${2-}; isnum "$concurrency" --concurrency; shift 2 ;;
-        --worker-tx) worker_tx=${2-}; isnum "$worker_tx" --worker-tx; shift 2 ;;
-        *)
-            common_option "$@"
-            [ "$SHIFT" -gt 0 ] || { echo "$PROG: unknown argument '$1'" >&2; usage; }
-            shift "$SHIFT" ;;
-    esac
+    common_option "$@"
+    [ "$SHIFT" -gt 0 ] || { echo "$PROG: unknown argument '$1'" >&2; usage; }
+    shift "$SHIFT"
 done
 [ "$per_round" -ge 1 ] || per_round=1
 [ "$views" -ge 1 ] || views=1
@@ -115,26 +111,10 @@ report_failure() {
     echo "---- replayable script ($f; run with: psql -f $f) ----"
     cat "$f"
     echo "---- end of script ----"
-    [ "$concurrency" -gt 0 ] && echo "(--concurrency: $concurrency workers ran between phase 1 and phase 2; their transactions: SELECT * FROM rnd.wlog in database $dbname, kept)"
+    [ "$concurrency" -gt 0 ] && echo "(--concurrency: $concurrency workers ran between phase 1 and phase 2; their transactions: SELECT * FROM oracle.wlog in database $dbname, kept)"
     echo "reproduce: $(repro_cmd "$r")"
 }
 
-# concurrent sessions of random transactions on the round's tables
-run_workers() {
-    local r=$1 w pids=() bad=0
-    local wdir
-    wdir=$(mktemp -d)
-    for w in $(seq 1 "$concurrency"); do
-        "${PSQL[@]}" -d "$dbname" -c "CALL rnd.worker($seed, $r, $w, $worker_tx, '$run_disable')" >"$wdir/$w" 2>&1 &
-        pids+=($!)
-    done
-    for w in "${!pids[@]}"; do
-        wait "${pids[$w]}" || bad=1
-    done
-    err=$(cat "$wdir"/*)
-    rm -rf "$wdir"
-    return $bad
-}
 
 r=1
 [ -n "$only_round" ] && r=$only_round
@@ -150,7 +130,7 @@ while :; do
     rc=0
     for phase in $phases; do
         if [ "$phase" = 2 ] && [ "$concurrency" -gt 0 ]; then
-            run_workers "$r" || { rc=1; break; }
+            run_workers rnd rt "$r" || { rc=1; break; }
         fi
         err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
               -c "CALL rnd.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
@@ -159,7 +139,7 @@ while :; do
     if [ $rc -ne 0 ]; then
         echo "random: ERROR seed=$seed round=$r: unexpected error:"
         echo "$err"
-        [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table rnd.wlog of database $dbname; a rerun below is not concurrent)"
+        [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table oracle.wlog of database $dbname; a rerun below is not concurrent)"
         echo "---- statements of the round up to the error (rerun with tracing) ----"
         tf="${TMPDIR:-/tmp}/stepping_random_seed${seed}_round${r}.sql"
         for phase in $phases; do
@@ -184,6 +164,7 @@ while :; do
 done
 
 elapsed=$(( $(date +%s) - start ))
+worker_summary random
 summary=$(q -c "SELECT format('rounds=%s views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rnd.stats")
 echo "random: seed=$seed $summary mismatches=$failed time=${elapsed}s${disable:+ disabled=$disable}"
 

@@ -4,6 +4,7 @@
 #
 #   bash test/random/run_joins.sh [--seed N] [--minutes M] [--views V] [--statements S]
 #                                 [--views-per-round K] [--round R] [--disable f1,f2]
+#                                 [--concurrency W] [--worker-tx N]
 #                                 [--dbname DB] [--keep] [--sabotage]
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE): it
@@ -56,6 +57,14 @@
 # the rounds after the last one) are run until M minutes have passed.
 #
 # --round R      run only round R of the seed (to reproduce a failure)
+# --concurrency W  between phase 1 and phase 2 of every round, run W sessions of
+#                random transactions (1-3 statements each on random tables of
+#                the round, READ COMMITTED, REPEATABLE READ and SERIALIZABLE;
+#                serialization failures, deadlocks and FK violations roll the
+#                transaction back; --worker-tx N each, default 30) at the same
+#                time, then check every view (check_view and the oracle, also
+#                after deleting every base row); their transactions are in
+#                table oracle.wlog (options.sh run_workers, oracle.worker)
 # --sabotage     self-test of the checker: corrupt a result table (bypassing its
 #                guard triggers) after a few statements; exits 0 only if the
 #                corruption is reported as a mismatch
@@ -122,6 +131,8 @@ disable=
 dbname=stepping_random_joins
 keep=0
 sabotage=0
+concurrency=0
+worker_tx=30
 
 PROG=run_joins.sh
 # shellcheck source=test/random/options.sh
@@ -155,6 +166,7 @@ run_disable=$disable
 # phase 1 (tables, first views) and phase 2 (statements) run in separate sessions
 phases="1 2"
 case ",$disable," in *,xsession,*) phases=0 ;; esac
+[ "$concurrency" -gt 0 ] && phases="1 2"
 [ "$sabotage" -eq 1 ] && run_disable=${disable:+$disable,}sabotage
 q() { "${PSQL[@]}" -d "$dbname" -At "$@"; }
 
@@ -167,7 +179,7 @@ views_in_round() {
 
 repro_cmd() {
     local r=$1
-    echo "bash test/random/run_joins.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}"
+    echo "bash test/random/run_joins.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")"
 }
 
 report_failure() {
@@ -179,6 +191,7 @@ report_failure() {
     echo "---- replayable script ($f; run with: psql -f $f) ----"
     cat "$f"
     echo "---- end of script ----"
+    [ "$concurrency" -gt 0 ] && echo "(--concurrency: $concurrency workers ran between phase 1 and phase 2; their transactions: SELECT * FROM oracle.wlog in database $dbname, kept)"
     echo "reproduce: $(repro_cmd "$r")"
 }
 
@@ -195,6 +208,9 @@ while :; do
     nv=$(views_in_round "$r")
     rc=0
     for phase in $phases; do
+        if [ "$phase" = 2 ] && [ "$concurrency" -gt 0 ]; then
+            run_workers rj jt "$r" || { rc=1; break; }
+        fi
         err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
               -c "CALL rj.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
         [ "$(q -c 'SELECT count(*) FROM rj.failure')" = "0" ] || break
@@ -202,6 +218,7 @@ while :; do
     if [ $rc -ne 0 ]; then
         echo "random_joins: ERROR seed=$seed round=$r: unexpected error:"
         echo "$err"
+        [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table oracle.wlog of database $dbname; a rerun below is not concurrent)"
         echo "---- statements of the round up to the error (rerun with tracing) ----"
         for phase in $phases; do
             "${PSQL[@]}" -d "$dbname" -c "CALL rj.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
@@ -228,6 +245,7 @@ q -c "SELECT format('random_joins: views with outer joins or subqueries in WHERE
 q -c "SELECT format('random_joins: views with scalar subqueries, INTERSECT/EXCEPT ALL, functions in FROM or JSON: %s of %s (%s%%): scalar subqueries %s, INTERSECT/EXCEPT ALL %s, functions in FROM %s, JSON %s', count(*) FILTER (WHERE n > 0), count(*), round(100.0 * count(*) FILTER (WHERE n > 0) / greatest(count(*), 1)), count(*) FILTER (WHERE sc), count(*) FILTER (WHERE sa), count(*) FILTER (WHERE sf), count(*) FILTER (WHERE js)) FROM (SELECT 'scalar_subquery' = ANY (tags) AS sc, EXISTS (SELECT FROM unnest(tags) u WHERE u ~ '(intersect|except)_all\$') AS sa, 'srf_from' = ANY (tags) AS sf, tags && ARRAY['json_agg', 'json_build'] AS js, cardinality(ARRAY(SELECT u FROM unnest(tags) u WHERE u IN ('scalar_subquery', 'srf_from', 'json_agg', 'json_build') OR u ~ '(intersect|except)_all\$')) AS n FROM rj.vstats) s"
 echo "random_joins: statements per kind:"
 q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
+worker_summary random_joins
 summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
 echo "random_joins: seed=$seed $summary mismatches=$failed time=${elapsed}s${disable:+ disabled=$disable}"
 
