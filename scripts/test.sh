@@ -18,7 +18,7 @@
 #                       views over joins of 2-4 tables, subqueries, WITH, set operations,
 #                       views over views; counts as one test; skipped with --quick).
 #      d2. random_joins_concurrent: bash test/random/run_joins.sh --seed 1 --views 20
-#                       --concurrency 4 --minutes 1 --disable rr_truncate: four sessions of random transactions
+#                       --concurrency 4 --minutes 1: four sessions of random transactions
 #                       (READ COMMITTED, REPEATABLE READ, SERIALIZABLE) on the join
 #                       views' tables between the two phases of every round, then every
 #                       view checked; about 60-70 s (one test; skipped with --quick).
@@ -246,10 +246,8 @@ run_random() {
 }
 run_random random "$STEPPING_RANDOM_TIMEOUT" test/random/run.sh --seed 1
 run_random random_joins "$STEPPING_RANDOM_JOINS_TIMEOUT" test/random/run_joins.sh --seed 1
-# (--disable rr_truncate: a TRUNCATE under REPEATABLE READ leaves result rows that a
-# concurrent writer inserted after its snapshot; specs/iso_lock_truncate_rr.spec)
 run_random random_joins_concurrent "$STEPPING_RANDOM_JOINS_CONC_TIMEOUT" test/random/run_joins.sh \
-    --seed 1 --views 20 --concurrency 4 --minutes 1 --disable rr_truncate --dbname stepping_random_joins_conc
+    --seed 1 --views 20 --concurrency 4 --minutes 1 --dbname stepping_random_joins_conc
 
 # ---------------------------------------------------------------------------
 # 4e. script suites: dump/restore, hostile inputs, out of memory, crash recovery

@@ -630,16 +630,54 @@ writer_delete_candidate(ResultWriter *w, ItemPointer tid)
 }
 
 /*
- * Empty a result table, for refresh_view and TRUNCATE of a base table:
+ * A recompute after a TRUNCATE under REPEATABLE READ / SERIALIZABLE: the
+ * caller's ShareLock waited for every writer of the result table, but a row
+ * one of them committed after this transaction's snapshot is invisible to
+ * it and would outlive the emptying, while the TRUNCATE removed the base
+ * rows it came from (TRUNCATE is not MVCC-safe; writers of views without
+ * the view lock leave no other trace).  Such a row is a serialization
+ * failure, as UPDATE's rule for a row changed after the snapshot.  A
+ * refresh_view needs no such check: it recomputes exactly the rows its
+ * snapshot shows, and later committed deltas stay on top of them.  Rows
+ * deleted after the snapshot fail when they are locked.
+ */
+static void
+refuse_rows_after_snapshot(ResultWriter *w)
+{
+	Snapshot	latest = RegisterSnapshot(GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(w->rel, latest, 0, NULL);
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!table_tuple_satisfies_snapshot(w->rel, w->oldslot, w->snapshot))
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to concurrent update of stepping view \"%s\"",
+							RelationGetRelationName(w->rel)),
+					 errdetail("A transaction that committed after this transaction's snapshot wrote the view's result table.")));
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(latest);
+	ExecClearTuple(w->oldslot);
+}
+
+/*
+ * Empty a result table, for refresh_view and TRUNCATE of a base table
+ * (truncated: see refuse_rows_after_snapshot):
  * row by row through the executor's row routines, so that users' row
  * triggers on the result table fire as for any other maintenance write
  * (statement triggers do not: maintenance fires none).
  */
 void
-writer_delete_all(Circuit *c)
+writer_delete_all(Circuit *c, bool truncated)
 {
 	ResultWriter *w = writer_open(c);
-	TableScanDesc scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
+	TableScanDesc scan;
+
+	if (truncated && IsolationUsesXactSnapshot())
+		refuse_rows_after_snapshot(w);
+	scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot))
 	{

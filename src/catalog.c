@@ -715,7 +715,8 @@ catalog_lock_view(Circuit *c)
 			if (xact_snapshot)
 				ereport(ERROR,
 						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent update")));
+						 errmsg("could not serialize access due to concurrent update of stepping view \"%s\"",
+								get_rel_name(viewid))));
 			continue;
 		}
 		ereport(ERROR,

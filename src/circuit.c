@@ -301,7 +301,8 @@ feed_table(RunState *rs, Relation rel, Datum *values, bool *isnull)
 /*
  * run_guarded: one run of circuit c, inside run_circuit's guards (owner,
  * pinned settings, error context).  With refresh, recompute the view from
- * its inputs (empty the result table under a ShareLock, refill it);
+ * its inputs (empty the result table under a ShareLock, refill it; src is
+ * NULL for refresh_view, the step's deltas when a TRUNCATE is the cause);
  * otherwise run the step's deltas src: single-table and union views feed
  * their inputs' captured rows through the linear front (old -1, new +1),
  * join views their delta terms or probes; then the Z-set reaches the
@@ -351,7 +352,7 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		 */
 		LockRelationOid(c->viewid, ShareLock);
 		begin_writes(&rs);
-		writer_delete_all(c);
+		writer_delete_all(c, src != NULL);
 		CommandCounterIncrement();
 		PopActiveSnapshot();
 		PushActiveSnapshot(GetTransactionSnapshot());
@@ -642,8 +643,11 @@ circuit_run(Circuit *c, DeltaSource *src, bool *refreshed)
 		{
 			if (((DeltaChunk *) lfirst(lc))->truncated)
 			{
-				/* an input's old rows are gone: recompute from what is left */
-				(void) run_circuit(c, NULL, true);
+				/*
+				 * an input's old rows are gone: recompute from what is left
+				 * (src tells run_guarded that a TRUNCATE is the cause)
+				 */
+				(void) run_circuit(c, src, true);
 				*refreshed = true;
 				return refreshed_marker(c);
 			}

@@ -272,7 +272,7 @@ locks_serialization_failure(Circuit *c)
 	ereport(ERROR,
 			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 			 errmsg("could not serialize access due to a concurrent change of an input of stepping view \"%s\"",
-					c->viewlabel),
+					get_rel_name(c->viewid)),
 			 errdetail("A transaction that committed after this transaction's snapshot changed rows this change joins with."),
 			 errhint("The transaction might succeed if retried.")));
 }

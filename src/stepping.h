@@ -676,7 +676,7 @@ extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_delete_current(ResultWriter *w);
 extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
 extern bool writer_delete_candidate(ResultWriter *w, ItemPointer tid);
-extern void writer_delete_all(Circuit *c);
+extern void writer_delete_all(Circuit *c, bool truncated);
 extern bool writer_lock_current(ResultWriter *w, bool *moved);
 extern bool writer_try_update(ResultWriter *w, Datum *values, bool *isnull);
 extern bool writer_try_delete(ResultWriter *w);

@@ -98,7 +98,11 @@ uint64
 row_image_fingerprint(int ncols, Datum *values, bool *isnull,
 					  int16 *typlen, bool *typbyval)
 {
-	uint64		hash = 0;
+	/*
+	 * Not zero: a row without columns (count(*) over a join) must still
+	 * count, so that a Z-set's fingerprint carries at least its total weight.
+	 */
+	uint64		hash = UINT64CONST(0x2545f4914f6cdd1d);
 	int			i;
 
 	for (i = 0; i < ncols; i++)

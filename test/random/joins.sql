@@ -2977,9 +2977,9 @@ $proc$;
 -- one random statement of a worker: DML on a random table of the round (not
 -- ANALYZE: concurrent ANALYZEs of one table can fail in PostgreSQL itself
 -- with "tuple concurrently updated"), or a refresh_view.  Feature rr_truncate
--- off: no TRUNCATE in a REPEATABLE READ / SERIALIZABLE transaction (it leaves
--- result rows a concurrent writer inserted after its snapshot:
--- specs/iso_lock_truncate_rr.spec)
+-- off: no TRUNCATE in a REPEATABLE READ / SERIALIZABLE transaction (such a
+-- TRUNCATE used to leave result rows a concurrent writer inserted after its
+-- snapshot, now 40001: specs/iso_lock_truncate_rr.spec)
 CREATE FUNCTION rj.worker_stmt(p_seed bigint, p_round int) RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE

@@ -99,9 +99,8 @@
 #                 setop_names  every branch of a set operation names its columns
 #                 alias_cols no alias / WITH column lists naming unnamed columns
 #                 rr_truncate  no TRUNCATE in the --concurrency workers'
-#                            REPEATABLE READ / SERIALIZABLE transactions: avoids
-#                            the known rows left behind by such a TRUNCATE
-#                            (specs/iso_lock_truncate_rr.spec)
+#                            REPEATABLE READ / SERIALIZABLE transactions (they
+#                            once left rows behind: specs/iso_lock_truncate_rr.spec)
 #                 chain (inner views read by other views), setop, subquery, cte,
 #                 selfjoin, using, float, fk (no FK child tables), truncate,
 #                 upsert, wcte, merge, txn, subxact, xsession (phase 1 and 2 in
