@@ -108,6 +108,15 @@ DELETE FROM la_a WHERE id < 0;
 SELECT count(*) FROM la_locks;
 ROLLBACK;
 
+-- stepping.serialize_writers: SHARE ROW EXCLUSIVE on every input
+SET stepping.serialize_writers = on;
+BEGIN;
+INSERT INTO la_a VALUES (13, 3, 13);
+SELECT * FROM la_locks WHERE view IN ('la_join', 'la_bag');
+ROLLBACK;
+RESET stepping.serialize_writers;
+SET stepping.no_such_setting = 1;
+
 -- the view lock's row is written only by the view with HAVING
 SELECT c.view_rel::text, s.steps > 0 AS wrote_state_row
   FROM stepping.catalog c JOIN stepping.view_state s USING (view_rel)

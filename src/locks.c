@@ -57,6 +57,9 @@
  *	  accumulate modes; the lock manager detects the deadlocks that the
  *	  algebra makes unavoidable (two transactions each changing R and then
  *	  S of one view: each one's second delta needs the other's first).
+ *	  Transactions that set stepping.serialize_writers take SHARE ROW
+ *	  EXCLUSIVE on every input instead: they wait for each other from their
+ *	  first step on, as with one lock per view, and cannot meet that cycle.
  *
  *	  Snapshots.  The step reads through a snapshot taken after its locks
  *	  (circuit.c begin_writes).  Under READ COMMITTED that snapshot sees
@@ -78,11 +81,34 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 #include "stepping.h"
+
+/*
+ * stepping.serialize_writers: steps of join views take SHARE ROW EXCLUSIVE
+ * on every input, so that transactions writing several inputs of one view
+ * wait for each other instead of deadlocking on a lock upgrade.
+ */
+bool		stepping_serialize_writers = false;
+
+void
+locks_define_settings(void)
+{
+	DefineCustomBoolVariable("stepping.serialize_writers",
+							 "Makes maintenance of join views run one transaction at a time.",
+							 "Each step takes SHARE ROW EXCLUSIVE on every input of the view: "
+							 "transactions that write several tables of one join view then wait "
+							 "for each other instead of risking a deadlock.",
+							 &stepping_serialize_writers,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
 
 /*
  * Compile time: the lock tags' class, and which inputs are self-conflicting
@@ -164,6 +190,9 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 			(changed[p] && c->joins.selfconflict[p]);
 		LOCKMODE	mode = (share && rowex) ? ShareRowExclusiveLock
 			: share ? ShareLock : RowExclusiveLock;
+
+		if (stepping_serialize_writers)
+			mode = ShareRowExclusiveLock;
 
 		SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p + 1);
 		(void) LockAcquire(&tag, mode, false, false);

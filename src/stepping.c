@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 
@@ -39,6 +40,8 @@ _PG_init(void)
 {
 	capture_init();
 	cache_init();
+	locks_define_settings();
+	MarkGUCPrefixReserved("stepping");
 }
 
 static void

@@ -552,6 +552,8 @@ extern void circuit_refresh(Circuit *c);
 extern void catalog_lock_view(Circuit *c);
 
 /* locks.c: which concurrent steps of a view must be ordered */
+extern bool stepping_serialize_writers;
+extern void locks_define_settings(void);
 extern void locks_prepare(Circuit *c);
 extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
 extern void locks_acquire_key(Circuit *c, int indicator, uint32 hash);
