@@ -22,6 +22,8 @@
 #                       (READ COMMITTED, REPEATABLE READ, SERIALIZABLE) on the join
 #                       views' tables between the two phases of every round, then every
 #                       view checked; about 60-70 s (one test; skipped with --quick).
+#      d3. random_concurrent: the same for single-table views (test/random/run.sh
+#                       --seed 1 --views 20 --concurrency 4 --minutes 1).
 #      e. scripts     : each counts as one test (run with --quick too), in this order:
 #                       dump_restore  bash test/dump_restore.sh   (pg_dump/restore of views)
 #                       hostile       bash test/hostile/run.sh    (hostile create_view corpus)
@@ -62,6 +64,7 @@ done
 : "${STEPPING_RANDOM_TIMEOUT:=300}"
 : "${STEPPING_RANDOM_JOINS_TIMEOUT:=300}"
 : "${STEPPING_RANDOM_JOINS_CONC_TIMEOUT:=180}"
+: "${STEPPING_RANDOM_CONC_TIMEOUT:=180}"
 : "${STEPPING_DUMP_RESTORE_TIMEOUT:=180}"
 : "${STEPPING_HOSTILE_TIMEOUT:=480}"
 : "${STEPPING_OOM_TIMEOUT:=120}"
@@ -248,6 +251,8 @@ run_random random "$STEPPING_RANDOM_TIMEOUT" test/random/run.sh --seed 1
 run_random random_joins "$STEPPING_RANDOM_JOINS_TIMEOUT" test/random/run_joins.sh --seed 1
 run_random random_joins_concurrent "$STEPPING_RANDOM_JOINS_CONC_TIMEOUT" test/random/run_joins.sh \
     --seed 1 --views 20 --concurrency 4 --minutes 1 --dbname stepping_random_joins_conc
+run_random random_concurrent "$STEPPING_RANDOM_CONC_TIMEOUT" test/random/run.sh \
+    --seed 1 --views 20 --concurrency 4 --minutes 1 --dbname stepping_random_conc
 
 # ---------------------------------------------------------------------------
 # 4e. script suites: dump/restore, hostile inputs, out of memory, crash recovery
