@@ -20,8 +20,10 @@
  *	  - they change different inputs R and S of the same join: the term
  *	    delta(R) x delta(S) exists.  Ordered: the later one reads the
  *	    earlier one's rows after its commit.
- *	  - they change the same input R that the join reads twice (a
- *	    self-join): ordered.
+ *	  - they change the same input R that one product of the delta reads
+ *	    twice (a self-join; R in FROM and in a semijoin factor of the same
+ *	    product, as in  FROM r WHERE EXISTS (SELECT FROM r ...); two
+ *	    factors over R): ordered.
  *	  - they change rows of the same key of a semijoin factor over R (the
  *	    distinct keys of R's rows, for EXISTS, NOT EXISTS, IN, NOT IN and
  *	    the nullable side of an outer join): a key's presence is not linear
@@ -111,8 +113,33 @@ locks_define_settings(void)
 }
 
 /*
- * Compile time: the lock tags' class, and which inputs are self-conflicting
- * (read by more than one range table entry).
+ * How many times one product of the view reads relid: as range table
+ * entries of its FROM, and as the relation of its semijoin factors.
+ */
+static int
+component_reads(Circuit *c, Component *comp, Oid relid)
+{
+	int			reads = 0;
+	int			rt;
+	ListCell   *lc;
+
+	for (rt = 0; rt < c->joins.nrtes && rt < 32; rt++)
+		if ((comp->used & (((uint32) 1) << rt)) && c->joins.rte_relid[rt] == relid)
+			reads++;
+	foreach(lc, comp->uses)
+		if (((IndicatorUse *) lfirst(lc))->ind->relid == relid)
+			reads++;
+	return reads;
+}
+
+/*
+ * Compile time: the lock tags' class, and which inputs are self-conflicting:
+ * read more than once by one product of the view's delta (a self-join, or a
+ * table read both in FROM and by a semijoin factor of the same product, or
+ * by two factors), which makes that product non-linear in the input.
+ * Products that each read the input once (an outer join's inner join and
+ * its antijoin) leave it linear; a factor's own non-linearity is ordered by
+ * its key locks.
  */
 void
 locks_prepare(Circuit *c)
@@ -129,13 +156,24 @@ locks_prepare(Circuit *c)
 	foreach(lc, c->inputs)
 	{
 		Oid			relid = lfirst_oid(lc);
-		int			readers = 0;
-		int			rt;
+		int			reads = 0;
 
-		for (rt = 0; rt < c->joins.nrtes; rt++)
-			if (c->joins.rte_relid[rt] == relid)
-				readers++;
-		c->joins.selfconflict[p++] = (readers > 1);
+		if (c->joins.decomposed)
+		{
+			ListCell   *lcc;
+
+			foreach(lcc, c->joins.components)
+				reads = Max(reads, component_reads(c, (Component *) lfirst(lcc), relid));
+		}
+		else
+		{
+			int			rt;
+
+			for (rt = 0; rt < c->joins.nrtes; rt++)
+				if (c->joins.rte_relid[rt] == relid)
+					reads++;
+		}
+		c->joins.selfconflict[p++] = (reads > 1);
 	}
 }
 
