@@ -51,10 +51,10 @@ INSERT INTO la_a VALUES (11, 1, 11);
 SELECT * FROM la_locks;
 ROLLBACK;
 
--- a writer of la_b: SHARE on la_b (la_left's nullable side included); no
--- key lock, as k = 3 stays in la_left's semijoin factor (b.v > 2: 3 -> 4,
--- a net change of zero); the view over a view sees la_join's output delta
--- as a change of its input
+-- a writer of la_b: SHARE on la_b, SHARE ROW EXCLUSIVE where la_b is the
+-- relation of a semijoin factor (la_left's nullable side: for now such a
+-- relation orders its writers per table, so no key lock is taken); the view
+-- over a view sees la_join's output delta as a change of its input
 BEGIN;
 UPDATE la_b SET v = v + 1 WHERE k = 3;
 SELECT * FROM la_locks;
@@ -65,21 +65,20 @@ BEGIN;
 UPDATE la_b SET v = 0 WHERE k = 1;
 SELECT * FROM la_key_locks;
 ROLLBACK;
--- keys 1 and 2 enter the factor (v 1 -> 11, 2 -> 12): EXCLUSIVE on each
+-- keys 1 and 2 enter the factor (v 1 -> 11, 2 -> 12): still no key lock
 BEGIN;
 UPDATE la_b SET v = v + 10 WHERE k IN (1, 2);
 SELECT * FROM la_key_locks;
 ROLLBACK;
 
--- more keys than the transaction's budget (half max_locks_per_transaction):
--- SHARE ROW EXCLUSIVE on the relation instead of one lock per key
+-- many keys: the relation's SHARE ROW EXCLUSIVE, no key locks
 SHOW max_locks_per_transaction;
 BEGIN;
 INSERT INTO la_b SELECT g, 10 FROM generate_series(100, 199) g;
 SELECT * FROM la_locks WHERE view = 'la_left';
 SELECT * FROM la_key_locks;
 ROLLBACK;
--- the budget counts per transaction: 20 keys, then 20 more
+-- two statements of 20 keys each: the same
 BEGIN;
 INSERT INTO la_b SELECT g, 10 FROM generate_series(100, 119) g;
 SELECT * FROM la_key_locks;
@@ -87,7 +86,7 @@ INSERT INTO la_b SELECT g, 10 FROM generate_series(120, 139) g;
 SELECT * FROM la_locks WHERE view = 'la_left';
 SELECT * FROM la_key_locks;
 ROLLBACK;
--- a writer of la_c: SHARE on la_c, EXCLUSIVE on the NOT EXISTS keys it changed
+-- a writer of la_c: SHARE ROW EXCLUSIVE where la_c is the NOT EXISTS relation
 BEGIN;
 DELETE FROM la_c WHERE k = 5;
 SELECT * FROM la_locks;

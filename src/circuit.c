@@ -143,7 +143,13 @@ feed_join_step(RunState *rs, DeltaSource *src)
 		if (!locks_acquire_inputs(c, src))
 			return;				/* no row changed: nothing to join */
 		foreach(lc, c->joins.indicators)
-			semijoin_lock_keys(c, (Indicator *) lfirst(lc), src);
+		{
+			Indicator  *ind = (Indicator *) lfirst(lc);
+
+			/* a self-conflicting relation's table lock orders its keys too */
+			if (!locks_input_selfconflict(c, ind->relid))
+				semijoin_lock_keys(c, ind, src);
+		}
 	}
 	begin_writes(rs);
 	check = (c->row_locking && IsolationUsesXactSnapshot() &&

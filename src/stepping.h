@@ -557,6 +557,7 @@ extern void locks_define_settings(void);
 extern void locks_prepare(Circuit *c);
 extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
 extern void locks_acquire_key(Circuit *c, int indicator, uint32 hash);
+extern bool locks_input_selfconflict(Circuit *c, Oid relid);
 extern bool locks_reserve_keys(int n);
 extern void locks_acquire_all_keys(Circuit *c, Oid relid);
 extern bool locks_snapshot_outdated(void);
