@@ -194,9 +194,9 @@ locks_prepare(Circuit *c)
 	}
 }
 
-/* Whether writers of input relid are ordered among themselves. */
-bool
-locks_input_selfconflict(Circuit *c, Oid relid)
+/* The 0-based position of relid in the view's inputs. */
+static int
+input_position(Circuit *c, Oid relid)
 {
 	int			p = 0;
 	ListCell   *lc;
@@ -204,10 +204,28 @@ locks_input_selfconflict(Circuit *c, Oid relid)
 	foreach(lc, c->inputs)
 	{
 		if (lfirst_oid(lc) == relid)
-			return c->joins.selfconflict[p];
+			return p;
 		p++;
 	}
-	return true;
+	elog(ERROR, "relation %u is not an input of stepping view \"%s\"", relid, c->viewlabel);
+	return -1;					/* keep compiler quiet */
+}
+
+/* Take the (view, input) lock of the input at 0-based position p. */
+static void
+lock_input(Circuit *c, int p, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p + 1);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/* Whether writers of input relid are ordered among themselves. */
+bool
+locks_input_selfconflict(Circuit *c, Oid relid)
+{
+	return c->joins.selfconflict[input_position(c, relid)];
 }
 
 /* Whether a step's captured rows of one input hold any row. */
@@ -255,7 +273,6 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 	}
 	for (p = 0; p < n; p++)
 	{
-		LOCKTAG		tag;
 		bool		share = changed[p];
 		bool		rowex = (nchanged > (changed[p] ? 1 : 0)) ||
 			(changed[p] && c->joins.selfconflict[p]);
@@ -265,8 +282,7 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 		if (stepping_serialize_writers)
 			mode = ShareRowExclusiveLock;
 
-		SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p + 1);
-		(void) LockAcquire(&tag, mode, false, false);
+		lock_input(c, p, mode);
 	}
 	pfree(changed);
 	return true;
@@ -301,22 +317,7 @@ locks_reserve_keys(int n)
 void
 locks_acquire_all_keys(Circuit *c, Oid relid)
 {
-	int			p = 0;
-	ListCell   *lc;
-
-	foreach(lc, c->inputs)
-	{
-		p++;
-		if (lfirst_oid(lc) == relid)
-		{
-			LOCKTAG		tag;
-
-			SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->joins.lockclass, c->viewid, p);
-			(void) LockAcquire(&tag, ShareRowExclusiveLock, false, false);
-			return;
-		}
-	}
-	elog(ERROR, "relation %u is not an input of stepping view \"%s\"", relid, c->viewlabel);
+	lock_input(c, input_position(c, relid), ShareRowExclusiveLock);
 }
 
 /*
