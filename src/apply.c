@@ -44,6 +44,7 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "nodes/makefuncs.h"
+#include "catalog/index.h"
 #include "common/hashfn.h"
 #include "storage/proc.h"
 #include "utils/datum.h"
@@ -630,6 +631,42 @@ concurrent_change(ResultWriter *w, TM_Result res, const char *what)
 }
 
 /*
+ * The index entries of a group row's new version (an update that was not
+ * HOT).  When the key index is the table's only index, its entry goes in
+ * without a uniqueness check: the key did not change, and the version it
+ * replaces was the key's only live row, locked by this update, so no other
+ * row can hold the key (an inserter of the same key checks against these
+ * entries and waits).  The check would visit every earlier version of the
+ * key, which a transaction writing the row again and again keeps.  Users'
+ * own indexes go through the executor, checks included.
+ */
+static void
+insert_update_index_entries(ResultWriter *w, TupleTableSlot *slot)
+{
+	ResultRelInfo *rri = w->rri;
+	Relation	index = rri->ri_IndexRelationDescs[0];
+	IndexInfo  *info = rri->ri_IndexRelationInfo[0];
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	ExprContext *econtext;
+
+	if (rri->ri_NumIndices != 1 || w->keyrel == NULL ||
+		RelationGetRelid(index) != RelationGetRelid(w->keyrel) ||
+		info->ii_Expressions != NIL || info->ii_Predicate != NIL ||
+		info->ii_ExclusionOps != NULL)
+	{
+		list_free(ExecInsertIndexTuples(rri, slot, w->estate, true, false,
+										NULL, NIL));
+		return;
+	}
+	econtext = GetPerTupleExprContext(w->estate);
+	econtext->ecxt_scantuple = slot;
+	FormIndexDatum(info, slot, w->estate, values, isnull);
+	(void) index_insert(index, values, isnull, &slot->tts_tid, w->rel,
+						UNIQUE_CHECK_NO, true, info);
+}
+
+/*
  * Update the row in oldslot without locking it first, as UPDATE does.  A
  * concurrent update of the row returns false under READ COMMITTED (the
  * caller looks it up again with a new snapshot) and raises a serialization
@@ -658,8 +695,7 @@ writer_try_update(ResultWriter *w, Datum *values, bool *isnull)
 		capture_row(w, slot, true);
 	}
 	if (w->rri->ri_NumIndices > 0 && update_indexes)
-		list_free(ExecInsertIndexTuples(w->rri, slot, w->estate, true, false,
-										NULL, NIL));
+		insert_update_index_entries(w, slot);
 	return true;
 }
 
