@@ -21,6 +21,17 @@ SELECT stepping.create_view('aps_b', 'SELECT g, x FROM aps_t');
 SELECT stepping.create_view('aps_j', 'SELECT d.label, count(*) AS n, sum(t.x) AS s FROM aps_t t JOIN aps_d d ON d.g = t.g GROUP BY d.label');
 SELECT stepping.create_view('aps_e', 'SELECT g, count(*) AS n, sum(100 / (x - 7)) AS q FROM aps_et GROUP BY g');
 
+CREATE PROCEDURE aps_proc() LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO aps_et VALUES (10, 5, 8);
+    COMMIT;
+    INSERT INTO aps_et VALUES (11, 5, 7);
+    INSERT INTO aps_et VALUES (12, 5, 9);
+    COMMIT;
+    INSERT INTO aps_et VALUES (13, 5, 10);
+END
+$$;
+
 -- differences between each view and its query (0 = exact)
 CREATE VIEW aps_diff AS
 SELECT 'aps_g' AS view, count(*) AS diff FROM (
@@ -319,6 +330,11 @@ COMMIT;
 SELECT count(*) AS rows_kept FROM aps_et WHERE id IN (6, 7, 8);
 SELECT g, n, q FROM aps_e ORDER BY g;
 SELECT * FROM aps_diff;
+-- an error at a COMMIT inside a procedure: what the procedure committed
+-- before stays, the rest is rolled back
+CALL aps_proc();
+SELECT id, x FROM aps_et WHERE id >= 10 ORDER BY id;
+SELECT g, n, q FROM aps_e ORDER BY g;
 -- an error at PREPARE TRANSACTION: nothing is prepared
 BEGIN;
 INSERT INTO aps_et VALUES (9, 4, 7);
@@ -636,6 +652,11 @@ COMMIT;
 SELECT count(*) AS rows_kept FROM aps_et WHERE id IN (6, 7, 8);
 SELECT g, n, q FROM aps_e ORDER BY g;
 SELECT * FROM aps_diff;
+-- an error at a COMMIT inside a procedure: what the procedure committed
+-- before stays, the rest is rolled back
+CALL aps_proc();
+SELECT id, x FROM aps_et WHERE id >= 10 ORDER BY id;
+SELECT g, n, q FROM aps_e ORDER BY g;
 -- an error at PREPARE TRANSACTION: nothing is prepared
 BEGIN;
 INSERT INTO aps_et VALUES (9, 4, 7);
