@@ -701,3 +701,13 @@ SELECT * FROM aps_diff;
 SELECT count(*) AS prepared_left FROM pg_prepared_xacts WHERE gid LIKE 'aps%';
 
 RESET stepping.apply;
+
+-- clean up: later files count the views left in the database
+DROP VIEW aps_diff;
+SELECT stepping.drop_view('aps_g');
+SELECT stepping.drop_view('aps_b');
+SELECT stepping.drop_view('aps_j');
+SELECT stepping.drop_view('aps_e');
+DROP TABLE aps_t, aps_d, aps_et;
+DROP PROCEDURE aps_proc();
+SELECT count(*) AS views_left FROM stepping.views WHERE name::text LIKE 'aps%';

@@ -622,3 +622,26 @@ SELECT * FROM stepping.check_view('apt_co_g');
 
 -- nothing left behind
 SELECT * FROM apt_diff;
+
+-- clean up: later files count the views left in the database
+DROP VIEW apt_diff, apt_pv, apt_writes;
+DROP TABLE apt_ref, apt_dref;
+DO $$
+DECLARE
+    v text;
+BEGIN
+    FOREACH v IN ARRAY ARRAY['apt_vov', 'apt_grp', 'apt_join', 'apt_bag', 'apt_all', 'apt_loop_g',
+                             'apt_fg', 'apt_tr_g', 'apt_tr_b', 'apt_fn_g', 'apt_trg_g', 'apt_big_g',
+                             'apt_co_g'] LOOP
+        PERFORM stepping.drop_view(v::regclass);
+    END LOOP;
+END
+$$;
+DROP TABLE apt_o, apt_c, apt_log, apt_loop, apt_fo, apt_ddl, apt_tr, apt_fn_t, apt_audit,
+    apt_trg_t, apt_big, apt_co;
+DROP FUNCTION apt_sql_vol(int), apt_sql_stable(int), apt_plpgsql_vol(int), apt_plpgsql_stable(int),
+    apt_sql_rows(int), apt_query_n(int), apt_f(int), apt_audit_trg(), apt_trg_t_trg(), apt_read_g6(),
+    apt_other_session(text);
+DROP PROCEDURE apt_proc();
+DROP EXTENSION dblink;
+SELECT count(*) AS views_left FROM stepping.views WHERE name::text LIKE 'apt%';

@@ -223,3 +223,10 @@ SELECT * FROM apv_check();
 SELECT n, s, lo FROM apv_global;
 
 RESET stepping.apply;
+
+-- clean up: later files count the views left in the database
+SET client_min_messages = warning;
+DROP TABLE apv_o, apv_c CASCADE;
+RESET client_min_messages;
+DROP FUNCTION apv_check();
+SELECT count(*) AS views_left FROM stepping.views WHERE name::text LIKE 'apv%';
