@@ -64,6 +64,7 @@ static bool releasing_savepoint = false;
 
 /* statements running (executor runs and utility commands), outermost first */
 static int	nesting = 0;
+static int	running = 0;		/* of those, executor runs */
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -127,12 +128,19 @@ plan_needs_flush(PlannedStmt *pstmt, bool *must)
 		if (rte->rtekind == RTE_RELATION && reads_pending_view(rte->relid))
 			return true;
 	}
-	if ((pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE) ||
-		capture_step_open())
+	if (capture_step_open())
 		return false;
 	*must = false;
+
+	/*
+	 * A user's function may read a result table from inside the query,
+	 * with the query's snapshot (STABLE functions) that a flush then could
+	 * not advance any more.
+	 */
 	if (calls_user_functions(pstmt))
 		return true;
+	if (pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE)
+		return false;
 	foreach(lc, pstmt->resultRelations)
 	{
 		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), pstmt->rtable);
@@ -144,16 +152,59 @@ plan_needs_flush(PlannedStmt *pstmt, bool *must)
 }
 
 /*
- * The statement's snapshot was taken before the flush wrote the result
- * tables: it must see those writes, as it sees every earlier statement's.
- * Only its command id moves (the flush's writes are this transaction's
- * own), as CommandCounterIncrement moves a new snapshot's.
+ * Under READ COMMITTED a statement whose own snapshot was taken before the
+ * flush must also see what other transactions committed before the flush
+ * wrote (a flush that waited for another writer's group row wrote a
+ * version made from that writer's row, whose older version the statement's
+ * snapshot would still show).  A snapshot that no running query uses (none
+ * runs, or only this query holds it: a STABLE function's queries share the
+ * calling query's) is advanced in place to a fresh one, keeping its xmin (the registered snapshots are
+ * ordered by it; every transaction below the fresh xmin is finished
+ * anyway).  The query has not started: it is as if it had started after the
+ * flush.
  */
 static void
-see_flushed_rows(Snapshot snapshot)
+advance_snapshot(Snapshot snap)
+{
+	Snapshot	fresh;
+	MemoryContext old;
+
+	if (snap == NULL || IsolationUsesXactSnapshot() || !snap->copied ||
+		(running > 0 && (snap->active_count > 1 || snap->regd_count > 1)))
+		return;
+	fresh = GetTransactionSnapshot();
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	snap->xmax = fresh->xmax;
+	snap->xcnt = fresh->xcnt;
+	snap->xip = palloc(sizeof(TransactionId) * Max(fresh->xcnt, 1));
+	memcpy(snap->xip, fresh->xip, sizeof(TransactionId) * fresh->xcnt);
+	snap->subxcnt = fresh->subxcnt;
+	snap->suboverflowed = fresh->suboverflowed;
+	snap->subxip = palloc(sizeof(TransactionId) * Max(fresh->subxcnt, 1));
+	memcpy(snap->subxip, fresh->subxip, sizeof(TransactionId) * fresh->subxcnt);
+	snap->curcid = fresh->curcid;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The statement's snapshot was taken before the flush wrote the result
+ * tables: it must see those writes, as it sees every earlier statement's.
+ * Its command id moves (the flush's writes are this transaction's own), as
+ * CommandCounterIncrement moves a new snapshot's, and under READ COMMITTED
+ * the rest of it too when only this query uses it and it has not started
+ * (advance).
+ */
+static void
+see_flushed_rows(Snapshot snapshot, bool advance)
 {
 	CommandId	cid = GetCurrentCommandId(false);
 
+	if (advance)
+	{
+		advance_snapshot(snapshot);
+		if (ActiveSnapshotSet() && GetActiveSnapshot() != snapshot)
+			advance_snapshot(GetActiveSnapshot());
+	}
 	if (snapshot && snapshot->curcid < cid)
 		snapshot->curcid = cid;
 	if (ActiveSnapshotSet() && GetActiveSnapshot()->curcid < cid)
@@ -171,7 +222,7 @@ flush_pending(bool must)
 	if (!capture_has_pending())
 		return;
 	capture_flush(must);
-	see_flushed_rows(NULL);
+	see_flushed_rows(NULL, false);
 }
 
 static void
@@ -184,7 +235,7 @@ flush_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		plan_needs_flush(queryDesc->plannedstmt, &must))
 	{
 		capture_flush(must);
-		see_flushed_rows(queryDesc->snapshot);
+		see_flushed_rows(queryDesc->snapshot, true);
 	}
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -197,6 +248,7 @@ flush_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 				  uint64 count, bool execute_once)
 {
 	nesting++;
+	running++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
@@ -207,6 +259,7 @@ flush_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 	PG_FINALLY();
 	{
 		nesting--;
+		running--;
 	}
 	PG_END_TRY();
 }
@@ -283,14 +336,14 @@ flush_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				if (OidIsValid(relid) && reads_pending_view(relid))
 				{
 					capture_flush(true);
-					see_flushed_rows(NULL);
+					see_flushed_rows(NULL, true);
 				}
 			}
 		}
 		else if (!utility_keeps_pending(stmt))
 		{
 			capture_flush(false);
-			see_flushed_rows(NULL);
+			see_flushed_rows(NULL, true);
 		}
 	}
 	nesting++;
