@@ -25,6 +25,10 @@ common_option() {
         --sabotage) sabotage=1; SHIFT=1 ;;
         --concurrency) concurrency=${2-}; isnum "$concurrency" --concurrency ;;
         --worker-tx) worker_tx=${2-}; isnum "$worker_tx" --worker-tx ;;
+        --apply) apply=${2-}
+                 case "$apply" in transaction|statement|mixed) ;;
+                     *) echo "$PROG: --apply needs transaction, statement or mixed, got '$apply'" >&2; exit 2 ;;
+                 esac ;;
         -h|--help) usage ;;
         *) SHIFT=0 ;;
     esac
@@ -58,7 +62,7 @@ worker_calls() {
     local gen=$1 tabschema=$2 r=$3 w=$4 from=1 out last
     while [ "$from" -le "$worker_tx" ]; do
         if out=$("${PSQL[@]}" -d "$dbname" -v VERBOSITY=verbose \
-                 -c "CALL oracle.worker('$gen', $seed, $r, $w, $worker_tx, $from, '$run_disable', '$tabschema')" 2>&1); then
+                 -c "CALL oracle.worker('$gen', $seed, $r, $w, $worker_tx, $from, '$run_disable', '$tabschema', '$apply')" 2>&1); then
             return 0
         fi
         case "$out" in
