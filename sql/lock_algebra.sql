@@ -3,6 +3,9 @@
 -- ROW EXCLUSIVE on the others, SHARE ROW EXCLUSIVE on a changed input that
 -- is self-conflicting (read twice, or by a semijoin factor) or changed with
 -- another.  Views without joins take none: their writers meet on result rows.
+-- Steps of single statements: stepping.apply = statement (the last section
+-- shows the default, 'transaction', taking the same locks when it applies).
+SET stepping.apply = statement;
 CREATE TABLE la_a (id int PRIMARY KEY, k int, x int);
 CREATE TABLE la_b (k int PRIMARY KEY, v int);
 CREATE TABLE la_c (k int PRIMARY KEY, w int);
@@ -126,6 +129,17 @@ SELECT v, count(*) AS mismatches
                     'la_single', 'la_single_bag', 'la_having', 'la_over']) v,
        LATERAL stepping.check_view(v::regclass)
  GROUP BY v;
+
+-- stepping.apply = 'transaction' (the default): a statement takes no lock;
+-- the locks are taken when the deltas are applied, here by the read of a
+-- result table over the changed input
+RESET stepping.apply;
+BEGIN;
+INSERT INTO la_a VALUES (14, 4, 14);
+SELECT count(*) AS locks_before_read FROM la_locks;
+SELECT count(*) > 0 AS read_join FROM la_join;
+SELECT * FROM la_locks WHERE view IN ('la_join', 'la_bag');
+ROLLBACK;
 
 DROP VIEW la_locks, la_key_locks;
 SELECT stepping.drop_view(v::regclass)

@@ -4,6 +4,8 @@
 -- tables waits.  A wait on the view lock names the view (CONTEXT), so
 -- lock_timeout errors, cancels and log_lock_waits say which view it is.
 -- Single-table grouped views lock only the group rows they touch.
+-- Steps of single statements: stepping.apply = statement.
+SET stepping.apply = statement;
 CREATE TABLE lw_a (id int PRIMARY KEY, bid int);
 CREATE TABLE lw_b (id int PRIMARY KEY, v int);
 CREATE TABLE lw_g (id int PRIMARY KEY, g int);

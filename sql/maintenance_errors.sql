@@ -2,6 +2,10 @@
 -- that names the view (CONTEXT: maintaining stepping view "..."), and leave
 -- base tables and result tables consistent: nothing of the failed statement
 -- remains, later statements are maintained normally.
+-- Errors of single statements' steps: stepping.apply = statement (with the
+-- default, 'transaction', they surface where the deltas are applied: see
+-- apply_savepoints).
+SET stepping.apply = statement;
 \set VERBOSITY default
 \pset null '(null)'
 

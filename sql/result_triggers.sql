@@ -7,6 +7,9 @@
 -- writes to result tables refused.  BEFORE ROW triggers run when the row is
 -- written; AFTER ROW triggers right after the view's maintenance, before the
 -- statement returns.  Statement triggers on result tables do not fire.
+-- Per-statement maintenance: stepping.apply = statement (the last section
+-- shows the default, 'transaction').
+SET stepping.apply = statement;
 SET client_min_messages = warning;
 CREATE SCHEMA result_triggers;
 SET search_path = result_triggers, public;
@@ -137,6 +140,19 @@ SELECT * FROM stepping.check_view('v_dist');
 DROP TRIGGER z_skip ON v_dist;
 SELECT stepping.refresh_view('v_dist');
 SELECT * FROM stepping.check_view('v_dist');
+TRUNCATE audit;
+
+-- stepping.apply = 'transaction' (the default): three statements of one
+-- transaction change group 50, whose row is written once, at COMMIT; the
+-- row triggers fire for that one write
+RESET stepping.apply;
+BEGIN;
+INSERT INTO t VALUES (501, 50, 1);
+INSERT INTO t VALUES (502, 50, 2);
+UPDATE t SET v = 10 WHERE id = 501;
+SELECT count(*) AS audit_rows_before_commit FROM audit;
+COMMIT;
+SELECT op, tbl, row_data FROM audit WHERE tbl = 'v_grp' ORDER BY seq;
 TRUNCATE audit;
 
 -- every view is exact

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * capture.c
- *	  Statement triggers on base tables, and the step: deltas collected from
- *	  every statement nested inside the outermost one, run through the
- *	  circuits of the table's views when the step closes.
+ *	  Statement triggers on base tables, the step (deltas collected from
+ *	  every statement nested inside the outermost one), and the
+ *	  transaction's pending deltas: closed steps whose circuits have not run
+ *	  yet (stepping.apply = 'transaction').
  *
  *	  A table's step is open while its BEFORE STATEMENT firings outnumber
  *	  its AFTER STATEMENT firings (TRUNCATE included).  FK cascades fire the
@@ -11,10 +12,28 @@
  *	  pairs even for events without rows, so "the outermost statement's
  *	  trigger" is not a reliable end; a balance point always is.
  *
+ *	  When a step closes its chunks either run through the circuits of the
+ *	  tables' views at once (stepping.apply = 'statement', a statement of
+ *	  many rows, or too many rows pending), or join the pending deltas,
+ *	  appended to the table's last pending chunk.  The pending deltas run
+ *	  when flush.c says they must (a read of a result table downstream of
+ *	  them, DDL, COMMIT, PREPARE TRANSACTION): all of them as one step, whose
+ *	  circuits then read the tables as they are, i.e. with exactly the
+ *	  pending changes in them.  That is why a flush from inside an open
+ *	  step, whose statement's rows are in the tables but not captured yet,
+ *	  is refused when a view to run reads such a table.  Row triggers that
+ *	  fire only under session_replication_role = replica (the logical
+ *	  replication apply worker fires no statement triggers) append their
+ *	  rows to the pending deltas directly.
+ *
  *	  Counts and deltas are tagged with the subtransaction that made them:
  *	  a subtransaction abort drops exactly its own entries, a subcommit hands
- *	  them to the parent.  Everything lives in TopTransactionContext, and
- *	  spilled tuplestores belong to the top transaction's resource owner.
+ *	  them to the parent.  A flush inside a subtransaction also applies
+ *	  chunks of its ancestors: they are kept aside ("applied"), tagged with
+ *	  the subtransaction, and become pending again if it aborts (its writes
+ *	  to the result tables are undone with it).  Everything lives in
+ *	  TopTransactionContext, and spilled tuplestores belong to the top
+ *	  transaction's resource owner.
  *
  *	  Also here: the guard trigger that refuses direct writes to a result
  *	  table, unless stepping itself is applying a delta.
@@ -25,16 +44,20 @@
 
 #include "access/xact.h"
 #include "commands/trigger.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 #include "stepping.h"
 
 PG_FUNCTION_INFO_V1(stepping_capture_before);
 PG_FUNCTION_INFO_V1(stepping_capture_after);
+PG_FUNCTION_INFO_V1(stepping_capture_row);
 PG_FUNCTION_INFO_V1(stepping_guard_result);
 
 typedef struct OpenCount
@@ -43,17 +66,48 @@ typedef struct OpenCount
 	int			opens;			/* BEFORE firings minus AFTER firings */
 } OpenCount;
 
-/* The open step of one base table. */
+/* The open step of one base table, or its pending chunks. */
 typedef struct TableStep
 {
 	Oid			relid;
-	List	   *counts;			/* OpenCount * */
+	List	   *counts;			/* OpenCount * (open steps only) */
 	List	   *chunks;			/* DeltaChunk *, in statement order */
 	TupleDesc	desc;			/* the table's, for copying rows (or NULL) */
+	TupleTableSlot *slot;		/* of desc, for copying rows (or NULL) */
 } TableStep;
 
-static List *steps = NIL;		/* TableStep *, in TopTransactionContext */
+/* A pending chunk that a flush inside a subtransaction applied. */
+typedef struct AppliedChunk
+{
+	SubTransactionId applied_in;	/* pending again if this one aborts */
+	Oid			relid;
+	TupleDesc	desc;
+	DeltaChunk *chunk;
+} AppliedChunk;
+
+/*
+ * A statement changing more rows than this runs its step at once, with
+ * whatever is pending: deferring it would only copy its rows.  More rows
+ * than PENDING_MAX_ROWS pending run too, so that a transaction's deltas
+ * never take more than a bounded amount of disk, besides memory (their
+ * tuplestores spill past work_mem).
+ */
+#define DEFER_MAX_STATEMENT_ROWS	10000
+#define PENDING_MAX_ROWS			100000
+
+/* All in TopTransactionContext: */
+static List *steps = NIL;		/* TableStep *: the open step */
+static List *pending = NIL;		/* TableStep *: closed, not yet run */
+static List *applied = NIL;		/* AppliedChunk *, oldest first */
+static int64 pending_rows = 0;
+static int	pending_statements = 0;
+static char *pending_first_query = NULL;
+static List *pending_views = NIL;	/* views downstream of pending */
+static bool pending_views_valid = false;
+
 static int	applying = 0;		/* > 0 while stepping writes result tables */
+static int	flushing = 0;		/* > 0 while pending deltas run */
+static int	looking = 0;		/* > 0 while catalog lookups decide a flush */
 
 bool
 stepping_applying(void)
@@ -94,14 +148,15 @@ stepping_resume_apply(int saved)
 	applying = saved;
 }
 
+/* The entry of relid in *list (steps or pending), made when missing. */
 static TableStep *
-find_step(Oid relid, bool create)
+find_table(List **list, Oid relid, bool create)
 {
 	ListCell   *lc;
 	TableStep  *t;
 	MemoryContext old;
 
-	foreach(lc, steps)
+	foreach(lc, *list)
 	{
 		t = (TableStep *) lfirst(lc);
 		if (t->relid == relid)
@@ -112,9 +167,15 @@ find_step(Oid relid, bool create)
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	t = palloc0(sizeof(TableStep));
 	t->relid = relid;
-	steps = lappend(steps, t);
+	*list = lappend(*list, t);
 	MemoryContextSwitchTo(old);
 	return t;
+}
+
+static TableStep *
+find_step(Oid relid, bool create)
+{
+	return find_table(&steps, relid, create);
 }
 
 static OpenCount *
@@ -291,19 +352,22 @@ merge_chunks(TableStep *t, TupleTableSlot *slot)
  * per row of an outer statement runs one nested statement per row).
  */
 static void
-keep_chunk(TableStep *t, TriggerData *td, bool truncated)
+keep_chunk(TableStep *t, TupleDesc desc, Tuplestorestate *oldrows,
+		   Tuplestorestate *newrows, bool truncated)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	ResourceOwner oldowner = CurrentResourceOwner;
 	SubTransactionId subid = GetCurrentSubTransactionId();
 
 	if (t->desc == NULL)
-		t->desc = CreateTupleDescCopy(RelationGetDescr(td->tg_relation));
+		t->desc = CreateTupleDescCopy(desc);
+	/* kept: a transaction of single-row statements appends once each */
+	if (t->slot == NULL)
+		t->slot = MakeSingleTupleTableSlot(t->desc, &TTSOpsMinimalTuple);
 	CurrentResourceOwner = TopTransactionResourceOwner;
 	PG_TRY();
 	{
-		TupleTableSlot *slot = MakeSingleTupleTableSlot(t->desc,
-														&TTSOpsMinimalTuple);
+		TupleTableSlot *slot = t->slot;
 		DeltaChunk *chunk;
 
 		merge_chunks(t, slot);
@@ -315,9 +379,7 @@ keep_chunk(TableStep *t, TriggerData *td, bool truncated)
 			t->chunks = lappend(t->chunks, chunk);
 		}
 		chunk->truncated |= truncated;
-		append_chunk(chunk, td->tg_oldtable, -1, td->tg_newtable, -1, false,
-					 slot);
-		ExecDropSingleTupleTableSlot(slot);
+		append_chunk(chunk, oldrows, -1, newrows, -1, false, slot);
 	}
 	PG_FINALLY();
 	{
@@ -379,6 +441,284 @@ open_statements_all(void)
 	return n;
 }
 
+static int64
+store_rows(Tuplestorestate *ts)
+{
+	return ts ? tuplestore_tuple_count(ts) : 0;
+}
+
+static int64
+chunks_rows(List *chunks)
+{
+	ListCell   *lc;
+	int64		n = 0;
+
+	foreach(lc, chunks)
+		n += ((DeltaChunk *) lfirst(lc))->nold + ((DeltaChunk *) lfirst(lc))->nnew;
+	return n;
+}
+
+/* Forget the open step's counts and table descriptors (not its chunks). */
+static void
+reset_steps(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+
+		/* a transaction may run any number of steps: give their memory back */
+		Assert(ts->chunks == NIL);
+		list_free_deep(ts->counts);
+		if (ts->slot)
+			ExecDropSingleTupleTableSlot(ts->slot);
+		if (ts->desc)
+			FreeTupleDesc(ts->desc);
+	}
+	list_free_deep(steps);
+	steps = NIL;
+}
+
+/* Whether the rows of a statement closing a step may wait (see the header). */
+static bool
+may_defer(int64 statement_rows)
+{
+	int64		open_rows = 0;
+	ListCell   *lc;
+
+	if (stepping_apply_mode != STEPPING_APPLY_TRANSACTION ||
+		statement_rows > DEFER_MAX_STATEMENT_ROWS)
+		return false;
+	foreach(lc, steps)
+		open_rows += chunks_rows(((TableStep *) lfirst(lc))->chunks);
+	return pending_rows + open_rows + statement_rows <= PENDING_MAX_ROWS;
+}
+
+/* pending_statements and the first statement's text, for error context */
+static void
+count_pending_statement(void)
+{
+	if (pending_statements++ == 0 && debug_query_string)
+		pending_first_query = MemoryContextStrdup(TopTransactionContext,
+												  debug_query_string);
+	pending_views_valid = false;
+}
+
+/*
+ * The step closes and may wait: its chunks, and the closing statement's
+ * rows, join the pending deltas.
+ */
+static void
+defer_step(Relation rel, TriggerData *td, bool truncated)
+{
+	ListCell   *lc;
+	TableStep  *p;
+	MemoryContext old;
+
+	foreach(lc, steps)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+		ListCell   *lc2;
+
+		if (ts->chunks == NIL)
+			continue;
+		p = find_table(&pending, ts->relid, true);
+		foreach(lc2, ts->chunks)
+			settle_chunk((DeltaChunk *) lfirst(lc2), ts->desc);
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		if (p->desc == NULL)
+			p->desc = CreateTupleDescCopy(ts->desc);
+		p->chunks = list_concat(p->chunks, ts->chunks);
+		MemoryContextSwitchTo(old);
+		pending_rows += chunks_rows(ts->chunks);
+		list_free(ts->chunks);
+		ts->chunks = NIL;
+	}
+	reset_steps();
+
+	p = find_table(&pending, RelationGetRelid(rel), true);
+	keep_chunk(p, RelationGetDescr(rel), td->tg_oldtable, td->tg_newtable,
+			   truncated);
+	pending_rows += store_rows(td->tg_oldtable) + store_rows(td->tg_newtable);
+	count_pending_statement();
+}
+
+/* The TableDeltas of relid in *tables, made when missing. */
+static TableDeltas *
+table_deltas(List **tables, Oid relid)
+{
+	ListCell   *lc;
+	TableDeltas *td;
+
+	foreach(lc, *tables)
+	{
+		td = (TableDeltas *) lfirst(lc);
+		if (td->relid == relid)
+			return td;
+	}
+	td = palloc0(sizeof(TableDeltas));
+	td->relid = relid;
+	*tables = lappend(*tables, td);
+	return td;
+}
+
+/*
+ * Take the chunks of every table in *list into *tables (appended after
+ * those already there: statement order) and *owned.  Chunks of pending
+ * deltas made by an ancestor of the current subtransaction are also kept
+ * aside in "applied" (see the header).
+ */
+static void
+take_chunks(List *list, List **tables, List **owned, bool keep_ancestors)
+{
+	SubTransactionId subid = GetCurrentSubTransactionId();
+	ListCell   *lc;
+
+	foreach(lc, list)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+		TableDeltas *td;
+		ListCell   *lc2;
+
+		if (ts->chunks == NIL)
+			continue;
+		td = table_deltas(tables, ts->relid);
+		foreach(lc2, ts->chunks)
+		{
+			DeltaChunk *chunk = (DeltaChunk *) lfirst(lc2);
+
+			settle_chunk(chunk, ts->desc);
+			td->chunks = lappend(td->chunks, chunk);
+			if (keep_ancestors && chunk->subid != subid)
+			{
+				MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+				AppliedChunk *ac = palloc(sizeof(AppliedChunk));
+
+				ac->applied_in = subid;
+				ac->relid = ts->relid;
+				ac->desc = CreateTupleDescCopy(ts->desc);
+				ac->chunk = chunk;
+				applied = lappend(applied, ac);
+				MemoryContextSwitchTo(old);
+			}
+			else
+				*owned = lappend(*owned, chunk);
+		}
+		list_free(ts->chunks);
+		ts->chunks = NIL;
+	}
+}
+
+static void
+forget_pending(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending)
+	{
+		TableStep  *p = (TableStep *) lfirst(lc);
+
+		Assert(p->chunks == NIL);
+		if (p->slot)
+			ExecDropSingleTupleTableSlot(p->slot);
+		if (p->desc)
+			FreeTupleDesc(p->desc);
+	}
+	list_free_deep(pending);
+	pending = NIL;
+	pending_rows = 0;
+	pending_statements = 0;
+	if (pending_first_query)
+		pfree(pending_first_query);
+	pending_first_query = NULL;
+	pending_views_valid = false;
+}
+
+typedef struct DeferredContext
+{
+	int			statements;
+	char	   *first_query;
+} DeferredContext;
+
+static void
+deferred_context(void *arg)
+{
+	DeferredContext *dc = (DeferredContext *) arg;
+	const char *q = dc->first_query ? dc->first_query : "(unknown)";
+	int			len = pg_mbcliplen(q, strlen(q), 200);
+
+	if (dc->statements == 1)
+		errcontext("applying the changes of statement %.*s%s (stepping.apply = 'transaction')",
+				   len, q, q[len] ? "..." : "");
+	else
+		errcontext("applying the changes of %d statements of this transaction (stepping.apply = 'transaction'), the first: %.*s%s",
+				   dc->statements, len, q, q[len] ? "..." : "");
+}
+
+/*
+ * Run one step: the pending deltas (oldest statements first), then with
+ * rel set the open step's chunks and the closing statement's rows, read in
+ * place.
+ */
+static void
+run_step(Relation rel, TriggerData *td, bool truncated)
+{
+	List	   *tables = NIL;
+	List	   *owned = NIL;
+	ListCell   *lc;
+	DeltaChunk	last;
+	DeferredContext dc;
+	ErrorContextCallback errcallback;
+
+	dc.statements = pending_statements;
+	dc.first_query = pending_first_query ? pstrdup(pending_first_query) : NULL;
+
+	/*
+	 * Take every chunk out first, so that statements run by maintenance
+	 * start a step of their own.
+	 */
+	take_chunks(pending, &tables, &owned, true);
+	forget_pending();
+	if (rel)
+	{
+		TableDeltas *mine;
+
+		take_chunks(steps, &tables, &owned, false);
+		reset_steps();
+		mine = table_deltas(&tables, RelationGetRelid(rel));
+		memset(&last, 0, sizeof(last));
+		last.subid = GetCurrentSubTransactionId();
+		last.truncated = truncated;
+		last.oldrows = td->tg_oldtable;
+		last.newrows = td->tg_newtable;
+		mine->chunks = lappend(mine->chunks, &last);
+	}
+	if (tables == NIL)
+		return;
+
+	errcallback.callback = deferred_context;
+	errcallback.arg = &dc;
+	errcallback.previous = error_context_stack;
+	if (dc.statements > 0)
+		error_context_stack = &errcallback;
+	flushing++;
+	PG_TRY();
+	{
+		circuit_run_step(tables);
+	}
+	PG_FINALLY();
+	{
+		flushing--;
+	}
+	PG_END_TRY();
+	if (dc.statements > 0)
+		error_context_stack = errcallback.previous;
+
+	foreach(lc, owned)
+		free_chunk((DeltaChunk *) lfirst(lc));
+}
+
 Datum
 stepping_capture_after(PG_FUNCTION_ARGS)
 {
@@ -386,69 +726,236 @@ stepping_capture_after(PG_FUNCTION_ARGS)
 	Oid			relid = RelationGetRelid(td->tg_relation);
 	TableStep  *t = find_step(relid, true);
 	bool		truncated = TRIGGER_FIRED_BY_TRUNCATE(td->tg_event);
-	List	   *tables = NIL;
-	List	   *owned = NIL;
-	ListCell   *lc;
-	ListCell   *lc2;
-	DeltaChunk	last;
-	TableDeltas *mine = NULL;
 
 	current_count(t)->opens--;
 
 	if (open_statements_all() > 0)
 	{
 		/* an outer statement is still running: keep the rows for later */
-		keep_chunk(t, td, truncated);
+		keep_chunk(t, RelationGetDescr(td->tg_relation),
+				   td->tg_oldtable, td->tg_newtable, truncated);
 		return PointerGetDatum(NULL);
 	}
 
-	/*
-	 * The step closes.  Take every table's chunks out of the step first, so
-	 * that statements run by maintenance start a step of their own; this
-	 * statement's rows are read in place.
-	 */
-	foreach(lc, steps)
-	{
-		TableStep  *ts = (TableStep *) lfirst(lc);
-		TableDeltas *td2;
-
-		if (ts->chunks == NIL && ts->relid != relid)
-			continue;
-		foreach(lc2, ts->chunks)
-			settle_chunk((DeltaChunk *) lfirst(lc2), ts->desc);
-		td2 = palloc0(sizeof(TableDeltas));
-		td2->relid = ts->relid;
-		td2->chunks = ts->chunks;
-		owned = list_concat(owned, ts->chunks);
-		ts->chunks = NIL;
-		tables = lappend(tables, td2);
-		if (ts->relid == relid)
-			mine = td2;
-	}
-	foreach(lc, steps)
-	{
-		TableStep  *ts = (TableStep *) lfirst(lc);
-
-		/* a transaction may run any number of steps: give their memory back */
-		list_free_deep(ts->counts);
-		if (ts->desc)
-			FreeTupleDesc(ts->desc);
-	}
-	list_free_deep(steps);
-	steps = NIL;
-
-	memset(&last, 0, sizeof(last));
-	last.subid = GetCurrentSubTransactionId();
-	last.truncated = truncated;
-	last.oldrows = td->tg_oldtable;
-	last.newrows = td->tg_newtable;
-	mine->chunks = lappend(list_copy(mine->chunks), &last);
-
-	circuit_run_step(tables);
-
-	foreach(lc, owned)
-		free_chunk((DeltaChunk *) lfirst(lc));
+	/* the step closes */
+	if (may_defer(store_rows(td->tg_oldtable) + store_rows(td->tg_newtable)))
+		defer_step(td->tg_relation, td, truncated);
+	else
+		run_step(td->tg_relation, td, truncated);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * A row change that no statement trigger captures: the logical replication
+ * apply worker fires row triggers only, and only those enabled REPLICA or
+ * ALWAYS.  This one is enabled REPLICA: it fires in sessions with
+ * session_replication_role = replica, where stepping's statement triggers
+ * (ALWAYS) fire too for statements of a session's own -- then they capture
+ * the row and this trigger, seeing their step open, does nothing.  The row
+ * joins the pending deltas, applied at the next flush (at the latest, the
+ * apply worker's commit).
+ */
+Datum
+stepping_capture_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *td;
+	Oid			relid;
+	TableStep  *t;
+	Tuplestorestate *oldrows = NULL;
+	Tuplestorestate *newrows = NULL;
+	MemoryContext old;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_FOR_ROW(((TriggerData *) fcinfo->context)->tg_event) ||
+		!TRIGGER_FIRED_AFTER(((TriggerData *) fcinfo->context)->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("stepping.capture_row() must be an AFTER ROW trigger")));
+	td = (TriggerData *) fcinfo->context;
+	relid = RelationGetRelid(td->tg_relation);
+	t = find_step(relid, false);
+	if (t && open_statements(t) > 0)
+		return PointerGetDatum(NULL);	/* its statement captures it */
+
+	/* one-row stores, appended to the pending chunk like a statement's */
+	old = MemoryContextSwitchTo(CurTransactionContext);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+	{
+		oldrows = tuplestore_begin_heap(false, false, work_mem);
+		tuplestore_puttuple(oldrows, td->tg_trigtuple);
+	}
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		newrows = tuplestore_begin_heap(false, false, work_mem);
+		tuplestore_puttuple(newrows, td->tg_newtuple);
+	}
+	else if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
+		newrows = tuplestore_begin_heap(false, false, work_mem);
+		tuplestore_puttuple(newrows, td->tg_trigtuple);
+	}
+	MemoryContextSwitchTo(old);
+	keep_chunk(find_table(&pending, relid, true), RelationGetDescr(td->tg_relation),
+			   oldrows, newrows, false);
+	pending_rows++;
+	count_pending_statement();
+	if (oldrows)
+		tuplestore_end(oldrows);
+	if (newrows)
+		tuplestore_end(newrows);
+	return PointerGetDatum(NULL);
+}
+
+/* ----------------------------------------------------------------
+ * Flushing the pending deltas (when: flush.c)
+ * ----------------------------------------------------------------
+ */
+
+bool
+capture_has_pending(void)
+{
+	return pending != NIL && flushing == 0 && applying == 0 && looking == 0;
+}
+
+/* The views downstream of the tables with pending deltas. */
+List *
+capture_pending_views(void)
+{
+	ListCell   *lc;
+	int			i;
+	MemoryContext old;
+
+	if (pending_views_valid)
+		return pending_views;
+	/* the lookups run queries: they must not come back here */
+	looking++;
+	PG_TRY();
+	{
+		List	   *views = NIL;
+
+		foreach(lc, pending)
+			views = list_concat_unique_oid(views,
+										   cache_views_of_table(((TableStep *) lfirst(lc))->relid));
+		for (i = 0; i < list_length(views); i++)
+			views = list_concat_unique_oid(views,
+										   cache_views_of_table(list_nth_oid(views, i)));
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		list_free(pending_views);
+		pending_views = list_copy(views);
+		MemoryContextSwitchTo(old);
+		list_free(views);
+	}
+	PG_FINALLY();
+	{
+		looking--;
+	}
+	PG_END_TRY();
+	pending_views_valid = true;
+	return pending_views;
+}
+
+/* Whether a statement is running that changed base tables of views. */
+bool
+capture_step_open(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, steps)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+
+		if (ts->chunks != NIL || open_statements(ts) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A table the open step changed (rows in it that no chunk holds yet, or
+ * that the step will capture) read by a view that a flush would run:
+ * that view's delta would count those rows, and the step once more.
+ */
+static Oid
+unsafe_input_lookup(Oid *view)
+{
+	ListCell   *lc;
+
+	foreach(lc, capture_pending_views())
+	{
+		Circuit    *c = cache_get_circuit(lfirst_oid(lc));
+		ListCell   *lc2;
+
+		foreach(lc2, c->inputs)
+		{
+			TableStep  *ts = find_step(lfirst_oid(lc2), false);
+
+			if (ts && (ts->chunks != NIL || open_statements(ts) != 0))
+			{
+				*view = c->viewid;
+				return ts->relid;
+			}
+		}
+	}
+	return InvalidOid;
+}
+
+static Oid
+unsafe_input(Oid *view)
+{
+	Oid			input = InvalidOid;
+
+	if (!capture_step_open())
+		return InvalidOid;
+	/* the lookups run queries: they must not come back here */
+	looking++;
+	PG_TRY();
+	{
+		input = unsafe_input_lookup(view);
+	}
+	PG_FINALLY();
+	{
+		looking--;
+	}
+	PG_END_TRY();
+	return input;
+}
+
+/*
+ * Run the pending deltas now.  From inside a statement that changes an
+ * input of a view to run, that cannot be exact: must (a read of a result
+ * table) raises an error, otherwise (DDL on anything) the deltas stay
+ * pending.  Deltas that maintenance itself defers (users' triggers on
+ * result tables writing base tables) run in turn.
+ */
+void
+capture_flush(bool must)
+{
+	int			rounds = 0;
+
+	while (capture_has_pending())
+	{
+		Oid			view = InvalidOid;
+		Oid			input = unsafe_input(&view);
+
+		if (OidIsValid(input))
+		{
+			if (!must)
+				return;
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot read stepping view \"%s\" while a statement changing \"%s\" is running and changes of earlier statements are pending",
+							display_relname(view), display_relname(input)),
+					 errdetail("With stepping.apply = 'transaction' a view's changes are applied when it is read; "
+							   "this read happens inside a statement whose own changes are not captured yet."),
+					 errhint("SET stepping.apply = 'statement' for this transaction, or read the view before the statement.")));
+		}
+		if (++rounds > 1000)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("applying pending changes of stepping views did not finish after %d rounds", rounds - 1),
+					 errdetail("Triggers on result tables keep changing base tables.")));
+		run_step(NULL, NULL, false);
+	}
 }
 
 /* Refuse direct writes to a result table. */
@@ -477,11 +984,11 @@ stepping_guard_result(PG_FUNCTION_ARGS)
  */
 
 static void
-drop_subxact_entries(SubTransactionId subid)
+drop_subxact_entries(List *list, SubTransactionId subid)
 {
 	ListCell   *lc;
 
-	foreach(lc, steps)
+	foreach(lc, list)
 	{
 		TableStep  *t = (TableStep *) lfirst(lc);
 		ListCell   *lc2;
@@ -510,11 +1017,11 @@ drop_subxact_entries(SubTransactionId subid)
 }
 
 static void
-hand_to_parent(SubTransactionId subid, SubTransactionId parent)
+hand_to_parent(List *list, SubTransactionId subid, SubTransactionId parent)
 {
 	ListCell   *lc;
 
-	foreach(lc, steps)
+	foreach(lc, list)
 	{
 		TableStep  *t = (TableStep *) lfirst(lc);
 		ListCell   *lc2;
@@ -553,19 +1060,170 @@ hand_to_parent(SubTransactionId subid, SubTransactionId parent)
 }
 
 static void
+free_applied(AppliedChunk *ac)
+{
+	free_chunk(ac->chunk);
+	FreeTupleDesc(ac->desc);
+	pfree(ac);
+}
+
+/*
+ * A subtransaction that flushed pending chunks of its ancestors aborted:
+ * its writes to the result tables are undone, so those chunks are pending
+ * again.  Nothing else can be pending at that point (the flush took all,
+ * and what came after belongs to the aborted subtransaction), so they go
+ * back in the order they were applied; they are marked unordered all the
+ * same, as a flush of several chunks may see a row leave before it came.
+ */
+static void
+restore_applied(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, applied)
+	{
+		AppliedChunk *ac = (AppliedChunk *) lfirst(lc);
+		TableStep  *p;
+		MemoryContext old;
+
+		if (ac->applied_in != subid)
+			continue;
+		applied = foreach_delete_current(applied, lc);
+		if (ac->chunk->subid == subid)
+		{
+			free_applied(ac);
+			continue;
+		}
+		p = find_table(&pending, ac->relid, true);
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		if (p->desc == NULL)
+			p->desc = CreateTupleDescCopy(ac->desc);
+		ac->chunk->unordered = true;
+		p->chunks = lappend(p->chunks, ac->chunk);
+		MemoryContextSwitchTo(old);
+		pending_rows += ac->chunk->nold + ac->chunk->nnew;
+		pending_statements++;
+		pending_views_valid = false;
+		FreeTupleDesc(ac->desc);
+		pfree(ac);
+	}
+}
+
+/*
+ * A subtransaction that flushed committed: what it applied is applied in
+ * its parent.  A chunk made and applied in the same subtransaction is gone
+ * for good (undone together or kept together).
+ */
+static void
+applied_to_parent(SubTransactionId subid, SubTransactionId parent)
+{
+	ListCell   *lc;
+
+	foreach(lc, applied)
+	{
+		AppliedChunk *ac = (AppliedChunk *) lfirst(lc);
+
+		if (ac->applied_in == subid)
+			ac->applied_in = parent;
+		if (ac->chunk->subid == subid)
+			ac->chunk->subid = parent;
+		if (ac->chunk->subid == ac->applied_in)
+		{
+			applied = foreach_delete_current(applied, lc);
+			free_applied(ac);
+		}
+	}
+}
+
+/* Whether pending deltas were made in subtransaction subid. */
+static bool
+pending_made_in(SubTransactionId subid)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending)
+	{
+		ListCell   *lc2;
+
+		foreach(lc2, ((TableStep *) lfirst(lc))->chunks)
+			if (((DeltaChunk *) lfirst(lc2))->subid == subid)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A PL/pgSQL exception block (or another internal subtransaction) ends
+ * without error: its statements' deltas are applied now, so that an error
+ * of their maintenance is raised inside the block, where its handler can
+ * catch it, as with stepping.apply = 'statement'.  RELEASE SAVEPOINT
+ * (flush.c tells) keeps them pending.
+ */
+static void
+flush_before_subcommit(SubTransactionId subid)
+{
+	bool		pushed = false;
+
+	if (!capture_has_pending() || flush_releasing_savepoint() ||
+		!pending_made_in(subid))
+		return;
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	capture_flush(false);
+	if (pushed)
+		PopActiveSnapshot();
+}
+
+static void
 subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 				 SubTransactionId parentSubid, void *arg)
 {
 	switch (event)
 	{
+		case SUBXACT_EVENT_PRE_COMMIT_SUB:
+			flush_before_subcommit(mySubid);
+			break;
 		case SUBXACT_EVENT_ABORT_SUB:
-			drop_subxact_entries(mySubid);
+			drop_subxact_entries(steps, mySubid);
+			drop_subxact_entries(pending, mySubid);
+			restore_applied(mySubid);
+			pending_views_valid = false;
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
-			hand_to_parent(mySubid, parentSubid);
+			hand_to_parent(steps, mySubid, parentSubid);
+			hand_to_parent(pending, mySubid, parentSubid);
+			applied_to_parent(mySubid, parentSubid);
 			break;
 		default:
 			break;
+	}
+}
+
+/*
+ * Before COMMIT and PREPARE TRANSACTION: run the pending deltas, and the
+ * deferred triggers that their writes queued (CommitTransaction fired the
+ * others already), until neither is left.
+ */
+static void
+flush_before_commit(void)
+{
+	int			rounds = 0;
+
+	while (capture_has_pending())
+	{
+		if (++rounds > 1000)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("applying pending changes of stepping views did not finish after %d rounds", rounds - 1),
+					 errdetail("Deferred triggers keep changing base tables.")));
+		/* COMMIT runs without a snapshot; maintenance reads through one */
+		PushActiveSnapshot(GetTransactionSnapshot());
+		capture_flush(true);
+		PopActiveSnapshot();
+		AfterTriggerFireDeferred();
 	}
 }
 
@@ -591,14 +1249,25 @@ xact_callback(XactEvent event, void *arg)
 							 errdetail("A statement's BEFORE trigger fired without its AFTER trigger."),
 							 errhint("The transaction is rolled back so no view is left stale.")));
 			}
+			flush_before_commit();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			steps = NIL;		/* memory goes with TopTransactionContext */
+			/* memory goes with TopTransactionContext */
+			steps = NIL;
+			pending = NIL;
+			applied = NIL;
+			pending_rows = 0;
+			pending_statements = 0;
+			pending_first_query = NULL;
+			pending_views = NIL;
+			pending_views_valid = false;
 			applying = 0;
+			flushing = 0;
+			looking = 0;
 			break;
 	}
 }

@@ -41,6 +41,7 @@ _PG_init(void)
 	capture_init();
 	cache_init();
 	locks_define_settings();
+	flush_init();
 	MarkGUCPrefixReserved("stepping");
 }
 
@@ -68,6 +69,8 @@ stepping_create_view(PG_FUNCTION_ARGS)
 				 errmsg("stepping.create_view must run in a READ COMMITTED transaction"),
 				 errhint("A REPEATABLE READ or SERIALIZABLE snapshot could miss changes committed while the view is filled.")));
 
+	/* the new view starts from the tables as they are now, deltas applied */
+	flush_pending(true);
 	names = stringToQualifiedNameList(name);
 	rv = makeRangeVarFromNameList(names);
 	if (rv->catalogname)
@@ -87,6 +90,7 @@ stepping_drop_view(PG_FUNCTION_ARGS)
 {
 	Oid			viewid = PG_GETARG_OID(0);
 
+	flush_pending(true);
 	(void) catalog_get_view(viewid, false);
 	check_owner(viewid);
 	SPI_connect();
@@ -108,6 +112,8 @@ stepping_refresh_view(PG_FUNCTION_ARGS)
 	Oid			viewid = PG_GETARG_OID(0);
 	Circuit    *c;
 
+	/* pending deltas would count twice over the recomputed rows */
+	flush_pending(true);
 	(void) catalog_get_view(viewid, false);
 	check_owner(viewid);
 	cache_forget_view(viewid);
@@ -137,6 +143,7 @@ stepping_check_view(PG_FUNCTION_ARGS)
 	uint64		r;
 
 	InitMaterializedSRF(fcinfo, 0);
+	flush_pending(true);
 	rec = catalog_get_view(viewid, false);
 
 	rel = table_open(viewid, AccessShareLock);
@@ -199,6 +206,7 @@ stepping_explain_view(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	flush_pending(true);
 	(void) catalog_get_view(viewid, false);
 	c = cache_get_circuit(viewid);
 	foreach(lc, c->explain)

@@ -486,6 +486,22 @@ typedef struct DeltaSource
 extern List *delta_chunks_of(DeltaSource *src, Oid relid);
 
 extern void capture_init(void);
+extern bool capture_has_pending(void);
+extern List *capture_pending_views(void);
+extern bool capture_step_open(void);
+extern void capture_flush(bool must);
+
+/* flush.c */
+typedef enum SteppingApplyMode
+{
+	STEPPING_APPLY_TRANSACTION,
+	STEPPING_APPLY_STATEMENT
+} SteppingApplyMode;
+
+extern int	stepping_apply_mode;
+extern void flush_init(void);
+extern void flush_pending(bool must);
+extern bool flush_releasing_savepoint(void);
 extern bool stepping_applying(void);
 extern void stepping_begin_apply(void);
 extern void stepping_end_apply(void);

@@ -247,6 +247,10 @@ cat >"$SESSION_SQL" <<'SQL'
 -- space of their own under the limit (neither is what this test is about)
 SET jit = off;
 SET max_parallel_workers_per_gather = 0;
+-- each case expects the error at its own statement: per-statement
+-- maintenance (with the default, 'transaction', it surfaces where the
+-- deltas are applied, which sql/apply_savepoints.sql shows)
+SET stepping.apply = statement;
 SELECT pg_backend_pid() AS bpid \gset
 \setenv OOM_BPID :bpid
 \warn @@ pid :bpid

@@ -1,0 +1,293 @@
+/*-------------------------------------------------------------------------
+ *
+ * flush.c
+ *	  When a transaction's pending deltas must be applied (capture.c keeps
+ *	  them): the setting stepping.apply, and the hooks that find the reads
+ *	  that need them.
+ *
+ *	  Invariant: after each statement, whatever reads a result table in the
+ *	  transaction finds it equal to its query.  So the pending deltas run
+ *	  before:
+ *	  - a query whose range table holds a result table downstream of them
+ *	    (ExecutorStart: plain reads, subqueries, PostgreSQL views over result
+ *	    tables, cursors, SQL and PL/pgSQL functions, SPI, foreign-key
+ *	    checks);
+ *	  - a DML statement that may run user code reading result tables while
+ *	    its own rows are not captured yet: one that calls a user-defined
+ *	    function, or whose target table has row triggers besides stepping's
+ *	    (users' triggers, foreign-key checks); from inside such a statement
+ *	    capture.c could not run them exactly;
+ *	  - COPY of a result table TO somewhere (pg_dump), and any other utility
+ *	    statement except the few that neither read tables nor change what
+ *	    the deltas mean (transaction control, SET, cursors, ...): DDL must
+ *	    meet applied views, and a changed row type would not fit the rows
+ *	    kept;
+ *	  - stepping's own functions (stepping.c), COMMIT and PREPARE
+ *	    TRANSACTION (capture.c's transaction callback).
+ *	  Reads that need none of this (base tables, other tables, a view whose
+ *	  inputs have nothing pending) leave the deltas pending.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "executor/executor.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "stepping.h"
+
+int			stepping_apply_mode = STEPPING_APPLY_TRANSACTION;
+
+static const struct config_enum_entry apply_options[] = {
+	{"transaction", STEPPING_APPLY_TRANSACTION, false},
+	{"statement", STEPPING_APPLY_STATEMENT, false},
+	{NULL, 0, false}
+};
+
+/*
+ * Set by RELEASE SAVEPOINT (and COMMIT, which releases savepoints too)
+ * until the next statement: the subtransactions that end then are
+ * explicit savepoints, whose deltas stay pending (capture.c).
+ */
+static bool releasing_savepoint = false;
+
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Whether relid is the result table of a view with pending deltas. */
+static bool
+reads_pending_view(Oid relid)
+{
+	return list_member_oid(capture_pending_views(), relid);
+}
+
+/*
+ * Whether a table has row triggers that are not stepping's (users' own,
+ * foreign-key checks): they run inside the statement, before its rows are
+ * captured, and may read result tables.
+ */
+static bool
+has_foreign_row_triggers(Oid relid)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		found = false;
+	int			i;
+
+	for (i = 0; trigdesc && i < trigdesc->numtriggers && !found; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) &&
+			strncmp(t->tgname, "stepping_", strlen("stepping_")) != 0)
+			found = true;
+	}
+	relation_close(rel, NoLock);
+	return found;
+}
+
+/* Whether a plan calls a user-defined function (setrefs.c records those). */
+static bool
+calls_user_functions(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, pstmt->invalItems)
+		if (((PlanInvalItem *) lfirst(lc))->cacheId == PROCOID)
+			return true;
+	return false;
+}
+
+/* Whether a plan must meet the pending deltas applied (see the header). */
+static bool
+plan_needs_flush(PlannedStmt *pstmt, bool *must)
+{
+	ListCell   *lc;
+
+	*must = true;
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && reads_pending_view(rte->relid))
+			return true;
+	}
+	if ((pstmt->commandType == CMD_SELECT && !pstmt->hasModifyingCTE) ||
+		capture_step_open())
+		return false;
+	*must = false;
+	if (calls_user_functions(pstmt))
+		return true;
+	foreach(lc, pstmt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), pstmt->rtable);
+
+		if (has_foreign_row_triggers(rte->relid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The statement's snapshot was taken before the flush wrote the result
+ * tables: it must see those writes, as it sees every earlier statement's.
+ * Only its command id moves (the flush's writes are this transaction's
+ * own), as CommandCounterIncrement moves a new snapshot's.
+ */
+static void
+see_flushed_rows(Snapshot snapshot)
+{
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (snapshot && snapshot->curcid < cid)
+		snapshot->curcid = cid;
+	if (ActiveSnapshotSet() && GetActiveSnapshot()->curcid < cid)
+		GetActiveSnapshot()->curcid = cid;
+}
+
+/*
+ * Apply the pending deltas now, and let the running statement see them:
+ * for stepping's own functions, which read result tables from inside a
+ * query that started before.
+ */
+void
+flush_pending(bool must)
+{
+	if (!capture_has_pending())
+		return;
+	capture_flush(must);
+	see_flushed_rows(NULL);
+}
+
+static void
+flush_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	bool		must;
+
+	releasing_savepoint = false;
+	if (capture_has_pending() && !(eflags & EXEC_FLAG_EXPLAIN_ONLY) &&
+		plan_needs_flush(queryDesc->plannedstmt, &must))
+	{
+		capture_flush(must);
+		see_flushed_rows(queryDesc->snapshot);
+	}
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * Utility statements that leave the pending deltas pending: they neither
+ * read a result table's rows themselves nor change what the kept rows mean
+ * (what they run through the executor is seen there).
+ */
+static bool
+utility_keeps_pending(Node *stmt)
+{
+	switch (nodeTag(stmt))
+	{
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_ConstraintsSetStmt:
+		case T_NotifyStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_DoStmt:
+		case T_CallStmt:
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_DeclareCursorStmt:
+		case T_FetchStmt:
+		case T_ClosePortalStmt:
+		case T_ExplainStmt:
+		case T_LockStmt:
+		case T_CheckPointStmt:
+		case T_DiscardStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static void
+flush_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+					 bool readOnlyTree, ProcessUtilityContext context,
+					 ParamListInfo params, QueryEnvironment *queryEnv,
+					 DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *stmt = pstmt->utilityStmt;
+
+	releasing_savepoint = (IsA(stmt, TransactionStmt) &&
+						   (((TransactionStmt *) stmt)->kind == TRANS_STMT_RELEASE ||
+							((TransactionStmt *) stmt)->kind == TRANS_STMT_COMMIT));
+	if (capture_has_pending())
+	{
+		if (IsA(stmt, CopyStmt))
+		{
+			CopyStmt   *cs = (CopyStmt *) stmt;
+
+			/* COPY (query) TO meets the executor; COPY FROM adds changes */
+			if (!cs->is_from && cs->relation)
+			{
+				Oid			relid = RangeVarGetRelid(cs->relation, NoLock, true);
+
+				if (OidIsValid(relid) && reads_pending_view(relid))
+				{
+					capture_flush(true);
+					see_flushed_rows(NULL);
+				}
+			}
+		}
+		else if (!utility_keeps_pending(stmt))
+		{
+			capture_flush(false);
+			see_flushed_rows(NULL);
+		}
+	}
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+bool
+flush_releasing_savepoint(void)
+{
+	return releasing_savepoint;
+}
+
+void
+flush_init(void)
+{
+	DefineCustomEnumVariable("stepping.apply",
+							 "When stepping writes a statement's changes to the views' result tables.",
+							 "transaction: when the transaction reads a result table over the changed "
+							 "tables, runs DDL, or commits (a result row is written once however "
+							 "many statements changed it); statement: at the end of each statement.",
+							 &stepping_apply_mode,
+							 STEPPING_APPLY_TRANSACTION,
+							 apply_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = flush_ExecutorStart;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = flush_ProcessUtility;
+}
