@@ -2,7 +2,8 @@
 # and their concurrent workers (run_workers).
 #
 # The caller sets PROG and its defaults (seed minutes views statements
-# per_round only_round disable dbname keep sabotage concurrency worker_tx)
+# per_round only_round disable dbname keep sabotage concurrency worker_tx
+# apply)
 # before the loop, and hands each argument it does not know itself to
 # common_option, which sets SHIFT to the number of arguments it consumed (0:
 # not an option of either).
@@ -39,9 +40,10 @@ common_option() {
 # hooks of generator schema GEN; TABSCHEMA: the schema of the round's base
 # tables).  A SERIALIZABLE transaction that fails at COMMIT (40001; or a
 # deadlock there) ends its CALL: it is logged in oracle.wlog and the worker
-# is called again from the next transaction.  Any other error fails the
+# is called again from the next transaction.  Any other error (also a read
+# inside a transaction that differs from the view's query, RD001) fails the
 # workers: returns 1 with the output in $err.  Needs PSQL, dbname, seed,
-# concurrency, worker_tx and run_disable.
+# concurrency, worker_tx, run_disable and apply.
 run_workers() {
     local gen=$1 tabschema=$2 r=$3 w pids=() bad=0 wdir
     wdir=$(mktemp -d)

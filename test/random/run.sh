@@ -3,6 +3,7 @@
 #
 #   bash test/random/run.sh [--seed N] [--minutes M] [--views V] [--statements S]
 #                           [--views-per-round K] [--round R] [--disable f1,f2]
+#                           [--apply transaction|statement|mixed]
 #                           [--dbname DB] [--keep]
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
@@ -25,6 +26,16 @@
 #                random transactions (READ COMMITTED, REPEATABLE READ and
 #                SERIALIZABLE; --worker-tx N each, default 30) concurrently, then
 #                check every view (options.sh run_workers, oracle.sql oracle.worker)
+# --apply MODE   stepping.apply of the rounds (default mixed: each round at random
+#                'transaction' or 'statement', also switched with SET LOCAL inside
+#                transactions; the concurrent workers pick it per transaction).  Used
+#                only when the server has the setting (else noted, and every round
+#                runs per-statement maintenance).  Transactions of 2-6 statements read
+#                result tables between statements (none, some views in one of several
+#                forms - plain, cursor, subquery, another view first, COPY TO - or
+#                all), also inside savepoints before ROLLBACK TO; each read compares
+#                the result table with the query in the same query, so pending
+#                changes must be applied by the read itself
 # --disable LIST skip features, to look for bugs behind a known one:
 #                 mixed (mixed-scale numeric values in g), float, float4, numeric,
 #                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,

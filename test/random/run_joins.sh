@@ -5,6 +5,7 @@
 #   bash test/random/run_joins.sh [--seed N] [--minutes M] [--views V] [--statements S]
 #                                 [--views-per-round K] [--round R] [--disable f1,f2]
 #                                 [--concurrency W] [--worker-tx N]
+#                                 [--apply transaction|statement|mixed]
 #                                 [--dbname DB] [--keep] [--sabotage]
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE): it
@@ -65,6 +66,16 @@
 #                time, then check every view (check_view and the oracle, also
 #                after deleting every base row); their transactions are in
 #                table oracle.wlog (options.sh run_workers, oracle.worker)
+# --apply MODE   stepping.apply of the rounds (default mixed: each round at random
+#                'transaction' or 'statement', also switched with SET LOCAL inside
+#                transactions; the concurrent workers pick it per transaction).  Used
+#                only when the server has the setting (else noted, and every round
+#                runs per-statement maintenance).  Transactions of 2-6 statements read
+#                result tables between statements (none, some views in one of several
+#                forms - plain, cursor, subquery, another view first, COPY TO - or
+#                all), also inside savepoints before ROLLBACK TO; each read compares
+#                the result table with the query in the same query, so pending
+#                changes must be applied by the read itself
 # --sabotage     self-test of the checker: corrupt a result table (bypassing its
 #                guard triggers) after a few statements; exits 0 only if the
 #                corruption is reported as a mismatch
