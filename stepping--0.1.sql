@@ -72,6 +72,12 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'stepping_capture_after'
 LANGUAGE C;
 
+-- Row capture for the logical replication apply worker (fires REPLICA).
+CREATE FUNCTION stepping.capture_row()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'stepping_capture_row'
+LANGUAGE C;
+
 CREATE FUNCTION stepping.guard_result()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'stepping_guard_result'

@@ -142,7 +142,7 @@ ALTER TABLE gd.hbag ENABLE TRIGGER USER, ENABLE ALWAYS TRIGGER stepping_guard;
 SELECT c.relname, t.tgname, t.tgenabled
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
  WHERE c.relnamespace = 'gd'::regnamespace AND t.tgname LIKE 'stepping%'
-   AND t.tgenabled <> 'A';
+   AND t.tgenabled <> CASE t.tgname WHEN 'stepping_replica' THEN 'R' ELSE 'A' END;
 SELECT count(*) AS always_triggers
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
  WHERE c.relnamespace = 'gd'::regnamespace AND t.tgname LIKE 'stepping%'

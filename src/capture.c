@@ -488,7 +488,7 @@ may_defer(int64 statement_rows)
 	ListCell   *lc;
 
 	if (stepping_apply_mode != STEPPING_APPLY_TRANSACTION ||
-		statement_rows > DEFER_MAX_STATEMENT_ROWS)
+		statement_rows > DEFER_MAX_STATEMENT_ROWS || flush_single_statement())
 		return false;
 	foreach(lc, steps)
 		open_rows += chunks_rows(((TableStep *) lfirst(lc))->chunks);

@@ -34,7 +34,8 @@ static const char *const capture_triggers[] = {
 	"stepping_after_insert",
 	"stepping_after_update",
 	"stepping_after_delete",
-	"stepping_after_truncate"
+	"stepping_after_truncate",
+	"stepping_replica"
 };
 
 /* the trigger function of each of capture_triggers */
@@ -43,7 +44,23 @@ static const char *const capture_functions[] = {
 	"capture_after",
 	"capture_after",
 	"capture_after",
-	"capture_after"
+	"capture_after",
+	"capture_row"
+};
+
+/*
+ * The firing mode of each: ALWAYS, so that session_replication_role =
+ * replica does not skip statement capture; the row trigger REPLICA, for
+ * the logical replication apply worker, which fires no statement triggers
+ * (capture.c: stepping_capture_row).
+ */
+static const char capture_modes[] = {
+	TRIGGER_FIRES_ALWAYS,
+	TRIGGER_FIRES_ALWAYS,
+	TRIGGER_FIRES_ALWAYS,
+	TRIGGER_FIRES_ALWAYS,
+	TRIGGER_FIRES_ALWAYS,
+	TRIGGER_FIRES_ON_REPLICA
 };
 
 /* A relation's name, quoted as SQL needs it: for SQL text. */
@@ -356,21 +373,23 @@ catalog_create_result_table(RangeVar *rv, ResultShape *shape, Query *query)
  * the table without capture.
  */
 static bool
-has_trigger(Oid relid, const char *name, const char *function, bool *always)
+has_trigger(Oid relid, const char *name, const char *function, char mode,
+			bool *always)
 {
-	Oid			argtypes[3] = {OIDOID, TEXTOID, TEXTOID};
-	Datum		args[3];
+	Oid			argtypes[4] = {OIDOID, TEXTOID, TEXTOID, CHAROID};
+	Datum		args[4];
 	bool		found;
 
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = CStringGetTextDatum(name);
 	args[2] = CStringGetTextDatum(function);
-	if (SPI_execute_with_args("SELECT t.tgenabled = 'A' FROM pg_catalog.pg_trigger t "
+	args[3] = CharGetDatum(mode);
+	if (SPI_execute_with_args("SELECT t.tgenabled = $4 FROM pg_catalog.pg_trigger t "
 							  "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
 							  "WHERE t.tgrelid = $1 AND t.tgname = $2 "
 							  "AND n.nspname = 'stepping' AND p.proname = $3",
-							  3, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+							  4, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_trigger");
 	found = (SPI_processed > 0);
 	if (always)
@@ -398,7 +417,7 @@ catalog_fire_always(Oid baseid)
 	int			i;
 
 	for (i = 0; i < (int) lengthof(capture_triggers); i++)
-		EnableDisableTrigger(rel, capture_triggers[i], TRIGGER_FIRES_ALWAYS,
+		EnableDisableTrigger(rel, capture_triggers[i], capture_modes[i],
 							 false, ShareRowExclusiveLock);
 	table_close(rel, NoLock);
 }
@@ -423,14 +442,17 @@ catalog_install_capture(Oid baseid)
 		"AFTER DELETE ON %s REFERENCING OLD TABLE AS stepping_old "
 		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()",
 		"AFTER TRUNCATE ON %s "
-		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()"
+		"FOR EACH STATEMENT EXECUTE FUNCTION stepping.capture_after()",
+		"AFTER INSERT OR UPDATE OR DELETE ON %s "
+		"FOR EACH ROW EXECUTE FUNCTION stepping.capture_row()"
 	};
 	StringInfoData sql;
 	bool		all_always = true;
 	int			i;
 
-	StaticAssertStmt(lengthof(definitions) == lengthof(capture_triggers),
-					 "one definition per capture trigger");
+	StaticAssertStmt(lengthof(definitions) == lengthof(capture_triggers) &&
+					 lengthof(capture_modes) == lengthof(capture_triggers),
+					 "one definition and mode per capture trigger");
 	SPI_connect();
 	/* a result table is written only by stepping, which feeds its views */
 	if (!catalog_is_result_table(baseid))
@@ -440,7 +462,8 @@ catalog_install_capture(Oid baseid)
 		{
 			bool		always;
 
-			if (has_trigger(baseid, capture_triggers[i], capture_functions[i], &always))
+			if (has_trigger(baseid, capture_triggers[i], capture_functions[i],
+							capture_modes[i], &always))
 			{
 				all_always &= always;
 				continue;
@@ -546,7 +569,8 @@ catalog_drop_orphans(void)
 
 			for (t = 0; t < (int) lengthof(capture_triggers); t++)
 			{
-				if (has_trigger(baseid, capture_triggers[t], capture_functions[t], NULL))
+				if (has_trigger(baseid, capture_triggers[t], capture_functions[t],
+								capture_modes[t], NULL))
 					spi_exec(psprintf("DROP TRIGGER %s ON %s", capture_triggers[t], qname),
 							 SPI_OK_UTILITY);
 			}

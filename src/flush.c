@@ -62,7 +62,11 @@ static const struct config_enum_entry apply_options[] = {
  */
 static bool releasing_savepoint = false;
 
+/* statements running (executor runs and utility commands), outermost first */
+static int	nesting = 0;
+
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* Whether relid is the result table of a view with pending deltas. */
@@ -188,6 +192,37 @@ flush_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
+static void
+flush_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+				  uint64 count, bool execute_once)
+{
+	nesting++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		nesting--;
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Whether the statement whose step closes is a client's statement of its
+ * own (its AFTER triggers fire once its run is over) outside a transaction
+ * block: deferring its deltas to the COMMIT right after it would only copy
+ * its rows (capture.c).
+ */
+bool
+flush_single_statement(void)
+{
+	return nesting == 0 && !IsTransactionBlock();
+}
+
 /*
  * Utility statements that leave the pending deltas pending: they neither
  * read a result table's rows themselves nor change what the kept rows mean
@@ -258,12 +293,21 @@ flush_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			see_flushed_rows(NULL);
 		}
 	}
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+	nesting++;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		nesting--;
+	}
+	PG_END_TRY();
 }
 
 bool
@@ -288,6 +332,8 @@ flush_init(void)
 							 NULL, NULL, NULL);
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = flush_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = flush_ExecutorRun;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = flush_ProcessUtility;
 }

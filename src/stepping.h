@@ -502,6 +502,7 @@ extern int	stepping_apply_mode;
 extern void flush_init(void);
 extern void flush_pending(bool must);
 extern bool flush_releasing_savepoint(void);
+extern bool flush_single_statement(void);
 extern bool stepping_applying(void);
 extern void stepping_begin_apply(void);
 extern void stepping_end_apply(void);

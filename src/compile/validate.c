@@ -16,7 +16,6 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_subscription_rel.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -263,25 +262,6 @@ check_expr_walker(Node *node, void *context)
 	return expression_tree_walker(node, check_expr_walker, context);
 }
 
-/* Is the table a subscription's target (pg_subscription_rel)? */
-static bool
-is_subscribed(Oid relid)
-{
-	Relation	rel = table_open(SubscriptionRelRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	bool		found;
-
-	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, SubscriptionRelSrrelidSrsubidIndexId, true,
-							  NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
 static void
 validate_relation(RangeTblEntry *rte)
 {
@@ -347,13 +327,6 @@ validate_relation(RangeTblEntry *rte)
 		stepping_reject_because("a query over a table with inheritance children or parents",
 			   "Statement triggers do not see writes to other members of the hierarchy.",
 			   "Remove the inheritance (ALTER TABLE ... NO INHERIT), or use a plain table.");
-	if (is_subscribed(rte->relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain a query over table \"%s\", which a subscription replicates into",
-						RelationGetRelationName(rel)),
-				 errdetail("The logical replication apply worker fires no statement triggers, so replicated changes would not reach the view."),
-				 errhint("Create the view on the publisher, or over a table this database writes itself.")));
 	table_close(rel, AccessShareLock);
 }
 

@@ -317,11 +317,7 @@ stepping_on_ddl_end(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("stepping.on_ddl_end() can only be called as an event trigger")));
 	trigdata = (EventTriggerData *) fcinfo->context;
-	if (IsA(trigdata->parsetree, CreateSubscriptionStmt))
-		ddl_warn_subscribed_views(((CreateSubscriptionStmt *) trigdata->parsetree)->subname);
-	else if (IsA(trigdata->parsetree, AlterSubscriptionStmt))
-		ddl_warn_subscribed_views(((AlterSubscriptionStmt *) trigdata->parsetree)->subname);
-	else if (IsA(trigdata->parsetree, AlterTableStmt))
+	if (IsA(trigdata->parsetree, AlterTableStmt))
 		ddl_restore_always((AlterTableStmt *) trigdata->parsetree);
 	else if (IsA(trigdata->parsetree, AlterFunctionStmt) ||
 			 (IsA(trigdata->parsetree, CreateFunctionStmt) &&

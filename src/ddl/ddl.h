@@ -33,6 +33,5 @@ extern void ddl_check_depends(AlterObjectDependsStmt *stmt);
 extern void ddl_follow_definition_changes(void);
 extern void ddl_remember_definitions(void);
 extern void ddl_rewrite_definitions(void);
-extern void ddl_warn_subscribed_views(const char *subname);
 
 #endif							/* STEPPING_DDL_H */

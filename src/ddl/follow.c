@@ -5,8 +5,7 @@
  *	  definition names (analyzed before the command, while the names still
  *	  resolve, deparsed again after it, from the same OIDs); functions and
  *	  text-search objects whose definition changed (views recomputed; a
- *	  function no longer immutable refused); subscriptions that start
- *	  writing into a base table (warned about).
+ *	  function no longer immutable refused).
  *
  *-------------------------------------------------------------------------
  */
@@ -14,8 +13,6 @@
 
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_subscription.h"
-#include "catalog/pg_subscription_rel.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -200,40 +197,3 @@ ddl_rewrite_definitions(void)
 	}
 }
 
-/*
- * A subscription that writes into a base table of a view: the apply worker
- * fires no statement triggers, so the view would go stale.  create_view
- * refuses such tables; a subscription created or extended later can only
- * be warned about (an error would roll back CREATE SUBSCRIPTION after its
- * slot was made on the publisher).
- */
-void
-ddl_warn_subscribed_views(const char *subname)
-{
-	Oid			subid = get_subscription_oid(subname, true);
-	ListCell   *lc;
-
-	if (!OidIsValid(subid))
-		return;
-	foreach(lc, GetSubscriptionRelations(subid))
-	{
-		SubscriptionRelState *rs = (SubscriptionRelState *) lfirst(lc);
-		List	   *views = catalog_views_of_table(rs->relid);
-		StringInfoData names;
-		ListCell   *lv;
-
-		if (views == NIL)
-			continue;
-		initStringInfo(&names);
-		foreach(lv, views)
-			appendStringInfo(&names, "%s%s", names.len ? ", " : "",
-							 qualified_relname(lfirst_oid(lv)));
-		ereport(WARNING,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("subscription \"%s\" replicates into table \"%s\", which stepping views read",
-						subname, qualified_relname(rs->relid)),
-				 errdetail("The logical replication apply worker fires no statement triggers: the changes it applies will not reach %s, which will then differ from their queries.",
-						   names.data),
-				 errhint("Drop those views, or leave the table out of the subscription's publications.")));
-	}
-}

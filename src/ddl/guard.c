@@ -35,6 +35,7 @@ typedef struct SteppingTrigger
 {
 	char	   *name;
 	char		enabled;		/* pg_trigger.tgenabled */
+	char		want;			/* the mode stepping needs (catalog.c) */
 	bool		guard;			/* stepping.guard_result(), not capture */
 } SteppingTrigger;
 
@@ -55,13 +56,13 @@ stepping_triggers(Oid relid, const char *tgname)
 	args[1] = tgname ? CStringGetTextDatum(tgname) : (Datum) 0;
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT t.tgname::pg_catalog.text, t.tgenabled::pg_catalog.text, "
-							  "p.proname = 'guard_result' "
+							  "p.proname = 'guard_result', p.proname = 'capture_row' "
 							  "FROM pg_catalog.pg_trigger t "
 							  "JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid "
 							  "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
 							  "WHERE t.tgrelid = $1 AND ($2 IS NULL OR t.tgname = $2) "
 							  "AND n.nspname = 'stepping' "
-							  "AND p.proname IN ('capture_before', 'capture_after', 'guard_result') "
+							  "AND p.proname IN ('capture_before', 'capture_after', 'capture_row', 'guard_result') "
 							  "ORDER BY t.tgname",
 							  2, argtypes, args, nulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_trigger");
@@ -76,6 +77,8 @@ stepping_triggers(Oid relid, const char *tgname)
 		t->name = SPI_getvalue(row, desc, 1);
 		t->enabled = SPI_getvalue(row, desc, 2)[0];
 		t->guard = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
+		t->want = DatumGetBool(SPI_getbinval(row, desc, 4, &isnull))
+			? TRIGGER_FIRES_ON_REPLICA : TRIGGER_FIRES_ALWAYS;
 		result = lappend(result, t);
 		MemoryContextSwitchTo(old);
 	}
@@ -144,8 +147,17 @@ ddl_check_trigger_subcommand(Oid relid, AlterTableCmd *cmd)
 
 	switch (cmd->subtype)
 	{
-		case AT_DisableTrig:
 		case AT_EnableReplicaTrig:
+			/* the row capture trigger fires REPLICA (catalog.c) */
+			triggers = needed_triggers(relid, cmd->name);
+			if (triggers != NIL &&
+				((SteppingTrigger *) linitial(triggers))->want == TRIGGER_FIRES_ON_REPLICA)
+				triggers = NIL;
+			if (triggers != NIL)
+				refuse_trigger_change(relid, linitial(triggers),
+									  "change the firing mode of", NULL, false);
+			break;
+		case AT_DisableTrig:
 			triggers = needed_triggers(relid, cmd->name);
 			if (triggers != NIL)
 				refuse_trigger_change(relid, linitial(triggers),
@@ -186,7 +198,7 @@ ddl_restore_always(AlterTableStmt *stmt)
 
 		if (IsA(cmd, AlterTableCmd) &&
 			(cmd->subtype == AT_EnableTrig || cmd->subtype == AT_EnableTrigAll ||
-			 cmd->subtype == AT_EnableTrigUser))
+			 cmd->subtype == AT_EnableTrigUser || cmd->subtype == AT_EnableAlwaysTrig))
 			enables = true;
 	}
 	if (!enables)
@@ -197,10 +209,11 @@ ddl_restore_always(AlterTableStmt *stmt)
 	{
 		SteppingTrigger *t = (SteppingTrigger *) lfirst(lc);
 
-		if (t->enabled == TRIGGER_FIRES_ALWAYS)
+		if (t->enabled == t->want)
 			continue;
-		appendStringInfo(&sql, "%s ENABLE ALWAYS TRIGGER %s",
+		appendStringInfo(&sql, "%s ENABLE %s TRIGGER %s",
 						 sql.len ? "," : psprintf("ALTER TABLE %s", qualified_relname(relid)),
+						 t->want == TRIGGER_FIRES_ON_REPLICA ? "REPLICA" : "ALWAYS",
 						 quote_identifier(t->name));
 	}
 	if (sql.len == 0)
@@ -336,7 +349,11 @@ ddl_check_drops(void)
 		return;
 	if (tgname)
 	{
-		SteppingTrigger t = {tgname, TRIGGER_FIRES_ALWAYS, strcmp(tgname, "stepping_guard") == 0};
+		SteppingTrigger t;
+
+		t.name = tgname;
+		t.enabled = t.want = TRIGGER_FIRES_ALWAYS;
+		t.guard = (strcmp(tgname, "stepping_guard") == 0);
 
 		refuse_trigger_change(relid, &t, "drop", NULL, false);
 	}
