@@ -17,7 +17,10 @@
 #   - views on the subscriber stay exact after replicated INSERT, UPDATE (also
 #     of key and group columns), DELETE, TRUNCATE, multi-statement publisher
 #     transactions (also one that inserts and deletes the same rows, and one
-#     of more than 10,000 rows): a grouped view over one subscribed table, a
+#     of more than 10,000 rows, streamed to the subscriber: streaming = on),
+#     prepared transactions through a two_phase subscription (the apply
+#     worker's PREPARE, then COMMIT / ROLLBACK PREPARED), a view joining
+#     tables of two subscriptions: a grouped view over one subscribed table, a
 #     join of two subscribed tables, a join of a subscribed table with a local
 #     (subscriber-only) table, DISTINCT and bag views (also over a table
 #     without a key, REPLICA IDENTITY FULL), views over views; views created
@@ -72,9 +75,12 @@ chmod 700 "$PUBDIR"
 cleanup() {
     # a subscription must go before its database; without the publisher
     # (or its slot) it can only go after forgetting its slot
-    "$PSQL" -X -q -d "$DB" -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION IF EXISTS s" >/dev/null 2>&1 \
-        || "$PSQL" -X -q -d "$DB" -c "ALTER SUBSCRIPTION s DISABLE" -c "ALTER SUBSCRIPTION s SET (slot_name = NONE)" \
-               -c "DROP SUBSCRIPTION s" >/dev/null 2>&1
+    local s
+    for s in s2 s; do
+        "$PSQL" -X -q -d "$DB" -c "SET client_min_messages = warning" -c "DROP SUBSCRIPTION IF EXISTS $s" >/dev/null 2>&1 \
+            || "$PSQL" -X -q -d "$DB" -c "ALTER SUBSCRIPTION $s DISABLE" -c "ALTER SUBSCRIPTION $s SET (slot_name = NONE)" \
+                   -c "DROP SUBSCRIPTION $s" >/dev/null 2>&1
+    done
     "$PSQL" -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
     as_pg "$BINDIR/pg_ctl" -D "$PUBDIR/data" -m immediate stop >/dev/null 2>&1
     rm -rf "$PUBDIR"
@@ -86,18 +92,19 @@ finish() {
     exit 1
 }
 
-# sync NAME — bump the sentinel on the publisher and wait until the subscriber
+# sync NAME [SENTINEL] — bump the sentinel (table sentinel, of subscription s;
+# sentinel2: of s2) on the publisher and wait until the subscriber
 # has it (the apply worker applies transactions in commit order, so every
 # earlier publisher transaction is then applied and committed), and until
 # every table of the subscription is ready.  Bounded; on a timeout prints what
 # the subscriber says about its workers (and the server log's errors).
 sync() {
-    local name="$1" deadline got states
+    local name="$1" tab="${2:-sentinel}" deadline got states
     SYNC_N=$((SYNC_N + 1))
-    pub "UPDATE sentinel SET n = $SYNC_N" >/dev/null || { fail "$name: bump the sentinel on the publisher"; return 1; }
+    pub "UPDATE $tab SET n = $SYNC_N" >/dev/null || { fail "$name: bump the sentinel on the publisher"; return 1; }
     deadline=$((SECONDS + (STALLED == 1 ? 1 : SYNC_WAIT)))
     while :; do
-        got="$(sub "SELECT n FROM sentinel")"
+        got="$(sub "SELECT n FROM $tab")"
         states="$(sub "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")"
         [ "$got" = "$SYNC_N" ] && [ "$states" = "0" ] && return 0
         if [ "$SECONDS" -ge "$deadline" ]; then
@@ -132,6 +139,9 @@ unix_socket_directories = '$PUBDIR'
 port = $PUBPORT
 wal_level = logical
 fsync = off
+max_prepared_transactions = 10
+# large transactions are streamed to the subscriber before they commit
+logical_decoding_work_mem = 64kB
 CONF
 as_pg "$BINDIR/pg_ctl" -D "$PUBDIR/data" -l "$PUBDIR/server.log" -w start >/dev/null \
     || { tail -20 "$PUBDIR/server.log"; fail "start of the publisher"; finish; }
@@ -147,6 +157,11 @@ pub "CREATE EXTENSION stepping;
      SELECT stepping.create_view('pub_totals', 'SELECT cid, count(*) AS n, sum(amt) AS total FROM orders GROUP BY cid');
      CREATE PUBLICATION p FOR TABLE sentinel, orders, items, notes, pub_totals;
      CREATE PUBLICATION p2 FOR TABLE other;
+     CREATE TABLE sentinel2 (id int PRIMARY KEY, n int);
+     INSERT INTO sentinel2 VALUES (1, 0);
+     CREATE TABLE tp (id int PRIMARY KEY, cid int, v int);
+     CREATE PUBLICATION p3 FOR TABLE sentinel2, tp;
+     INSERT INTO tp SELECT i, i % 3, i FROM generate_series(1, 30) i;
      INSERT INTO orders SELECT i, i % 3, i * 1.5 FROM generate_series(1, 30) i;
      INSERT INTO items SELECT i, 1 + i % 30, i % 5 FROM generate_series(1, 50) i;
      INSERT INTO notes SELECT i % 4, i % 3 FROM generate_series(1, 12) i;
@@ -164,6 +179,8 @@ sub "CREATE EXTENSION stepping;
      CREATE TABLE items (id int PRIMARY KEY, oid int, qty int);
      CREATE TABLE notes (k int, v int);
      CREATE TABLE other (id int PRIMARY KEY, v int);
+     CREATE TABLE sentinel2 (id int PRIMARY KEY, n int);
+     CREATE TABLE tp (id int PRIMARY KEY, cid int, v int);
      CREATE TABLE pub_totals (cid int, n bigint, total numeric, __stepping_count bigint, __stepping_agg_1 bigint,
                               __stepping_agg_2 numeric, __stepping_nn_2 bigint, __stepping_msc_2 bigint);
      -- a local (subscriber-only) table
@@ -220,7 +237,7 @@ expect "create_view over a table a later ALTER SUBSCRIPTION will write into" "v_
 check_views "views before the subscription"
 
 conn="host=$PUBDIR port=$PUBPORT dbname=postgres user=postgres"
-out="$(PGOPTIONS='-c client_min_messages=warning' sub "CREATE SUBSCRIPTION s CONNECTION '$conn' PUBLICATION p")"
+out="$(PGOPTIONS='-c client_min_messages=warning' sub "CREATE SUBSCRIPTION s CONNECTION '$conn' PUBLICATION p WITH (streaming = on)")"
 expect "CREATE SUBSCRIPTION into base tables of views: no warning" "" "$out"
 
 sync "initial copy"
@@ -309,9 +326,10 @@ INSERT INTO orders SELECT i, i % 9, (i % 100) * 0.25 FROM generate_series(10001,
 UPDATE orders SET amt = amt + 1 WHERE id BETWEEN 10001 AND 11000;
 COMMIT;
 SQL
-sync "large transaction" && check_views "after a replicated transaction of 13,000 rows"
+sync "large transaction" && check_views "after a replicated transaction of 13,000 rows (streamed)"
 pub "DELETE FROM orders WHERE id > 10000" >/dev/null
 sync "large delete" && check_views "after a replicated DELETE of 12,000 rows"
+echo "note: transactions streamed to subscription s so far: $(pub "SELECT stream_txns FROM pg_stat_replication_slots WHERE slot_name = 's'")"
 
 pub "TRUNCATE items" >/dev/null
 sync "TRUNCATE" && check_views "after replicated TRUNCATE of one table"
@@ -350,11 +368,62 @@ check_views "after writes to the local table"
 pub "INSERT INTO orders VALUES (500, 6, 4.00), (501, 3, 5.00); UPDATE orders SET cid = 4 WHERE id = 1;" >/dev/null
 sync "replicated rows meeting the local writes" && check_views "after replicated writes joining the changed local rows"
 
+# a second subscription, two_phase = true: the apply worker PREPAREs the
+# publisher's prepared transactions (the pending changes must be applied
+# before its PREPARE) and then commits or rolls them back; a view joins a
+# table of each subscription
+if [ "$(sub "SHOW max_prepared_transactions")" = 0 ]; then
+    echo "note: the subscriber has max_prepared_transactions = 0: two-phase subscription not tested"
+else
+    out="$(add_view v_tp 'SELECT cid, count(*) AS n, sum(v) AS s FROM tp GROUP BY cid' 'cid, n, s')"
+    expect "create_view over a table of a two-phase subscription" "v_tp" "$out"
+    out="$(add_view v_two 'SELECT o.cid, count(*) AS n, sum(t.v) AS s FROM tp t JOIN orders o ON o.id = t.id GROUP BY o.cid' 'cid, n, s')"
+    expect "create_view: join of tables of two subscriptions" "v_two" "$out"
+    out="$(PGOPTIONS='-c client_min_messages=warning' sub "CREATE SUBSCRIPTION s2 CONNECTION '$conn' PUBLICATION p3 WITH (two_phase = true)")"
+    expect "CREATE SUBSCRIPTION ... WITH (two_phase = true): no warning" "" "$out"
+    sync "two-phase initial copy" sentinel2 && check_views "after the initial copy of the two-phase subscription"
+    # two_phase is enabled (the apply worker restarted) once the tables are synced
+    deadline=$((SECONDS + SYNC_WAIT))
+    until [ "$(sub "SELECT subtwophasestate FROM pg_subscription WHERE subname = 's2'")" = e ] \
+          || [ "$SECONDS" -ge "$deadline" ]; do
+        sleep 0.2
+    done
+    expect "two_phase of subscription s2 is enabled" "e" "$(sub "SELECT subtwophasestate FROM pg_subscription WHERE subname = 's2'")"
+    pubf >/dev/null <<'SQL'
+BEGIN;
+INSERT INTO tp SELECT i, i % 4, i * 2 FROM generate_series(31, 50) i;
+UPDATE tp SET cid = cid + 1, v = v + 1 WHERE id % 5 = 0;
+DELETE FROM tp WHERE id % 7 = 0;
+UPDATE orders SET amt = amt + 2 WHERE id <= 10;
+PREPARE TRANSACTION 'lr1';
+SQL
+    sync "PREPARE TRANSACTION" sentinel2
+    expect "the apply worker prepared the transaction" "1" "$(sub "SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()")"
+    check_views "while a replicated transaction is prepared"
+    pub "COMMIT PREPARED 'lr1'" >/dev/null
+    sync "COMMIT PREPARED" sentinel2 && sync "COMMIT PREPARED (subscription s)" \
+        && check_views "after COMMIT PREPARED"
+    pubf >/dev/null <<'SQL'
+BEGIN;
+DELETE FROM tp WHERE id < 20;
+INSERT INTO tp VALUES (100, 1, 100), (101, 2, 101);
+PREPARE TRANSACTION 'lr2';
+SQL
+    sync "PREPARE TRANSACTION (2)" sentinel2 && check_views "while a second replicated transaction is prepared"
+    pub "ROLLBACK PREPARED 'lr2'" >/dev/null
+    sync "ROLLBACK PREPARED" sentinel2 && check_views "after ROLLBACK PREPARED"
+    expect "no prepared transaction left on the subscriber" "0" "$(sub "SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()")"
+    pub "UPDATE tp SET v = v - 1 WHERE id % 2 = 0; TRUNCATE tp; INSERT INTO tp SELECT i, i % 2, i FROM generate_series(1, 9) i;" >/dev/null
+    sync "two-phase subscription, plain transactions" sentinel2 \
+        && check_views "after plain transactions through the two-phase subscription"
+fi
+
 # a user session with session_replication_role = replica: the statement
 # triggers (ENABLE ALWAYS) and the replica row triggers both fire; each change
 # must be captured once, inside the transaction and after it.  Its rows use
 # ids the publisher does not have (no conflict with replication).
-has_apply="$(sub "SELECT current_setting('stepping.apply', true) IS NOT NULL")"
+# (the setting exists once the library is loaded)
+has_apply="$("$PSQL" -X -q -At -d "$DB" -c "LOAD 'stepping'" -c "SELECT current_setting('stepping.apply', true) IS NOT NULL" 2>&1)"
 modes="default"
 [ "$has_apply" = t ] && modes="transaction statement"
 base=900000
@@ -417,5 +486,6 @@ expect "a result table still replicates like a table" \
 expect "the subscription's apply worker is running" "1" \
     "$(sub "SELECT count(*) FROM pg_stat_subscription WHERE subname = 's' AND relid IS NULL AND pid IS NOT NULL")"
 
+PGOPTIONS='-c client_min_messages=warning' sub "DROP SUBSCRIPTION IF EXISTS s2" >/dev/null
 PGOPTIONS='-c client_min_messages=warning' sub "DROP SUBSCRIPTION s" >/dev/null
 finish
