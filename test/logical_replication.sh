@@ -476,6 +476,38 @@ SQL
         && check_views "after replicated writes following the replica session ($mode)"
 done
 
+# a subscriber-side user row trigger that fires in the apply worker (ENABLE
+# ALWAYS) and reads a view over the table it fires on: what it reads while a
+# row is being applied is not checked, the views after the commit are.  (The
+# apply worker runs with an empty search_path: names are qualified.)
+out="$(subf <<'SQL'
+CREATE TABLE lr_log (id int, cid int, n_view bigint, n_query bigint);
+CREATE FUNCTION lr_audit() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    INSERT INTO public.lr_log
+    SELECT NEW.id, NEW.cid, (SELECT n FROM public.v_grp WHERE cid IS NOT DISTINCT FROM NEW.cid),
+           (SELECT count(*) FROM public.orders WHERE cid IS NOT DISTINCT FROM NEW.cid);
+    RETURN NULL;
+END $f$;
+CREATE TRIGGER lr_audit AFTER INSERT OR UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION lr_audit();
+ALTER TABLE orders ENABLE ALWAYS TRIGGER lr_audit;
+SQL
+)"
+expect "a user trigger on a subscribed table, ENABLE ALWAYS" "" "$out"
+pubf >/dev/null <<'SQL'
+BEGIN;
+INSERT INTO orders VALUES (3001, 1, 1), (3002, 1, 2), (3003, 1, 3);
+UPDATE orders SET cid = 2 WHERE id = 3001;
+INSERT INTO orders VALUES (3004, 1, 4);
+COMMIT;
+INSERT INTO orders VALUES (3005, 3, 5);
+UPDATE orders SET amt = amt + 1 WHERE id BETWEEN 3002 AND 3005;
+SQL
+sync "replicated writes firing a user trigger that reads a view" \
+    && check_views "after replicated writes firing a user trigger that reads a view"
+expect "the user trigger fired in the apply worker" "10" "$(sub "SELECT count(*) FROM lr_log")"
+sub "DROP TRIGGER lr_audit ON orders" >/dev/null
+
 # the publisher's own view stays exact under its writes
 pub "UPDATE orders SET amt = amt + 1 WHERE id % 4 = 0; DELETE FROM orders WHERE id % 7 = 0; INSERT INTO orders VALUES (100, 1, 3.25);" >/dev/null
 expect "publisher view exact" "0" "$(pub "SELECT count(*) FROM stepping.check_view('pub_totals')")"
