@@ -24,6 +24,12 @@ function rng(list,    n, m, i, t, x, lo, hi) {   # "min–max" of the values
         x = t[i] + 0; if (n == 0 || x < lo) lo = x; if (n == 0 || x > hi) hi = x; n++ }
     return n ? sprintf("%.0f–%.0f", lo, hi) : "NA"
 }
+function rng1(list,    n, m, i, t, x, lo, hi) {   # "min–max" with one decimal
+    n = 0; m = split(list, t, " ")
+    for (i = 1; i <= m; i++) if (t[i] != "NA" && t[i] != "") {
+        x = t[i] + 0; if (n == 0 || x < lo) lo = x; if (n == 0 || x > hi) hi = x; n++ }
+    return n ? sprintf("%.1f–%.1f", lo, hi) : "NA"
+}
 function checks(list,    t, i, n, ok, bad) {
     if (list == "") return ""
     n = split(list, t, " "); ok = 0; bad = ""
@@ -58,6 +64,18 @@ function rmed(W, s, a, b, cl,    r, x, y, l) {   # median over rounds of the per
     }
     return l == "" ? "NA" : sprintf("%.2f", median(l))
 }
+function trmed(wl, sb, a, b,    r, x, y, l) {   # T1/T2: median over rounds of the per-round time ratio a/b
+    l = ""
+    for (r = 1; r <= tmaxround; r++) {
+        x = tp[wl, sb, a, r]; y = tp[wl, sb, b, r]
+        if (x != "" && y != "" && x != "NA" && y != "NA" && y + 0 > 0) l = l " " (x / y)
+    }
+    return l == "" ? "NA" : sprintf("%.2f", median(l))
+}
+function tgrowth(wl, g, s,    hi, lo) {   # T1/T2: median time at the largest N / at the smallest N
+    hi = median(v[wl "|" nmax "/" g "|" s "|ms"]); lo = median(v[wl "|" nmin "/" g "|" s "|ms"])
+    return ratio(hi, lo) == "NA" ? "NA" : sprintf("%.1f", hi / lo)
+}
 function ssum(list,    t, i, n, x) { x = 0; n = split(list, t, " "); for (i = 1; i <= n; i++) x += t[i]; return x }
 {
     cl = ($8 == "" ? 1 : $8 + 0)
@@ -68,6 +86,16 @@ function ssum(list,    t, i, n, x) { x = 0; n = split(list, t, " "); for (i = 1;
         pr[cl, $2, $3, $4, $6, $5] = $7
         if ($5 + 0 > maxround) maxround = $5 + 0
         if (!(cl in seencl)) { seencl[cl] = 1; ncl++; cls[ncl] = cl }
+    }
+    if ($1 == "T") {
+        if ($6 == "ms") tp[$2, $3, $4, $5] = $7
+        if ($6 == "load1") tload = tload " " $7
+        split($3, nt, "/")
+        if (!(nt[1] in tN)) { tN[nt[1]] = 1; ntn++; tNs[ntn] = nt[1] + 0 }
+        if (!(nt[2] in tG)) { tG[nt[2]] = 1; ntg++; tGs[ntg] = nt[2] + 0 }
+        if ($4 == "stepping_stmt") tstmt = 1
+        if ($5 + 0 > tmaxround) tmaxround = $5 + 0
+        tw[$2] = 1
     }
 }
 END {
@@ -255,6 +283,77 @@ END {
                 printf "| %s | %s | %s | %s | %s | %s |\n", (j == 1 && b == 1 ? rname[rv[a]] : ""),
                     (j == 1 ? (kind == "point" ? "point lookup" : "full scan") : ""), sys[j], f(t, "%.0f"),
                     (t == "NA" || t == 0) ? "NA" : sprintf("%.3f", 1000 / t), ratio(t, tn)
+            }
+        }
+    }
+
+    if (ntn > 0) {
+        for (a = 2; a <= ntn; a++) { x = tNs[a]; for (b = a - 1; b >= 1 && tNs[b] > x; b--) tNs[b + 1] = tNs[b]; tNs[b + 1] = x }
+        for (a = 2; a <= ntg; a++) { x = tGs[a]; for (b = a - 1; b >= 1 && tGs[b] > x; b--) tGs[b + 1] = tGs[b]; tGs[b + 1] = x }
+        nts = split("none trigger stepping stepping_stmt", ts, " ")
+        tlab["none"] = "none"; tlab["trigger"] = "trigger"
+        tlab["stepping"] = (tstmt ? "stepping (transaction)" : "stepping"); tlab["stepping_stmt"] = "stepping (statement)"
+        ttitle["T1"] = "T1: N single-row INSERTs in one transaction"
+        ttitle["T2"] = "T2: the same loop reading the group'"'"'s row every 100 rows (read-your-writes)"
+        nmin = tNs[1]; nmax = tNs[ntn]
+        printf "\n## T1 / T2: N single-row INSERTs in one transaction (issue #14; %d rounds, medians)\n\n", tmaxround
+        print "View `SELECT cid, count(*) AS n, sum(amt) AS total FROM o GROUP BY cid` over `o (cid int, amt numeric)` (no index), empty at the start of every run (table and view created again before it). One transaction: `BEGIN; DO $$ BEGIN FOR i IN 1..N LOOP INSERT INTO o VALUES (i % groups, ...); END LOOP; END $$; COMMIT`. T2: the loop also reads the group'"'"'s row every 100 rows (`PERFORM` from `t_result`; none: the view'"'"'s query for that group, a scan of o). trigger = `bench/sql/trigger_t.sql` (statement triggers with transition tables, `INSERT ... ON CONFLICT DO UPDATE`)."
+        print ""
+        print "Time = psql `\\timing` of BEGIN + DO + COMMIT (with `stepping.apply = '"'"'transaction'"'"'` the changes are applied at COMMIT, so it is included), after a rolled-back 20-row warm-up loop in the same session. vs none = median over the rounds of the ratio to none in the same round. CPU = the backend'"'"'s CPU time over the same statements. Result rows written = rows inserted + updated + deleted in `t_result` by the transaction (pg_stat counters)."
+        if (!tstmt) print "\nThe installed stepping has no setting `stepping.apply`: stepping ran as built (maintenance per statement), without a statement variant."
+        if (tload != "") { lm = 0; m = split(tload, lt, " "); for (q = 1; q <= m; q++) if (lt[q] + 0 > lm) lm = lt[q] + 0
+            printf "\nLoad average (1 min) when the runs ended: median %.2f, max %.2f (2 CPUs).\n", median(tload), lm }
+        for (wi = 1; wi <= 2; wi++) {
+            wl = "T" wi; if (!(wl in tw)) continue
+            print "\n### " ttitle[wl] "\n"
+            print "| groups | N | system | time ms | vs none | CPU ms | time range ms | result rows written | checks |"
+            print "|---:|---:|---|---:|---:|---:|---:|---:|---|"
+            for (gi = 1; gi <= ntg; gi++) for (ni = 1; ni <= ntn; ni++) {
+                sb = tNs[ni] "/" tGs[gi]; first = 1
+                for (j = 1; j <= nts; j++) {
+                    k = wl "|" sb "|" ts[j] "|"
+                    if (!((k "ms") in v) && !((k "check") in v)) continue
+                    m = median(v[k "ms"])
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", (first ? tGs[gi] : ""), (first ? tNs[ni] : ""),
+                        tlab[ts[j]], f(m, "%.1f"), (ts[j] == "none" ? "—" : trmed(wl, sb, ts[j], "none")),
+                        f(median(v[k "cpu_ms"]), "%.1f"), rng1(v[k "ms"]),
+                        (ts[j] == "none" ? "—" : f(median(v[k "rt_writes"]), "%.0f")), checks(v[k "check"])
+                    first = 0
+                }
+            }
+            if (wl == "T1") print "\nThe issue'"'"'s figures before #14 (1 group, none / trigger / stepping): N = 1,000: 8 / 63 / 47 ms; 4,000: 38 / 361 / 420 ms; 16,000: 184 / 4,930 / 4,748 ms; 100 groups, N = 16,000: none 158 ms, stepping 1,625 ms."
+            if (ntn > 1) {
+                printf "\n%s growth with N: median time at N = %d / median time at N = %d (%d times the rows)\n\n", wl, nmax, nmin, nmax / nmin
+                hdr = "| groups |"; sep = "|---:|"
+                for (j = 1; j <= nts; j++) if ((wl "|" nmax "/" tGs[1] "|" ts[j] "|ms") in v) { hdr = hdr " " tlab[ts[j]] " |"; sep = sep "---:|" }
+                print hdr; print sep
+                for (gi = 1; gi <= ntg; gi++) {
+                    line = "| " tGs[gi] " |"
+                    for (j = 1; j <= nts; j++) {
+                        if (!((wl "|" nmax "/" tGs[1] "|" ts[j] "|ms") in v)) continue
+                        line = line " " tgrowth(wl, tGs[gi], ts[j]) "x |"
+                    }
+                    print line
+                }
+            }
+        }
+        print "\n### Targets of issue #14 (T1, T2)\n"
+        at = (nmax == 16000 ? "" : sprintf(" (measured at N = %d: the issue'"'"'s targets are at N = 16,000)", nmax))
+        gb = 1.25 * nmax / nmin
+        print "| workload | groups | target | measured | verdict |"
+        print "|---|---:|---|---|---|"
+        for (wi = 1; wi <= 2; wi++) {
+            wl = "T" wi; if (!(wl in tw)) continue
+            lim = (wl == "T1" ? 1.5 : 2)
+            for (gi = 1; gi <= ntg; gi++) {
+                r = trmed(wl, nmax "/" tGs[gi], "stepping", "none")
+                vd = (r == "NA") ? "not measured" : ((r + 0 <= lim ? "met" : "MISSED") at)
+                printf "| %s | %d | %s at N = %d ≤ %.1fx none | %sx none | %s |\n", wl, tGs[gi], tlab["stepping"], nmax, lim, r, vd
+                if (wl == "T1" && ntn > 1) {
+                    gr = tgrowth(wl, tGs[gi], "stepping")
+                    vd = (gr == "NA") ? "not measured" : ((gr + 0 <= gb ? "met" : "MISSED") at)
+                    printf "| %s | %d | %s: time at N = %d ≤ %.0fx the time at N = %d (linear: %dx) | %sx | %s |\n", wl, tGs[gi], tlab["stepping"], nmax, gb, nmin, nmax / nmin, gr, vd
+                }
             }
         }
     }

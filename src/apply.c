@@ -44,7 +44,11 @@
 #include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "nodes/makefuncs.h"
+#include "common/hashfn.h"
+#include "storage/proc.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -59,6 +63,7 @@ writer_open(Circuit *c)
 	int			k;
 
 	w->rel = table_open(c->viewid, RowExclusiveLock);
+	w->circuit = c;
 	w->run = (c->run && c->run->capture) ? c->run : NULL;
 	w->estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
@@ -164,13 +169,119 @@ begin_key_scan(ResultWriter *w, int nkeys, Datum *keys, bool *keynull)
 	return scan;
 }
 
+/*
+ * TID hints.  A group row written again and again in one transaction (a
+ * transaction-level flush per read, a statement per row) keeps every
+ * version: none can be pruned before the transaction ends, and an index
+ * lookup of the key walks them all.  So the TID of the version this
+ * transaction last wrote for a key is remembered (by the hash of the key's
+ * binary image) and tried first.  It is only a hint: the tuple must be
+ * visible to the writer's snapshot and hold an equal key, else the index
+ * decides.  A version this transaction wrote is the current one while it is
+ * visible: later versions would be this transaction's own (it holds the
+ * row's lock), and their TIDs would be the hint.
+ */
+typedef struct TidHint
+{
+	uint32		hash;			/* hash key */
+	ItemPointerData tid;
+} TidHint;
+
+static uint32
+key_image_hash(ResultWriter *w, Datum *keys, bool *keynull)
+{
+	TupleDesc	idesc = RelationGetDescr(w->keyrel);
+	uint32		h = 0;
+	int			k;
+
+	for (k = 0; k < w->circuit->nkeycols; k++)
+	{
+		Form_pg_attribute att = TupleDescAttr(idesc, k);
+
+		h = hash_combine(h, keynull[k] ? 0x9e3779b9
+						 : datum_image_hash(keys[k], att->attbyval, att->attlen));
+	}
+	return h;
+}
+
+static HTAB *
+hint_table(Circuit *c, bool create)
+{
+	HASHCTL		ctl;
+
+	if (c->tidhint && c->tidhint_lxid == MyProc->lxid)
+		return c->tidhint;
+	c->tidhint = NULL;
+	if (!create)
+		return NULL;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(TidHint);
+	ctl.hcxt = TopTransactionContext;
+	c->tidhint = hash_create("stepping TID hints", 256, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	c->tidhint_lxid = MyProc->lxid;
+	return c->tidhint;
+}
+
+/* Remember where the row of the key last looked up now is. */
+static void
+hint_remember(ResultWriter *w, TupleTableSlot *slot)
+{
+	TidHint    *e;
+
+	if (!w->hint_valid || !ItemPointerIsValid(&slot->tts_tid))
+		return;
+	e = hash_search(hint_table(w->circuit, true), &w->hint_hash, HASH_ENTER, NULL);
+	ItemPointerCopy(&slot->tts_tid, &e->tid);
+}
+
+/* The hinted row of the key, if it is visible and holds that key. */
+static bool
+hint_fetch(ResultWriter *w, Datum *keys, bool *keynull)
+{
+	Circuit    *c = w->circuit;
+	HTAB	   *hints = hint_table(c, false);
+	TidHint    *e;
+	int			k;
+
+	if (hints == NULL ||
+		(e = hash_search(hints, &w->hint_hash, HASH_FIND, NULL)) == NULL ||
+		!table_tuple_fetch_row_version(w->rel, &e->tid, w->snapshot, w->oldslot))
+		return false;
+	if (keys == NULL)
+		return c->nkeycols == 0;
+	for (k = 0; k < c->nkeycols; k++)
+	{
+		bool		isnull;
+		Datum		stored = slot_getattr(w->oldslot, c->keycols[k], &isnull);
+
+		if (isnull != keynull[k] ||
+			(!isnull && !DatumGetBool(FunctionCall2Coll(&w->keyeq[k],
+														w->keyrel->rd_indcollation[k],
+														stored, keys[k]))))
+			return false;
+	}
+	return true;
+}
+
 /* Find the row of a group by its key; it is left in w->oldslot. */
 bool
 writer_lookup_key(ResultWriter *w, Circuit *c, Datum *keys, bool *keynull)
 {
-	IndexScanDesc scan = begin_key_scan(w, c->nkeycols, keys, keynull);
-	bool		found = index_getnext_slot(scan, ForwardScanDirection, w->oldslot);
+	IndexScanDesc scan;
+	bool		found;
 
+	Assert(w->circuit == c);
+	w->hint_hash = key_image_hash(w, keys, keynull);
+	w->hint_valid = true;
+	if (hint_fetch(w, keys, keynull))
+	{
+		ExecMaterializeSlot(w->oldslot);
+		return true;
+	}
+	scan = begin_key_scan(w, c->nkeycols, keys, keynull);
+	found = index_getnext_slot(scan, ForwardScanDirection, w->oldslot);
 	if (found)
 		ExecMaterializeSlot(w->oldslot);
 	index_endscan(scan);
@@ -190,6 +301,8 @@ writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values, bool *isnull,
 	Datum		keys[INDEX_MAX_KEYS];
 	bool		keynull[INDEX_MAX_KEYS];
 	int			k;
+
+	w->hint_valid = false;
 
 	if (c->bag.col_hash)
 	{
@@ -227,9 +340,19 @@ writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values, bool *isnull,
 bool
 writer_first_row(ResultWriter *w)
 {
-	TableScanDesc scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
-	bool		found = table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot);
+	TableScanDesc scan;
+	bool		found;
 
+	/* the only row: its hint needs no key (a scan would walk its versions) */
+	w->hint_hash = 0;
+	w->hint_valid = true;
+	if (hint_fetch(w, NULL, NULL))
+	{
+		ExecMaterializeSlot(w->oldslot);
+		return true;
+	}
+	scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
+	found = table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot);
 	if (found)
 		ExecMaterializeSlot(w->oldslot);
 	table_endscan(scan);
@@ -449,6 +572,7 @@ writer_insert_group(ResultWriter *w, Datum *values, bool *isnull)
 		SpeculativeInsertionLockRelease(GetCurrentTransactionId());
 		if (!specConflict)
 		{
+			hint_remember(w, slot);
 			ExecARInsertTriggers(w->estate, w->rri, slot, recheck, NULL);
 			list_free(recheck);
 			if (w->run)
@@ -477,7 +601,8 @@ writer_update(ResultWriter *w, Datum *values, bool *isnull)
 
 	if (w->run)
 		capture_row(w, w->oldslot, false);
-	(void) write_row(w, ROW_UPDATE, slot);
+	if (write_row(w, ROW_UPDATE, slot))
+		hint_remember(w, slot);
 	if (w->run)
 		capture_row(w, slot, true);
 }
@@ -526,6 +651,7 @@ writer_try_update(ResultWriter *w, Datum *values, bool *isnull)
 							 &update_indexes);
 	if (concurrent_change(w, res, "updating"))
 		return false;
+	hint_remember(w, slot);
 	if (w->run)
 	{
 		capture_row(w, w->oldslot, false);

@@ -386,6 +386,8 @@ typedef struct Circuit
 	int			nkeycols;
 	AttrNumber *keycols;		/* result columns of keyindex, in order */
 	FmgrInfo   *keyeq;			/* their equality procs (apply.c: lazily, once) */
+	struct HTAB *tidhint;		/* key hash -> TID this transaction wrote */
+	LocalTransactionId tidhint_lxid;	/* the transaction of tidhint */
 
 	/* the operators' own state */
 	bool		setop;			/* UNION [ALL] of internal views */
@@ -682,6 +684,9 @@ typedef struct ResultWriter
 	FmgrInfo   *keyeq;			/* equality procs of the key index */
 	Snapshot	snapshot;
 	bool		plain;			/* no row triggers or constraints of users */
+	struct Circuit *circuit;
+	bool		hint_valid;		/* hint_hash: the key last looked up */
+	uint32		hint_hash;
 } ResultWriter;
 
 extern ResultWriter *writer_open(Circuit *c);
