@@ -3005,9 +3005,11 @@ END $$;
 
 CREATE PROCEDURE rj.run_round(p_seed bigint, p_round int, p_nviews int, p_nstmts int,
                               p_trace bool DEFAULT false, p_disable text DEFAULT '',
-                              p_phase int DEFAULT 0)
+                              p_phase int DEFAULT 0, p_apply text DEFAULT 'mixed')
 LANGUAGE plpgsql AS $proc$
 DECLARE
+    line text;
+    su bool := (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
     t0 timestamptz := clock_timestamp();
     ntab int;
     roles text[] := '{}';
@@ -3203,6 +3205,15 @@ BEGIN
         END IF;
     END IF;
 
+    -- the round's stepping.apply (--apply; 'mixed': either), when the server has it
+    IF p_phase <> 1 THEN
+        line := oracle.set_apply(oracle.pick_apply(p_apply), false);
+        IF line <> '' THEN
+            script := script || rj.note(line);
+        END IF;
+        COMMIT;
+    END IF;
+
     <<main>>
     LOOP
         EXIT main WHEN f_kind IS NOT NULL;
@@ -3274,10 +3285,20 @@ BEGIN
             END IF;
             COMMIT;
         ELSIF x < 0.80 THEN
-            -- a transaction over several tables, then COMMIT or ROLLBACK
+            -- a transaction over several tables, then COMMIT or ROLLBACK;
+            -- between the statements no read (the changes stay pending),
+            -- reads of some views or of all, and (--apply mixed) SET LOCAL
+            -- stepping.apply
             script := script || rj.note('BEGIN;');
             skinds := rj.count_kind(skinds, 'transaction');
-            FOR j IN 1..rj.ri(2, 4) LOOP
+            FOR j IN 1..rj.ri(2, 6) LOOP
+                IF p_apply = 'mixed' AND rj.chance(0.15) THEN
+                    line := oracle.set_apply(oracle.pick_apply(p_apply), true);
+                    IF line <> '' THEN
+                        script := script || rj.note(line);
+                        skinds := rj.count_kind(skinds, 'set_local_apply');
+                    END IF;
+                END IF;
                 t := CASE WHEN j = 1 THEN rj.pick_table(vmasks, vseen, nlive, p_nstmts) ELSE rj.other_table(t) END;
                 SELECT * INTO dm FROM rj.gen_dml(t);
                 stmt := dm.stmt;
@@ -3290,8 +3311,12 @@ BEGIN
                 IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
                     slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
                 END IF;
-                SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                SELECT * INTO chk FROM oracle.between_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], su);
+                IF chk.script <> '' THEN
+                    script := script || rj.note(chk.script);
+                    skinds := rj.count_kind(skinds, 'read_in_transaction');
+                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -3333,8 +3358,12 @@ BEGIN
                 IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
                     slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
                 END IF;
-                SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                SELECT * INTO chk FROM oracle.between_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], su);
+                IF chk.script <> '' THEN
+                    script := script || rj.note(chk.script);
+                    skinds := rj.count_kind(skinds, 'read_in_transaction');
+                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -3352,8 +3381,12 @@ BEGIN
                     nstmts := nstmts + 1;
                     script := script || rj.note(stmt || ';  -- may fail');
                     EXECUTE stmt;
-                    SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                    SELECT * INTO chk FROM oracle.between_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], su);
+                    IF chk.script <> '' THEN
+                        script := script || rj.note(chk.script);
+                        skinds := rj.count_kind(skinds, 'read_in_savepoint');
+                        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                    END IF;
                     IF chk.bad > 0 THEN
                         f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
                         RAISE EXCEPTION USING ERRCODE = 'RB001';
@@ -3372,8 +3405,18 @@ BEGIN
                         IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
                             slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
                         END IF;
-                        SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                        nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                        IF p_apply = 'mixed' AND rj.chance(0.1) THEN
+                            line := oracle.set_apply(oracle.pick_apply(p_apply), true);
+                            IF line <> '' THEN
+                                script := script || rj.note(line);
+                            END IF;
+                        END IF;
+                        SELECT * INTO chk FROM oracle.between_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], su);
+                        IF chk.script <> '' THEN
+                            script := script || rj.note(chk.script);
+                            skinds := rj.count_kind(skinds, 'read_in_savepoint');
+                            nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                        END IF;
                         IF chk.bad > 0 THEN
                             f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
                             RAISE EXCEPTION USING ERRCODE = 'RB001';
@@ -3413,8 +3456,12 @@ BEGIN
                 IF extract(epoch FROM clock_timestamp() - ts) > slow_secs THEN
                     slow_secs := extract(epoch FROM clock_timestamp() - ts); slow_stmt := stmt;
                 END IF;
-                SELECT * INTO chk FROM oracle.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                SELECT * INTO chk FROM oracle.between_check(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], su);
+                IF chk.script <> '' THEN
+                    script := script || rj.note(chk.script);
+                    skinds := rj.count_kind(skinds, 'read_in_transaction');
+                    nchecks := nchecks + nlive; vchk := rj.addchk(vchk, nlive); vsecs := rj.addsecs(vsecs, chk.secs);
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;

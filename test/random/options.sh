@@ -2,7 +2,8 @@
 # and their concurrent workers (run_workers).
 #
 # The caller sets PROG and its defaults (seed minutes views statements
-# per_round only_round disable dbname keep sabotage concurrency worker_tx)
+# per_round only_round disable dbname keep sabotage concurrency worker_tx
+# apply)
 # before the loop, and hands each argument it does not know itself to
 # common_option, which sets SHIFT to the number of arguments it consumed (0:
 # not an option of either).
@@ -25,6 +26,10 @@ common_option() {
         --sabotage) sabotage=1; SHIFT=1 ;;
         --concurrency) concurrency=${2-}; isnum "$concurrency" --concurrency ;;
         --worker-tx) worker_tx=${2-}; isnum "$worker_tx" --worker-tx ;;
+        --apply) apply=${2-}
+                 case "$apply" in transaction|statement|mixed) ;;
+                     *) echo "$PROG: --apply needs transaction, statement or mixed, got '$apply'" >&2; exit 2 ;;
+                 esac ;;
         -h|--help) usage ;;
         *) SHIFT=0 ;;
     esac
@@ -35,9 +40,10 @@ common_option() {
 # hooks of generator schema GEN; TABSCHEMA: the schema of the round's base
 # tables).  A SERIALIZABLE transaction that fails at COMMIT (40001; or a
 # deadlock there) ends its CALL: it is logged in oracle.wlog and the worker
-# is called again from the next transaction.  Any other error fails the
+# is called again from the next transaction.  Any other error (also a read
+# inside a transaction that differs from the view's query, RD001) fails the
 # workers: returns 1 with the output in $err.  Needs PSQL, dbname, seed,
-# concurrency, worker_tx and run_disable.
+# concurrency, worker_tx, run_disable and apply.
 run_workers() {
     local gen=$1 tabschema=$2 r=$3 w pids=() bad=0 wdir
     wdir=$(mktemp -d)
@@ -58,7 +64,7 @@ worker_calls() {
     local gen=$1 tabschema=$2 r=$3 w=$4 from=1 out last
     while [ "$from" -le "$worker_tx" ]; do
         if out=$("${PSQL[@]}" -d "$dbname" -v VERBOSITY=verbose \
-                 -c "CALL oracle.worker('$gen', $seed, $r, $w, $worker_tx, $from, '$run_disable', '$tabschema')" 2>&1); then
+                 -c "CALL oracle.worker('$gen', $seed, $r, $w, $worker_tx, $from, '$run_disable', '$tabschema', '$apply')" 2>&1); then
             return 0
         fi
         case "$out" in

@@ -927,23 +927,32 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT ARRAY['extra_float_digits', 'bytea_output', 'DateStyle', 'IntervalStyle', 'TimeZone']
 $$;
 
-CREATE FUNCTION rnd.check_all(vnames text[], vqueries text[], vcols text[],
+-- how: 'all' (oracle.check_all: every view) or 'between' (between the
+-- statements of a transaction: oracle.between_check, no check, some views
+-- read in various forms, or all; script: its reads for the replay script)
+CREATE FUNCTION rnd.check_all(vnames text[], vqueries text[], vcols text[], how text DEFAULT 'all',
                               OUT bad int, OUT vname text, OUT vquery text, OUT vcol text,
-                              OUT detail text)
+                              OUT detail text, OUT script text)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     i int;
     saved text[] := '{}';
 BEGIN
     bad := 0;
+    script := '';
     -- the oracle runs under the defaults; the writer's odd settings come back after
     FOR i IN 1..array_length(rnd.odd_names(), 1) LOOP
         saved := saved || current_setting((rnd.odd_names())[i]);
         PERFORM set_config((rnd.odd_names())[i],
                            (SELECT reset_val FROM pg_settings WHERE name = (rnd.odd_names())[i]), false);
     END LOOP;
-    SELECT o.bad, o.vname, o.vquery, o.vcol, o.detail INTO bad, vname, vquery, vcol, detail
-      FROM oracle.check_all(vnames, vqueries, vcols) o;
+    IF how = 'between' THEN
+        SELECT o.bad, o.vname, o.vquery, o.vcol, o.detail, o.script INTO bad, vname, vquery, vcol, detail, script
+          FROM oracle.between_check(vnames, vqueries, vcols, NOT rnd.disabled('copy')) o;
+    ELSE
+        SELECT o.bad, o.vname, o.vquery, o.vcol, o.detail INTO bad, vname, vquery, vcol, detail
+          FROM oracle.check_all(vnames, vqueries, vcols) o;
+    END IF;
     FOR i IN 1..array_length(rnd.odd_names(), 1) LOOP
         PERFORM set_config((rnd.odd_names())[i], saved[i], false);
     END LOOP;
@@ -1047,9 +1056,10 @@ END $$;
 
 CREATE PROCEDURE rnd.run_round(p_seed bigint, p_round int, p_nviews int, p_nstmts int,
                                p_trace bool DEFAULT false, p_disable text DEFAULT '',
-                               p_phase int DEFAULT 0)
+                               p_phase int DEFAULT 0, p_apply text DEFAULT 'mixed')
 LANGUAGE plpgsql AS $proc$
 DECLARE
+    line text;
     t0 timestamptz := clock_timestamp();
     ntab int;
     tabs text[] := '{}';
@@ -1228,6 +1238,14 @@ BEGIN
     IF p_phase <> 1 AND NOT rnd.disabled('settings') AND rnd.chance(0.5) THEN
         stmt := rnd.odd_settings();
         script := script || rnd.note(stmt);
+    END IF;
+    -- the round's stepping.apply (--apply; 'mixed': either), when the server has it
+    IF p_phase <> 1 THEN
+        line := oracle.set_apply(oracle.pick_apply(p_apply), false);
+        IF line <> '' THEN
+            script := script || rnd.note(line);
+        END IF;
+        COMMIT;
     END IF;
 
     <<main>>
@@ -1460,18 +1478,29 @@ BEGIN
             END IF;
             COMMIT;
         ELSIF x < 0.80 THEN
-            -- a transaction of several statements, then COMMIT or ROLLBACK
+            -- a transaction of several statements, then COMMIT or ROLLBACK;
+            -- between them no read (the changes stay pending), reads of some
+            -- views or of all, and (--apply mixed) SET LOCAL stepping.apply
             script := script || rnd.note('BEGIN;');
-            FOR j IN 1..rnd.ri(2, 4) LOOP
+            FOR j IN 1..rnd.ri(2, 6) LOOP
                 EXIT WHEN rnd.done(vseen, nlive, p_nviews, p_nstmts);
+                IF p_apply = 'mixed' AND rnd.chance(0.15) THEN
+                    line := oracle.set_apply(oracle.pick_apply(p_apply), true);
+                    IF line <> '' THEN
+                        script := script || rnd.note(line);
+                    END IF;
+                END IF;
                 t := rnd.pick_table(ntab, vtabs, vseen, nlive, p_nstmts);
                 stmt := rnd.dml_for(tabs, pks, t);
                 vseen := rnd.bump(vseen, vtabs, nlive, t);
                 nstmts := nstmts + 1;
                 script := script || rnd.note(stmt || ';');
                 EXECUTE stmt;
-                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive;
+                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], 'between');
+                IF chk.script <> '' THEN
+                    script := script || rnd.note(chk.script);
+                    nchecks := nchecks + nlive;
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -1504,8 +1533,11 @@ BEGIN
                 nstmts := nstmts + 1;
                 script := script || rnd.note(stmt || ';');
                 EXECUTE stmt;
-                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive;
+                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], 'between');
+                IF chk.script <> '' THEN
+                    script := script || rnd.note(chk.script);
+                    nchecks := nchecks + nlive;
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;
@@ -1530,8 +1562,17 @@ BEGIN
                         nstmts := nstmts + 1;
                         script := script || rnd.note(stmt || ';');
                         EXECUTE stmt;
-                        SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                        nchecks := nchecks + nlive;
+                        IF p_apply = 'mixed' AND rnd.chance(0.1) THEN
+                            line := oracle.set_apply(oracle.pick_apply(p_apply), true);
+                            IF line <> '' THEN
+                                script := script || rnd.note(line);
+                            END IF;
+                        END IF;
+                        SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], 'between');
+                        IF chk.script <> '' THEN
+                            script := script || rnd.note(chk.script);
+                            nchecks := nchecks + nlive;
+                        END IF;
                         IF chk.bad > 0 THEN
                             f_kind := 'mismatch inside a savepoint'; f_chk := chk; f_stmt := stmt; f_script := script;
                             RAISE EXCEPTION USING ERRCODE = 'RB001';
@@ -1564,8 +1605,11 @@ BEGIN
                 nstmts := nstmts + 1;
                 script := script || rnd.note(stmt || ';');
                 EXECUTE stmt;
-                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive]);
-                nchecks := nchecks + nlive;
+                SELECT * INTO chk FROM rnd.check_all(vnames[1:nlive], vqueries[1:nlive], vcols[1:nlive], 'between');
+                IF chk.script <> '' THEN
+                    script := script || rnd.note(chk.script);
+                    nchecks := nchecks + nlive;
+                END IF;
                 IF chk.bad > 0 THEN
                     f_kind := 'mismatch inside a transaction'; f_chk := chk; f_stmt := stmt; f_script := script;
                     EXIT main;

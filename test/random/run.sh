@@ -3,6 +3,7 @@
 #
 #   bash test/random/run.sh [--seed N] [--minutes M] [--views V] [--statements S]
 #                           [--views-per-round K] [--round R] [--disable f1,f2]
+#                           [--apply transaction|statement|mixed]
 #                           [--dbname DB] [--keep]
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE);
@@ -25,6 +26,16 @@
 #                random transactions (READ COMMITTED, REPEATABLE READ and
 #                SERIALIZABLE; --worker-tx N each, default 30) concurrently, then
 #                check every view (options.sh run_workers, oracle.sql oracle.worker)
+# --apply MODE   stepping.apply of the rounds (default mixed: each round at random
+#                'transaction' or 'statement', also switched with SET LOCAL inside
+#                transactions; the concurrent workers pick it per transaction).  Used
+#                only when the server has the setting (else noted, and every round
+#                runs per-statement maintenance).  Transactions of 2-6 statements read
+#                result tables between statements (none, some views in one of several
+#                forms - plain, cursor, subquery, another view first, COPY TO - or
+#                all), also inside savepoints before ROLLBACK TO; each read compares
+#                the result table with the query in the same query, so pending
+#                changes must be applied by the read itself
 # --disable LIST skip features, to look for bugs behind a known one:
 #                 mixed (mixed-scale numeric values in g), float, float4, numeric,
 #                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,
@@ -51,6 +62,7 @@ keep=0
 sabotage=0
 concurrency=0
 worker_tx=30
+apply=mixed
 
 PROG=run.sh
 # shellcheck source=test/random/options.sh
@@ -89,6 +101,9 @@ case ",$disable," in *,xsession,*) phases=0 ;; esac
 [ "$concurrency" -gt 0 ] && phases="1 2"
 [ "$sabotage" -eq 1 ] && run_disable=${disable:+$disable,}sabotage
 q() { "${PSQL[@]}" -d "$dbname" -At "$@"; }
+if [ "$(q -c 'SELECT oracle.apply_available()')" != t ]; then
+    echo "random: this server has no setting stepping.apply: every round runs per-statement maintenance (--apply $apply has no effect)"
+fi
 
 # views in round r (the fixed rounds add up to exactly --views)
 views_in_round() {
@@ -99,7 +114,7 @@ views_in_round() {
 
 repro_cmd() {
     local r=$1
-    echo "bash test/random/run.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")"
+    echo "bash test/random/run.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")$( [ "$apply" != mixed ] && echo " --apply $apply")"
 }
 
 report_failure() {
@@ -133,7 +148,7 @@ while :; do
             run_workers rnd rt "$r" || { rc=1; break; }
         fi
         err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
-              -c "CALL rnd.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
+              -c "CALL rnd.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase, '$apply')" 2>&1) || { rc=1; break; }
         [ "$(q -c 'SELECT count(*) FROM rnd.failure')" = "0" ] || break
     done
     if [ $rc -ne 0 ]; then
@@ -143,7 +158,7 @@ while :; do
         echo "---- statements of the round up to the error (rerun with tracing) ----"
         tf="${TMPDIR:-/tmp}/stepping_random_seed${seed}_round${r}.sql"
         for phase in $phases; do
-            "${PSQL[@]}" -d "$dbname" -c "CALL rnd.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
+            "${PSQL[@]}" -d "$dbname" -c "CALL rnd.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase, '$apply')" 2>&1 \
                 | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //'
         done | tee "$tf.trace"
         # the statements alone, replayable with psql (the last one fails)

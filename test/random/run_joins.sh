@@ -5,6 +5,7 @@
 #   bash test/random/run_joins.sh [--seed N] [--minutes M] [--views V] [--statements S]
 #                                 [--views-per-round K] [--round R] [--disable f1,f2]
 #                                 [--concurrency W] [--worker-tx N]
+#                                 [--apply transaction|statement|mixed]
 #                                 [--dbname DB] [--keep] [--sabotage]
 #
 # Uses the ambient libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE): it
@@ -65,6 +66,16 @@
 #                time, then check every view (check_view and the oracle, also
 #                after deleting every base row); their transactions are in
 #                table oracle.wlog (options.sh run_workers, oracle.worker)
+# --apply MODE   stepping.apply of the rounds (default mixed: each round at random
+#                'transaction' or 'statement', also switched with SET LOCAL inside
+#                transactions; the concurrent workers pick it per transaction).  Used
+#                only when the server has the setting (else noted, and every round
+#                runs per-statement maintenance).  Transactions of 2-6 statements read
+#                result tables between statements (none, some views in one of several
+#                forms - plain, cursor, subquery, another view first, COPY TO - or
+#                all), also inside savepoints before ROLLBACK TO; each read compares
+#                the result table with the query in the same query, so pending
+#                changes must be applied by the read itself
 # --sabotage     self-test of the checker: corrupt a result table (bypassing its
 #                guard triggers) after a few statements; exits 0 only if the
 #                corruption is reported as a mismatch
@@ -136,6 +147,7 @@ keep=0
 sabotage=0
 concurrency=0
 worker_tx=30
+apply=mixed
 
 PROG=run_joins.sh
 # shellcheck source=test/random/options.sh
@@ -172,6 +184,9 @@ case ",$disable," in *,xsession,*) phases=0 ;; esac
 [ "$concurrency" -gt 0 ] && phases="1 2"
 [ "$sabotage" -eq 1 ] && run_disable=${disable:+$disable,}sabotage
 q() { "${PSQL[@]}" -d "$dbname" -At "$@"; }
+if [ "$(q -c 'SELECT oracle.apply_available()')" != t ]; then
+    echo "random_joins: this server has no setting stepping.apply: every round runs per-statement maintenance (--apply $apply has no effect)"
+fi
 
 # views in round r (the fixed rounds add up to exactly --views; extra rounds have K)
 views_in_round() {
@@ -182,7 +197,7 @@ views_in_round() {
 
 repro_cmd() {
     local r=$1
-    echo "bash test/random/run_joins.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")"
+    echo "bash test/random/run_joins.sh --seed $seed --round $r --views $views --statements $statements --views-per-round $per_round${disable:+ --disable $disable}$( [ "$concurrency" -gt 0 ] && echo " --concurrency $concurrency --worker-tx $worker_tx")$( [ "$apply" != mixed ] && echo " --apply $apply")"
 }
 
 report_failure() {
@@ -215,7 +230,7 @@ while :; do
             run_workers rj jt "$r" || { rc=1; break; }
         fi
         err=$("${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
-              -c "CALL rj.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase)" 2>&1) || { rc=1; break; }
+              -c "CALL rj.run_round($seed, $r, $nv, $statements, false, '$run_disable', $phase, '$apply')" 2>&1) || { rc=1; break; }
         [ "$(q -c 'SELECT count(*) FROM rj.failure')" = "0" ] || break
     done
     if [ $rc -ne 0 ]; then
@@ -224,7 +239,7 @@ while :; do
         [ "$concurrency" -gt 0 ] && echo "(concurrent workers ran; their transactions are in table oracle.wlog of database $dbname; a rerun below is not concurrent)"
         echo "---- statements of the round up to the error (rerun with tracing) ----"
         for phase in $phases; do
-            "${PSQL[@]}" -d "$dbname" -c "CALL rj.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase)" 2>&1 \
+            "${PSQL[@]}" -d "$dbname" -c "CALL rj.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase, '$apply')" 2>&1 \
                 | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
         done
         echo "---- end ----"
