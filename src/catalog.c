@@ -35,7 +35,7 @@ static const char *const capture_triggers[] = {
 	"stepping_after_update",
 	"stepping_after_delete",
 	"stepping_after_truncate",
-	"stepping_replica"
+	STEPPING_REPLICA_TRIGGER
 };
 
 /* the trigger function of each of capture_triggers */
@@ -468,7 +468,8 @@ catalog_install_capture(Oid baseid)
 				all_always &= always;
 				continue;
 			}
-			appendStringInfo(&sql, "CREATE TRIGGER %s ", capture_triggers[i]);
+			appendStringInfo(&sql, "CREATE TRIGGER %s ",
+							 quote_identifier(capture_triggers[i]));
 			appendStringInfo(&sql, definitions[i], qname);
 			appendStringInfoString(&sql, ";");
 			all_always = false;
@@ -571,7 +572,8 @@ catalog_drop_orphans(void)
 			{
 				if (has_trigger(baseid, capture_triggers[t], capture_functions[t],
 								capture_modes[t], NULL))
-					spi_exec(psprintf("DROP TRIGGER %s ON %s", capture_triggers[t], qname),
+					spi_exec(psprintf("DROP TRIGGER %s ON %s",
+										  quote_identifier(capture_triggers[t]), qname),
 							 SPI_OK_UTILITY);
 			}
 		}

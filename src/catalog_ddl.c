@@ -162,7 +162,7 @@ catalog_key_indexes(Oid viewid)
 	"  UNION ALL SELECT b.rel, t.tgname, t.fn FROM b, (VALUES ('stepping_before', 'capture_before'), " \
 	"    ('stepping_after_insert', 'capture_after'), ('stepping_after_update', 'capture_after'), " \
 	"    ('stepping_after_delete', 'capture_after'), ('stepping_after_truncate', 'capture_after'), " \
-	"    ('stepping_replica', 'capture_row')) t(tgname, fn) " \
+	"    ('!stepping_replica', 'capture_row')) t(tgname, fn) " \
 	"  WHERE b.rel NOT IN (SELECT rel FROM r)) " \
 	"SELECT rel, tgname FROM needed WHERE NOT EXISTS (" \
 	"  SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid " \

@@ -95,7 +95,7 @@ has_foreign_row_triggers(Oid relid)
 		Trigger    *t = &trigdesc->triggers[i];
 
 		if (TRIGGER_FOR_ROW(t->tgtype) &&
-			strncmp(t->tgname, "stepping_", strlen("stepping_")) != 0)
+			strcmp(t->tgname, STEPPING_REPLICA_TRIGGER) != 0)
 			found = true;
 	}
 	relation_close(rel, NoLock);

@@ -493,6 +493,15 @@ extern List *capture_pending_views(void);
 extern bool capture_step_open(void);
 extern void capture_flush(bool must);
 
+/*
+ * The row trigger that captures the logical replication apply worker's
+ * changes (catalog.c, capture.c).  AFTER ROW triggers fire in name order:
+ * this one must fire before any other, or a user's trigger reading a view
+ * would meet the row written but not captured.  '!' sorts before digits and
+ * letters (and RI_ConstraintTrigger_*).
+ */
+#define STEPPING_REPLICA_TRIGGER "!stepping_replica"
+
 /* flush.c */
 typedef enum SteppingApplyMode
 {
