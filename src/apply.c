@@ -48,7 +48,6 @@
 #include "common/hashfn.h"
 #include "storage/proc.h"
 #include "utils/datum.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -184,9 +183,13 @@ begin_key_scan(ResultWriter *w, int nkeys, Datum *keys, bool *keynull)
  */
 typedef struct TidHint
 {
-	uint32		hash;			/* hash key */
+	LocalTransactionId lxid;	/* the transaction that wrote it */
+	uint32		hash;
 	ItemPointerData tid;
 } TidHint;
+
+/* direct-mapped: a collision only costs the index lookup */
+#define TID_HINTS 1024
 
 static uint32
 key_image_hash(ResultWriter *w, Datum *keys, bool *keynull)
@@ -205,24 +208,19 @@ key_image_hash(ResultWriter *w, Datum *keys, bool *keynull)
 	return h;
 }
 
-static HTAB *
-hint_table(Circuit *c, bool create)
+/* The slot of the key last looked up; made in the circuit's memory. */
+static TidHint *
+hint_slot(ResultWriter *w, bool create)
 {
-	HASHCTL		ctl;
+	Circuit    *c = w->circuit;
 
-	if (c->tidhint && c->tidhint_lxid == MyProc->lxid)
-		return c->tidhint;
-	c->tidhint = NULL;
-	if (!create)
-		return NULL;
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(uint32);
-	ctl.entrysize = sizeof(TidHint);
-	ctl.hcxt = TopTransactionContext;
-	c->tidhint = hash_create("stepping TID hints", 256, &ctl,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	c->tidhint_lxid = MyProc->lxid;
-	return c->tidhint;
+	if (c->tidhints == NULL)
+	{
+		if (!create)
+			return NULL;
+		c->tidhints = MemoryContextAllocZero(c->cxt, sizeof(TidHint) * TID_HINTS);
+	}
+	return &((TidHint *) c->tidhints)[w->hint_hash % TID_HINTS];
 }
 
 /* Remember where the row of the key last looked up now is. */
@@ -233,7 +231,9 @@ hint_remember(ResultWriter *w, TupleTableSlot *slot)
 
 	if (!w->hint_valid || !ItemPointerIsValid(&slot->tts_tid))
 		return;
-	e = hash_search(hint_table(w->circuit, true), &w->hint_hash, HASH_ENTER, NULL);
+	e = hint_slot(w, true);
+	e->lxid = MyProc->lxid;
+	e->hash = w->hint_hash;
 	ItemPointerCopy(&slot->tts_tid, &e->tid);
 }
 
@@ -242,12 +242,10 @@ static bool
 hint_fetch(ResultWriter *w, Datum *keys, bool *keynull)
 {
 	Circuit    *c = w->circuit;
-	HTAB	   *hints = hint_table(c, false);
-	TidHint    *e;
+	TidHint    *e = hint_slot(w, false);
 	int			k;
 
-	if (hints == NULL ||
-		(e = hash_search(hints, &w->hint_hash, HASH_FIND, NULL)) == NULL ||
+	if (e == NULL || e->lxid != MyProc->lxid || e->hash != w->hint_hash ||
 		!table_tuple_fetch_row_version(w->rel, &e->tid, w->snapshot, w->oldslot))
 		return false;
 	if (keys == NULL)

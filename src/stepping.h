@@ -386,8 +386,8 @@ typedef struct Circuit
 	int			nkeycols;
 	AttrNumber *keycols;		/* result columns of keyindex, in order */
 	FmgrInfo   *keyeq;			/* their equality procs (apply.c: lazily, once) */
-	struct HTAB *tidhint;		/* key hash -> TID this transaction wrote */
-	LocalTransactionId tidhint_lxid;	/* the transaction of tidhint */
+	void	   *tidhints;		/* apply.c: TIDs of rows this transaction
+								 * wrote, by key hash (or NULL) */
 
 	/* the operators' own state */
 	bool		setop;			/* UNION [ALL] of internal views */
