@@ -169,6 +169,8 @@ find_table(List **list, Oid relid, bool create)
 	t->relid = relid;
 	*list = lappend(*list, t);
 	MemoryContextSwitchTo(old);
+	if (list == &pending)
+		pending_views_valid = false;	/* a new table: new views downstream */
 	return t;
 }
 
@@ -464,12 +466,32 @@ reset_steps(void)
 {
 	ListCell   *lc;
 
+	bool		keep = true;
+
+	/*
+	 * A transaction may run any number of steps: give their memory back.
+	 * A table with one count and no row descriptor (no nested statement
+	 * kept rows) keeps its entry for the next statement, its count at zero:
+	 * a loop of one-row statements allocates nothing per statement.
+	 */
 	foreach(lc, steps)
 	{
 		TableStep  *ts = (TableStep *) lfirst(lc);
 
-		/* a transaction may run any number of steps: give their memory back */
 		Assert(ts->chunks == NIL);
+		if (ts->desc != NULL || list_length(ts->counts) != 1)
+			keep = false;
+	}
+	if (keep)
+	{
+		foreach(lc, steps)
+			((OpenCount *) linitial(((TableStep *) lfirst(lc))->counts))->opens = 0;
+		return;
+	}
+	foreach(lc, steps)
+	{
+		TableStep  *ts = (TableStep *) lfirst(lc);
+
 		list_free_deep(ts->counts);
 		if (ts->slot)
 			ExecDropSingleTupleTableSlot(ts->slot);
@@ -502,7 +524,6 @@ count_pending_statement(void)
 	if (pending_statements++ == 0 && debug_query_string)
 		pending_first_query = MemoryContextStrdup(TopTransactionContext,
 												  debug_query_string);
-	pending_views_valid = false;
 }
 
 /*

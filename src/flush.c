@@ -40,6 +40,7 @@
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -82,14 +83,29 @@ reads_pending_view(Oid relid)
  * foreign-key checks): they run inside the statement, before its rows are
  * captured, and may read result tables.
  */
+static Oid	foreign_relid = InvalidOid;	/* has_foreign_row_triggers' last */
+static bool foreign_found = false;
+
+static void
+forget_foreign(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == foreign_relid)
+		foreign_relid = InvalidOid;
+}
+
 static bool
 has_foreign_row_triggers(Oid relid)
 {
-	Relation	rel = relation_open(relid, NoLock);
-	TriggerDesc *trigdesc = rel->trigdesc;
+	Relation	rel;
+	TriggerDesc *trigdesc;
 	bool		found = false;
 	int			i;
 
+	/* a loop of statements on one table asks again and again */
+	if (relid == foreign_relid)
+		return foreign_found;
+	rel = relation_open(relid, NoLock);
+	trigdesc = rel->trigdesc;
 	for (i = 0; trigdesc && i < trigdesc->numtriggers && !found; i++)
 	{
 		Trigger    *t = &trigdesc->triggers[i];
@@ -99,6 +115,8 @@ has_foreign_row_triggers(Oid relid)
 			found = true;
 	}
 	relation_close(rel, NoLock);
+	foreign_relid = relid;		/* until a relcache invalidation of it */
+	foreign_found = found;
 	return found;
 }
 
@@ -383,6 +401,7 @@ flush_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	CacheRegisterRelcacheCallback(forget_foreign, (Datum) 0);
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = flush_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
