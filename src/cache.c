@@ -33,6 +33,9 @@ typedef struct TableEntry
 } TableEntry;
 
 static MemoryContext cache_cxt = NULL;
+
+/* bumped by every relcache invalidation: lists derived from ours go stale */
+uint64		cache_generation = 0;
 static HTAB *circuits = NULL;
 static HTAB *tables = NULL;
 
@@ -43,6 +46,7 @@ invalidate_relation(Datum arg, Oid relid)
 	CircuitEntry *ce;
 	TableEntry *te;
 
+	cache_generation++;
 	if (circuits == NULL)
 		return;
 	hash_seq_init(&status, circuits);

@@ -104,6 +104,7 @@ static int	pending_statements = 0;
 static char *pending_first_query = NULL;
 static List *pending_views = NIL;	/* views downstream of pending */
 static bool pending_views_valid = false;
+static uint64 pending_views_generation = 0;	/* cache.c's, when computed */
 
 static int	applying = 0;		/* > 0 while stepping writes result tables */
 static int	flushing = 0;		/* > 0 while pending deltas run */
@@ -845,9 +846,13 @@ capture_pending_views(void)
 	ListCell   *lc;
 	int			i;
 	MemoryContext old;
+	uint64		generation;
 
-	if (pending_views_valid)
+	/* a view created or dropped meanwhile (another session's too) */
+	if (pending_views_valid && pending_views_generation == cache_generation)
 		return pending_views;
+	/* an invalidation while the lookups run makes the next call look again */
+	generation = cache_generation;
 	/* the lookups run queries: they must not come back here */
 	looking++;
 	PG_TRY();
@@ -872,6 +877,7 @@ capture_pending_views(void)
 	}
 	PG_END_TRY();
 	pending_views_valid = true;
+	pending_views_generation = generation;
 	return pending_views;
 }
 

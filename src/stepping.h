@@ -487,6 +487,7 @@ typedef struct DeltaSource
 
 extern List *delta_chunks_of(DeltaSource *src, Oid relid);
 
+extern uint64 cache_generation;
 extern void capture_init(void);
 extern bool capture_has_pending(void);
 extern List *capture_pending_views(void);
