@@ -106,6 +106,9 @@ static List *pending_views = NIL;	/* views downstream of pending */
 static bool pending_views_valid = false;
 static uint64 pending_views_generation = 0;	/* cache.c's, when computed */
 
+static Tuplestorestate *row_old = NULL;	/* stepping_capture_row's */
+static Tuplestorestate *row_new = NULL;
+
 static int	applying = 0;		/* > 0 while stepping writes result tables */
 static int	flushing = 0;		/* > 0 while pending deltas run */
 static int	looking = 0;		/* > 0 while catalog lookups decide a flush */
@@ -211,6 +214,16 @@ open_statements(TableStep *t)
 	foreach(lc, t->counts)
 		n += ((OpenCount *) lfirst(lc))->opens;
 	return n;
+}
+
+/*
+ * Whether t is part of a running step: a statement on it has not closed,
+ * or a nested statement's rows wait for the outer one.
+ */
+static bool
+step_is_open(TableStep *t)
+{
+	return t->chunks != NIL || open_statements(t) != 0;
 }
 
 static TriggerData *
@@ -450,17 +463,6 @@ store_rows(Tuplestorestate *ts)
 	return ts ? tuplestore_tuple_count(ts) : 0;
 }
 
-static int64
-chunks_rows(List *chunks)
-{
-	ListCell   *lc;
-	int64		n = 0;
-
-	foreach(lc, chunks)
-		n += ((DeltaChunk *) lfirst(lc))->nold + ((DeltaChunk *) lfirst(lc))->nnew;
-	return n;
-}
-
 /* Forget the open step's counts and table descriptors (not its chunks). */
 static void
 reset_steps(void)
@@ -514,7 +516,7 @@ may_defer(int64 statement_rows)
 		statement_rows > DEFER_MAX_STATEMENT_ROWS || flush_single_statement())
 		return false;
 	foreach(lc, steps)
-		open_rows += chunks_rows(((TableStep *) lfirst(lc))->chunks);
+		open_rows += delta_chunks_rows(((TableStep *) lfirst(lc))->chunks);
 	return pending_rows + open_rows + statement_rows <= PENDING_MAX_ROWS;
 }
 
@@ -553,7 +555,7 @@ defer_step(Relation rel, TriggerData *td, bool truncated)
 			p->desc = CreateTupleDescCopy(ts->desc);
 		p->chunks = list_concat(p->chunks, ts->chunks);
 		MemoryContextSwitchTo(old);
-		pending_rows += chunks_rows(ts->chunks);
+		pending_rows += delta_chunks_rows(ts->chunks);
 		list_free(ts->chunks);
 		ts->chunks = NIL;
 	}
@@ -799,32 +801,35 @@ stepping_capture_row(PG_FUNCTION_ARGS)
 	if (t && open_statements(t) > 0)
 		return PointerGetDatum(NULL);	/* its statement captures it */
 
-	/* one-row stores, appended to the pending chunk like a statement's */
-	old = MemoryContextSwitchTo(CurTransactionContext);
+	/*
+	 * One-row stores, appended to the pending chunk like a statement's; made
+	 * once per transaction (each store starts with a 16 kB array) and
+	 * emptied before every row (an error may have left one in them).
+	 */
+	if (row_old == NULL)
+	{
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		row_old = tuplestore_begin_heap(false, false, work_mem);
+		row_new = tuplestore_begin_heap(false, false, work_mem);
+		MemoryContextSwitchTo(old);
+	}
+	tuplestore_clear(row_old);
+	tuplestore_clear(row_new);
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
 	{
-		oldrows = tuplestore_begin_heap(false, false, work_mem);
+		oldrows = row_old;
 		tuplestore_puttuple(oldrows, td->tg_trigtuple);
 	}
-	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event) || TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		newrows = tuplestore_begin_heap(false, false, work_mem);
-		tuplestore_puttuple(newrows, td->tg_newtuple);
+		newrows = row_new;
+		tuplestore_puttuple(newrows, TRIGGER_FIRED_BY_UPDATE(td->tg_event)
+							? td->tg_newtuple : td->tg_trigtuple);
 	}
-	else if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
-	{
-		newrows = tuplestore_begin_heap(false, false, work_mem);
-		tuplestore_puttuple(newrows, td->tg_trigtuple);
-	}
-	MemoryContextSwitchTo(old);
 	keep_chunk(find_table(&pending, relid, true), RelationGetDescr(td->tg_relation),
 			   oldrows, newrows, false);
 	pending_rows++;
 	count_pending_statement();
-	if (oldrows)
-		tuplestore_end(oldrows);
-	if (newrows)
-		tuplestore_end(newrows);
 	return PointerGetDatum(NULL);
 }
 
@@ -891,7 +896,7 @@ capture_step_open(void)
 	{
 		TableStep  *ts = (TableStep *) lfirst(lc);
 
-		if (ts->chunks != NIL || open_statements(ts) != 0)
+		if (step_is_open(ts))
 			return true;
 	}
 	return false;
@@ -916,7 +921,7 @@ unsafe_input_lookup(Oid *view)
 		{
 			TableStep  *ts = find_step(lfirst_oid(lc2), false);
 
-			if (ts && (ts->chunks != NIL || open_statements(ts) != 0))
+			if (ts && step_is_open(ts))
 			{
 				*view = c->viewid;
 				return ts->relid;
@@ -948,6 +953,21 @@ unsafe_input(Oid *view)
 }
 
 /*
+ * Flushing runs users' triggers, which may write base tables again: a
+ * flush that keeps finding new pending deltas gives up.
+ */
+static void
+count_flush_round(int rounds, const char *why)
+{
+	if (rounds > 1000)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("applying pending changes of stepping views did not finish after %d rounds",
+						rounds - 1),
+				 errdetail_internal("%s", why)));
+}
+
+/*
  * Run the pending deltas now.  From inside a statement that changes an
  * input of a view to run, that cannot be exact: must (a read of a result
  * table) raises an error, otherwise (DDL on anything) the deltas stay
@@ -976,11 +996,7 @@ capture_flush(bool must)
 							   "this read happens inside a statement whose own changes are not captured yet."),
 					 errhint("SET stepping.apply = 'statement' for this transaction, or read the view before the statement.")));
 		}
-		if (++rounds > 1000)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("applying pending changes of stepping views did not finish after %d rounds", rounds - 1),
-					 errdetail("Triggers on result tables keep changing base tables.")));
+		count_flush_round(++rounds, "Triggers on result tables keep changing base tables.");
 		run_step(NULL, NULL, false);
 	}
 }
@@ -1241,11 +1257,7 @@ flush_before_commit(void)
 
 	while (capture_has_pending())
 	{
-		if (++rounds > 1000)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("applying pending changes of stepping views did not finish after %d rounds", rounds - 1),
-					 errdetail("Deferred triggers keep changing base tables.")));
+		count_flush_round(++rounds, "Deferred triggers keep changing base tables.");
 		/* COMMIT runs without a snapshot; maintenance reads through one */
 		PushActiveSnapshot(GetTransactionSnapshot());
 		capture_flush(true);
@@ -1268,7 +1280,7 @@ xact_callback(XactEvent event, void *arg)
 			{
 				TableStep  *t = (TableStep *) lfirst(lc);
 
-				if (t->chunks != NIL || open_statements(t) != 0)
+				if (step_is_open(t))
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
 							 errmsg("a change to \"%s\" was captured by stepping but never applied",
@@ -1292,6 +1304,7 @@ xact_callback(XactEvent event, void *arg)
 			pending_first_query = NULL;
 			pending_views = NIL;
 			pending_views_valid = false;
+			row_old = row_new = NULL;
 			applying = 0;
 			flushing = 0;
 			looking = 0;

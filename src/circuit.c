@@ -584,6 +584,25 @@ run_circuit(Circuit *c, DeltaSource *src, bool refresh)
 	return output;
 }
 
+/* Captured rows in a list of chunks (old and new rows). */
+int64
+delta_chunks_rows(List *chunks)
+{
+	ListCell   *lc;
+	int64		n = 0;
+
+	foreach(lc, chunks)
+	{
+		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
+
+		if (chunk->oldrows)
+			n += tuplestore_tuple_count(chunk->oldrows);
+		if (chunk->newrows)
+			n += tuplestore_tuple_count(chunk->newrows);
+	}
+	return n;
+}
+
 List *
 delta_chunks_of(DeltaSource *src, Oid relid)
 {

@@ -228,23 +228,6 @@ locks_input_selfconflict(Circuit *c, Oid relid)
 	return c->joins.selfconflict[input_position(c, relid)];
 }
 
-/* Whether a step's captured rows of one input hold any row. */
-static bool
-chunks_have_rows(List *chunks)
-{
-	ListCell   *lc;
-
-	foreach(lc, chunks)
-	{
-		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
-
-		if ((chunk->oldrows && tuplestore_tuple_count(chunk->oldrows) > 0) ||
-			(chunk->newrows && tuplestore_tuple_count(chunk->newrows) > 0))
-			return true;
-	}
-	return false;
-}
-
 /*
  * Take this step's locks on the view's inputs (see the header), in input
  * order; held to the end of the transaction.  Returns false, taking none,
@@ -262,7 +245,7 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 	p = 0;
 	foreach(lc, c->inputs)
 	{
-		changed[p] = chunks_have_rows(delta_chunks_of(src, lfirst_oid(lc)));
+		changed[p] = delta_chunks_rows(delta_chunks_of(src, lfirst_oid(lc))) > 0;
 		nchanged += changed[p] ? 1 : 0;
 		p++;
 	}

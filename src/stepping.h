@@ -486,6 +486,7 @@ typedef struct DeltaSource
 } DeltaSource;
 
 extern List *delta_chunks_of(DeltaSource *src, Oid relid);
+extern int64 delta_chunks_rows(List *chunks);
 
 extern uint64 cache_generation;
 extern void capture_init(void);

@@ -678,25 +678,6 @@ plan_estimate(double nrows)
 	return estimate;
 }
 
-/* Captured rows in a list of chunks. */
-static double
-chunk_rows(List *chunks)
-{
-	ListCell   *lc;
-	double		n = 0;
-
-	foreach(lc, chunks)
-	{
-		DeltaChunk *chunk = (DeltaChunk *) lfirst(lc);
-
-		if (chunk->oldrows)
-			n += tuplestore_tuple_count(chunk->oldrows);
-		if (chunk->newrows)
-			n += tuplestore_tuple_count(chunk->newrows);
-	}
-	return n;
-}
-
 /*
  * The range table index of the one input that changed in this step, when
  * the view is an inner join (not decomposed) and that input appears once in
@@ -738,7 +719,7 @@ probe_single_input(Circuit *c, DeltaSource *src, RunState *rs)
 	if (changed_rt == 0 || c->joins.probes == NULL || c->joins.probes[changed_rt - 1] == NULL)
 		return false;
 	chunks = delta_chunks_of(src, c->joins.rte_relid[changed_rt - 1]);
-	if (chunk_rows(chunks) > PROBE_MAX_ROWS)
+	if (delta_chunks_rows(chunks) > PROBE_MAX_ROWS)
 		return false;
 	rs->can_batch = (list_length(chunks) == 1 &&
 					 !((DeltaChunk *) linitial(chunks))->unordered);
