@@ -795,11 +795,17 @@ BEGIN
                       tbl, array_to_string(rows, ', '),
                       CASE WHEN pk THEN '' ELSE 'id, ' END, CASE WHEN pk THEN '' ELSE 'src.id, ' END);
     ELSIF x < 0.88 AND NOT rnd.disabled('copy') THEN
-        -- COPY FROM a file holding copies of some existing rows
-        RETURN format('COPY (SELECT %2$s FROM %1$s WHERE %3$s ORDER BY id LIMIT %4$s) TO %5$L;' || chr(10)
+        -- COPY FROM a file holding copies of some existing rows.  Floats go
+        -- out as numeric: float text follows extra_float_digits (a writer's
+        -- odd setting prints 0.25 as 0.2), and a float sum over inputs that
+        -- are not multiples of 0.25 depends on the order rows are added,
+        -- for the query as for the view (README, exactness notes)
+        RETURN format('COPY (SELECT %6$s FROM %1$s WHERE %3$s ORDER BY id LIMIT %4$s) TO %5$L;' || chr(10)
                       || 'COPY %1$s (%2$s) FROM %5$L',
                       tbl, array_to_string(cols, ', '), rnd.pred(1), rnd.ri(1, 20),
-                      current_setting('data_directory') || '/' || current_database() || rnd.setting('copytag') || '_copy.data');
+                      current_setting('data_directory') || '/' || current_database() || rnd.setting('copytag') || '_copy.data',
+                      array_to_string(ARRAY(SELECT CASE WHEN col IN ('e', 'r') THEN col || '::numeric' ELSE col END
+                                            FROM unnest(cols) AS u(col)), ', '));
     ELSIF x < 0.95 AND NOT rnd.disabled('cte') THEN
         -- data-modifying CTEs: two modifications in one statement
         i := rnd.ri(1, CASE WHEN other IS NULL THEN 3 ELSE 5 END);
