@@ -28,6 +28,10 @@ SELECT stepping.create_view('joins_using',
   $$SELECT cust_id, name, ord_id, qty * 2 AS dbl_qty
       FROM joins_ord JOIN joins_cust USING (cust_id)
      WHERE qty < 4$$);
+-- concurrent writers of the two tables wait for each other only on equal
+-- keys of the join condition (JOIN ... USING: the merged column too)
+SELECT line FROM stepping.explain_view('joins_on') AS line WHERE line LIKE 'locks:%';
+SELECT line FROM stepping.explain_view('joins_using') AS line WHERE line LIKE 'locks:%';
 SELECT stepping.create_view('joins_comma',
   $$SELECT c.region, o.amount * o.qty AS line_total, upper(c.name) AS uname
       FROM joins_ord o, joins_cust c

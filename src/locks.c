@@ -19,7 +19,14 @@
  *	    nobody is changing.  Independent; they never wait for each other.
  *	  - they change different inputs R and S of the same join: the term
  *	    delta(R) x delta(S) exists.  Ordered: the later one reads the
- *	    earlier one's rows after its commit.
+ *	    earlier one's rows after its commit.  Unless every product joins R
+ *	    and S by an equality R.x = S.y (a key edge: a view of inner joins
+ *	    only, R and S read once, the type's own equality, which its hash
+ *	    function agrees with): a row of delta(R) and one of delta(S) meet
+ *	    in a product only with equal keys, so steps whose keys are disjoint
+ *	    have no cross term and need no order.  R and S joined only through
+ *	    a third input stay ordered per input (the term delta(R) x T x
+ *	    delta(S) reads T between them).
  *	  - they change the same input R that one product of the delta reads
  *	    twice (a self-join; R in FROM and in a semijoin factor of the same
  *	    product, as in  FROM r WHERE EXISTS (SELECT FROM r ...); two
@@ -53,7 +60,20 @@
  *	  SHARE and ROW EXCLUSIVE are each self-compatible and conflict with
  *	  each other; SHARE ROW EXCLUSIVE conflicts with both and with itself.
  *	  So two steps conflict on some input unless both changed exactly the
- *	  same single input read once.  Then a step that changed a semijoin
+ *	  same single input read once.  Key edges: a step that changed one input
+ *	  i read once skips the ROW EXCLUSIVE lock of every input j joined to i
+ *	  by a key edge, and takes instead, per distinct key of i's delta rows
+ *	  on that edge (old and new rows; NULL keys match nothing), a key lock
+ *	  (LOCKTAG_OBJECT: classid the result table, objid the key's hash under
+ *	  the condition's collation, objsubid KEY_EDGE_LOCK_BASE + the edge's
+ *	  number): SHARE when i is the edge's first input, ROW EXCLUSIVE when it
+ *	  is the second.  Writers of one side share their keys; the two sides
+ *	  conflict on common keys (and on hash collisions: a wait, never a miss).
+ *	  A writer of j that takes j's own object (SHARE ROW EXCLUSIVE: several
+ *	  inputs changed, a TRUNCATE, a self-conflicting j) still conflicts
+ *	  with i's writers there, since they hold SHARE on i's object and it
+ *	  takes ROW EXCLUSIVE or more on i's.  Past the key budget below, the
+ *	  step takes j's object as without the edge.  Then a step that changed a semijoin
  *	  factor's relation takes EXCLUSIVE locks on the keys whose net change
  *	  is not zero (LOCKTAG_OBJECT: classid the result table, objid the key's
  *	  hash under its types' hash functions, objsubid the factor's number),
@@ -82,13 +102,21 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "lib/stringinfo.h"
+#include "common/hashfn.h"
+#include "lib/qunique.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "utils/typcache.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
@@ -115,6 +143,18 @@ locks_define_settings(void)
 							 0,
 							 NULL, NULL, NULL);
 }
+
+/*
+ * Key locks of key edges: objsubid past the semijoin factors' numbers (which
+ * count from 1, one per factor of the view).
+ */
+#define KEY_EDGE_LOCK_BASE	16384
+
+static int	input_position(Circuit *c, Oid relid);
+
+
+static void prepare_key_edges(Circuit *c);
+static void explain_locks(Circuit *c);
 
 /*
  * How many times one product of the view reads relid: as range table
@@ -192,6 +232,148 @@ locks_prepare(Circuit *c)
 		}
 		c->joins.selfconflict[p++] = (reads > 1);
 	}
+	prepare_key_edges(c);
+	explain_locks(c);
+}
+
+/* explain_view's line on which concurrent writers wait for each other. */
+static void
+explain_locks(Circuit *c)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			p = 0;
+	bool		first = true;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "locks: writers of one input do not wait for each other");
+	foreach(lc, c->inputs)
+	{
+		if (c->joins.selfconflict[p++])
+		{
+			appendStringInfo(&buf, "%s%s", first ? " (except of " : ", ",
+							 get_rel_name(lfirst_oid(lc)));
+			first = false;
+		}
+	}
+	if (!first)
+		appendStringInfoString(&buf, ")");
+	appendStringInfoString(&buf, "; writers of different inputs do");
+	first = true;
+	foreach(lc, c->joins.keyedges)
+	{
+		appendStringInfo(&buf, "%s%s", first ? ", unless their rows differ in " : " or ",
+						 ((KeyEdge *) lfirst(lc))->label);
+		first = false;
+	}
+	c->explain = lappend(c->explain, buf.data);
+}
+
+/* The range table entry count of relid in the view's FROM. */
+static int
+rte_count(Circuit *c, Oid relid)
+{
+	int			n = 0;
+	int			rt;
+
+	for (rt = 0; rt < c->joins.nrtes; rt++)
+		if (c->joins.rte_relid[rt] == relid)
+			n++;
+	return n;
+}
+
+/*
+ * A plain column of an input read once, on either side of an inner join
+ * condition: its input position, or -1.
+ */
+static int
+edge_side(Circuit *c, Node *arg, AttrNumber *attno)
+{
+	Var		   *v = (Var *) strip_relabel(arg);
+	Oid			relid;
+
+	if (v == NULL || !IsA(v, Var) || v->varlevelsup != 0 || v->varattno <= 0 ||
+		v->varno < 1 || v->varno > c->joins.nrtes)
+		return -1;
+	relid = c->joins.rte_relid[v->varno - 1];
+	if (!OidIsValid(relid) || rte_count(c, relid) != 1 ||
+		locks_input_selfconflict(c, relid))
+		return -1;
+	*attno = v->varattno;
+	return input_position(c, relid);
+}
+
+/*
+ * Compile time: the key edges of a view of inner joins only (no outer join,
+ * no semijoin factor: every product of its delta is the one join): per pair
+ * of inputs read once, the first condition  a.x = b.y  whose operator is
+ * the type's own equality with a hash function (so equal values hash
+ * alike, under the condition's collation).  Every row of the join then has
+ * a.x = b.y: a row of a delta of a and one of a delta of b that meet in a
+ * product hold equal keys, and deltas with disjoint keys have no cross term.
+ */
+static void
+prepare_key_edges(Circuit *c)
+{
+	List	   *quals = NIL;
+	ListCell   *lc;
+	int			n PG_USED_FOR_ASSERTS_ONLY = list_length(c->inputs);
+
+	c->joins.keyedges = NIL;
+	if (c->joins.decomposed || c->joins.indicators != NIL ||
+		c->joins.joinquery == NULL ||
+		!inner_join_conditions((Node *) c->joins.joinquery->jointree, &quals))
+		return;
+	quals = (List *) flatten_join_alias_vars(c->joins.joinquery, (Node *) quals);
+	foreach(lc, quals)
+	{
+		OpExpr	   *op = (OpExpr *) lfirst(lc);
+		AttrNumber	att[2];
+		int			pos[2];
+		Oid			type;
+		TypeCacheEntry *tc;
+		KeyEdge    *e;
+		ListCell   *le;
+		bool		dup = false;
+		int			swap;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
+			continue;
+		type = exprType(linitial(op->args));
+		if (exprType(lsecond(op->args)) != type)
+			continue;
+		pos[0] = edge_side(c, linitial(op->args), &att[0]);
+		pos[1] = edge_side(c, lsecond(op->args), &att[1]);
+		if (pos[0] < 0 || pos[1] < 0 || pos[0] == pos[1])
+			continue;
+		tc = lookup_type_cache(type, TYPECACHE_EQ_OPR | TYPECACHE_HASH_PROC);
+		if (tc->eq_opr != op->opno || !OidIsValid(tc->hash_proc))
+			continue;
+		swap = (pos[0] > pos[1]) ? 1 : 0;
+		foreach(le, c->joins.keyedges)
+		{
+			KeyEdge    *o = (KeyEdge *) lfirst(le);
+
+			dup |= (o->pos[0] == pos[swap] && o->pos[1] == pos[1 - swap]);
+		}
+		if (dup)
+			continue;
+		e = palloc0(sizeof(KeyEdge));
+		e->id = list_length(c->joins.keyedges) + 1;
+		e->pos[0] = pos[swap];
+		e->pos[1] = pos[1 - swap];
+		e->attno[0] = att[swap];
+		e->attno[1] = att[1 - swap];
+		e->collid = op->inputcollid;
+		fmgr_info(tc->hash_proc, &e->hash);
+		e->label = psprintf("%s.%s = %s.%s",
+							get_rel_name(list_nth_oid(c->inputs, e->pos[0])),
+							get_attname(list_nth_oid(c->inputs, e->pos[0]), e->attno[0], false),
+							get_rel_name(list_nth_oid(c->inputs, e->pos[1])),
+							get_attname(list_nth_oid(c->inputs, e->pos[1]), e->attno[1], false));
+		c->joins.keyedges = lappend(c->joins.keyedges, e);
+	}
+	Assert(list_length(c->joins.keyedges) <= n * (n - 1) / 2);
 }
 
 /* The 0-based position of relid in the view's inputs. */
@@ -228,32 +410,127 @@ locks_input_selfconflict(Circuit *c, Oid relid)
 	return c->joins.selfconflict[input_position(c, relid)];
 }
 
+/* The hashes of the key column of input p's delta rows (NULLs match nothing). */
+static uint32 *
+edge_key_hashes(Circuit *c, KeyEdge *e, int side, List *chunks, int *nhashes)
+{
+	Relation	rel = table_open(list_nth_oid(c->inputs, e->pos[side]), NoLock);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel),
+													&TTSOpsMinimalTuple);
+	int64		nrows = delta_chunks_rows(chunks);
+	uint32	   *hashes = palloc(sizeof(uint32) * Max(nrows, 1));
+	int			n = 0;
+	int			pos = 0;
+	DeltaChunk *chunk;
+	Tuplestorestate *rows;
+	int			weight;
+
+	while (delta_next_rows(chunks, &pos, &chunk, &rows, &weight))
+	{
+		tuplestore_rescan(rows);
+		while (n < nrows && tuplestore_gettupleslot(rows, true, false, slot))
+		{
+			bool		isnull;
+			Datum		v = slot_getattr(slot, e->attno[side], &isnull);
+
+			if (!isnull)
+				hashes[n++] = DatumGetUInt32(FunctionCall1Coll(&e->hash, e->collid, v));
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	qsort(hashes, n, sizeof(uint32), uint32_cmp);
+	*nhashes = (int) qunique(hashes, n, sizeof(uint32), uint32_cmp);
+	return hashes;
+}
+
+/* Take one key lock of a key edge (see the header). */
+static void
+lock_edge_key(Circuit *c, KeyEdge *e, uint32 hash, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->viewid, hash, KEY_EDGE_LOCK_BASE + e->id);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
 /*
  * Take this step's locks on the view's inputs (see the header), in input
- * order; held to the end of the transaction.  Returns false, taking none,
- * when the step changed no row of any input.
+ * order, then its key locks, edge by edge in hash order; held to the end of
+ * the transaction.  Returns false, taking none, when the step changed no
+ * row of any input.
  */
 bool
 locks_acquire_inputs(Circuit *c, DeltaSource *src)
 {
 	int			n = list_length(c->inputs);
 	bool	   *changed = palloc0(sizeof(bool) * Max(n, 1));
+	bool	   *keyed = palloc0(sizeof(bool) * Max(n, 1));
+	List	   *edges = NIL;	/* KeyEdge * this step locks by key */
+	List	   *edgehashes = NIL;	/* uint32 * per edge, and their counts */
+	List	   *edgecounts = NIL;
 	int			nchanged = 0;
+	int			only = -1;
 	int			p;
-	ListCell   *lc;
+	ListCell   *lc,
+			   *lc2,
+			   *lc3;
 
 	p = 0;
 	foreach(lc, c->inputs)
 	{
-		changed[p] = delta_chunks_rows(delta_chunks_of(src, lfirst_oid(lc))) > 0;
-		nchanged += changed[p] ? 1 : 0;
+		List	   *chunks = delta_chunks_of(src, lfirst_oid(lc));
+
+		changed[p] = delta_chunks_rows(chunks) > 0;
+		if (changed[p])
+		{
+			nchanged++;
+			only = p;
+			foreach(lc2, chunks)
+				if (((DeltaChunk *) lfirst(lc2))->truncated)
+					only = -2;	/* a TRUNCATE: no rows to key on */
+		}
 		p++;
 	}
 	if (nchanged == 0)
 	{
 		pfree(changed);
+		pfree(keyed);
 		return false;
 	}
+
+	/*
+	 * A step changing one input read once meets the writers of an input
+	 * joined to it by a key edge on that edge's keys instead of the other
+	 * input's lock object, within the transaction's key budget.
+	 */
+	if (nchanged == 1 && only >= 0 && !c->joins.selfconflict[only] &&
+		!stepping_serialize_writers)
+	{
+		List	   *chunks = delta_chunks_of(src, list_nth_oid(c->inputs, only));
+
+		foreach(lc, c->joins.keyedges)
+		{
+			KeyEdge    *e = (KeyEdge *) lfirst(lc);
+			int			side = (e->pos[0] == only) ? 0 : (e->pos[1] == only) ? 1 : -1;
+			int			nh;
+			uint32	   *hashes;
+
+			if (side < 0)
+				continue;
+			hashes = edge_key_hashes(c, e, side, chunks, &nh);
+			if (!locks_reserve_keys(nh))
+			{
+				pfree(hashes);
+				continue;		/* the other input's lock object orders them */
+			}
+			keyed[e->pos[1 - side]] = true;
+			edges = lappend(edges, e);
+			edgehashes = lappend(edgehashes, hashes);
+			edgecounts = lappend_int(edgecounts, nh);
+		}
+	}
+
 	for (p = 0; p < n; p++)
 	{
 		bool		share = changed[p];
@@ -264,10 +541,27 @@ locks_acquire_inputs(Circuit *c, DeltaSource *src)
 
 		if (stepping_serialize_writers)
 			mode = ShareRowExclusiveLock;
-
+		if (keyed[p])
+			continue;			/* met on the keys below */
 		lock_input(c, p, mode);
 	}
+	forthree(lc, edges, lc2, edgehashes, lc3, edgecounts)
+	{
+		KeyEdge    *e = (KeyEdge *) lfirst(lc);
+		uint32	   *hashes = (uint32 *) lfirst(lc2);
+		int			i;
+
+		/* one side's writers are compatible, the two sides conflict */
+		for (i = 0; i < lfirst_int(lc3); i++)
+			lock_edge_key(c, e, hashes[i],
+						  e->pos[0] == only ? ShareLock : RowExclusiveLock);
+		pfree(hashes);
+	}
+	list_free(edges);
+	list_free(edgehashes);
+	list_free(edgecounts);
 	pfree(changed);
+	pfree(keyed);
 	return true;
 }
 

@@ -321,6 +321,20 @@ typedef struct BagOpState
 	AttrNumber	col_hash;		/* __stepping_hash, or 0 */
 } BagOpState;
 
+/*
+ * An inner join condition  a.x = b.y  between two inputs that one product
+ * reads once each (locks.c): writers of a and b meet only on equal values.
+ */
+typedef struct KeyEdge
+{
+	int			id;				/* 1-based, for the lock tags */
+	int			pos[2];			/* input positions, pos[0] < pos[1] */
+	AttrNumber	attno[2];		/* the key column of each input */
+	char	   *label;			/* "a.x = b.y", for explain_view */
+	Oid			collid;			/* the condition's input collation */
+	FmgrInfo	hash;			/* the key type's hash, consistent with = */
+} KeyEdge;
+
 /* join views: delta terms, probes, decomposition (operators/join.c, probe.c) */
 typedef struct JoinOpState
 {
@@ -340,6 +354,7 @@ typedef struct JoinOpState
 	/* the lock algebra (locks.c) */
 	Oid			lockclass;		/* stepping.catalog: classid of the lock tags */
 	bool	   *selfconflict;	/* per c->inputs position: read twice */
+	List	   *keyedges;		/* KeyEdge *, at most one per pair of inputs */
 } JoinOpState;
 
 /* UNION [ALL]: several inputs share the linear front (circuit.c) */
@@ -470,6 +485,16 @@ delta_next_rows(List *chunks, int *pos, DeltaChunk **chunk,
 		}
 	}
 	return false;
+}
+
+/* qsort comparator of lock hashes (locks.c, semijoin.c) */
+static inline int
+uint32_cmp(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
 }
 
 /* The deltas of one base table in a closed step. */

@@ -275,15 +275,6 @@ semijoin_delta(Circuit *c, Indicator *ind, DeltaSource *src)
 	return n > 0;
 }
 
-static int
-uint32_cmp(const void *a, const void *b)
-{
-	uint32		x = *(const uint32 *) a;
-	uint32		y = *(const uint32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Lock the keys whose matching rows this step changes (locks.c): a key's
  * presence is not linear in the relation's rows, so two steps changing rows
