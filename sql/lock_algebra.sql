@@ -2,7 +2,10 @@
 -- shows them inside the writing transaction: SHARE on the changed input,
 -- ROW EXCLUSIVE on the others, SHARE ROW EXCLUSIVE on a changed input that
 -- is self-conflicting (read twice, or by a semijoin factor) or changed with
--- another.  Views without joins take none: their writers meet on result rows.
+-- another.  An input joined to the changed one by a key edge (an equality,
+-- in a view of inner joins) gets no ROW EXCLUSIVE: the step locks its rows'
+-- keys on that edge instead (la_edge_locks).  Views without joins take none:
+-- their writers meet on result rows.
 -- Steps of single statements: stepping.apply = statement (the last section
 -- shows the default, 'transaction', taking the same locks when it applies).
 SET stepping.apply = statement;
@@ -41,17 +44,34 @@ SELECT l.classid::regclass::text AS view, l.objsubid AS factor,
   FROM pg_locks l
  WHERE l.locktype = 'object'
    AND l.classid IN (SELECT view_rel FROM stepping.catalog)
+   AND l.objsubid < 16384
    AND l.pid = pg_backend_pid()
  GROUP BY 1, 2, 3
  ORDER BY 1, 2, 3;
 
+-- the key locks of key edges: objsubid 16384 + the edge's number
+CREATE VIEW la_edge_locks AS
+SELECT l.classid::regclass::text AS view, l.objsubid - 16384 AS edge,
+       l.mode, count(*) AS keys
+  FROM pg_locks l
+ WHERE l.locktype = 'object'
+   AND l.classid IN (SELECT view_rel FROM stepping.catalog)
+   AND l.objsubid >= 16384
+   AND l.pid = pg_backend_pid()
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3;
+SELECT line FROM stepping.explain_view('la_bag') AS line WHERE line LIKE 'locks:%';
+
 -- a writer of la_a: SHARE on la_a where it is linear (la_join, la_bag,
 -- la_left's preserved side, la_exists' outer table), SHARE ROW EXCLUSIVE
--- where it is read twice (la_self); ROW EXCLUSIVE on the other inputs; no
--- lock for the single-table views; la_having serializes on its view lock
+-- where it is read twice (la_self); ROW EXCLUSIVE on the other inputs but
+-- la_b in la_join and la_bag (joined by a.k = b.k: key 1 locked instead;
+-- la_c is joined to la_b, not to la_a); no lock for the single-table views;
+-- la_having serializes on its view lock
 BEGIN;
 INSERT INTO la_a VALUES (11, 1, 11);
 SELECT * FROM la_locks;
+SELECT * FROM la_edge_locks;
 ROLLBACK;
 
 -- a writer of la_b: SHARE on la_b, SHARE ROW EXCLUSIVE where la_b is the
@@ -62,6 +82,9 @@ BEGIN;
 UPDATE la_b SET v = v + 1 WHERE k = 3;
 SELECT * FROM la_locks;
 SELECT * FROM la_key_locks;
+-- key 3 on la_join's and la_bag's edges to la_a (la_b is their second input:
+-- ROW EXCLUSIVE) and on la_bag's edge to la_c (la_b first: SHARE)
+SELECT * FROM la_edge_locks;
 ROLLBACK;
 -- k = 1 keeps v <= 2: no key's presence can change, no key lock
 BEGIN;
@@ -74,12 +97,14 @@ UPDATE la_b SET v = v + 10 WHERE k IN (1, 2);
 SELECT * FROM la_key_locks;
 ROLLBACK;
 
--- many keys: the relation's SHARE ROW EXCLUSIVE, no key locks
+-- many keys: the relation's SHARE ROW EXCLUSIVE, no key locks; past the
+-- budget, key edges give way to the ROW EXCLUSIVE locks too
 SHOW max_locks_per_transaction;
 BEGIN;
 INSERT INTO la_b SELECT g, 10 FROM generate_series(100, 199) g;
-SELECT * FROM la_locks WHERE view = 'la_left';
+SELECT * FROM la_locks WHERE view IN ('la_left', 'la_join');
 SELECT * FROM la_key_locks;
+SELECT * FROM la_edge_locks;
 ROLLBACK;
 -- two statements of 20 keys each: the same
 BEGIN;
@@ -89,11 +114,13 @@ INSERT INTO la_b SELECT g, 10 FROM generate_series(120, 139) g;
 SELECT * FROM la_locks WHERE view = 'la_left';
 SELECT * FROM la_key_locks;
 ROLLBACK;
--- a writer of la_c: SHARE ROW EXCLUSIVE where la_c is the NOT EXISTS relation
+-- a writer of la_c: SHARE ROW EXCLUSIVE where la_c is the NOT EXISTS relation;
+-- key 5 on the edges c.k = b.k (la_bag) and c.k = j.k (la_over)
 BEGIN;
 DELETE FROM la_c WHERE k = 5;
 SELECT * FROM la_locks;
 SELECT * FROM la_key_locks;
+SELECT * FROM la_edge_locks;
 ROLLBACK;
 
 -- two inputs changed in one transaction: the modes accumulate
@@ -141,7 +168,7 @@ SELECT count(*) > 0 AS read_join FROM la_join;
 SELECT * FROM la_locks WHERE view IN ('la_join', 'la_bag');
 ROLLBACK;
 
-DROP VIEW la_locks, la_key_locks;
+DROP VIEW la_locks, la_key_locks, la_edge_locks;
 SELECT stepping.drop_view(v::regclass)
   FROM unnest(ARRAY['la_over', 'la_join', 'la_bag', 'la_self', 'la_left', 'la_exists',
                     'la_single', 'la_single_bag', 'la_having']) v;

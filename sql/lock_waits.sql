@@ -1,8 +1,8 @@
--- A prepared transaction that wrote under a join (or bag) view keeps the
--- view's lock (its row in stepping.view_state) until COMMIT/ROLLBACK
--- PREPARED, as it keeps its row locks: every later writer of that view's
--- tables waits.  A wait on the view lock names the view (CONTEXT), so
--- lock_timeout errors, cancels and log_lock_waits say which view it is.
+-- A prepared transaction that wrote under a join view keeps its locks
+-- until COMMIT/ROLLBACK PREPARED, as it keeps its row locks: later writers
+-- of the view's other tables wait, on the keys of the join's equality.  A
+-- wait on a view's lock names the view (CONTEXT), so lock_timeout errors,
+-- cancels and log_lock_waits say which view it is.
 -- Single-table grouped views lock only the group rows they touch.
 -- Steps of single statements: stepping.apply = statement.
 SET stepping.apply = statement;
@@ -29,8 +29,11 @@ INSERT INTO lw_a VALUES (1, 1);
 INSERT INTO lw_g VALUES (2, 1);
 PREPARE TRANSACTION 'lw_prepared';
 SET lock_timeout = '200ms';
--- an unrelated row of the join view's other table: waits for the prepared
--- transaction, and the error names the view
+-- a row of the join view's other table with the prepared row's key: waits
+-- for the prepared transaction, and the error names the view
+SELECT pg_temp.lw_try('UPDATE lw_b SET v = 11 WHERE id = 1');
+-- an unrelated row of the other table (another key of lw_a.bid = lw_b.id):
+-- no wait
 SELECT pg_temp.lw_try('INSERT INTO lw_b VALUES (2, 20)');
 -- another group of the single-table view: no wait
 SELECT pg_temp.lw_try('INSERT INTO lw_g VALUES (3, 2)');
@@ -38,7 +41,7 @@ SELECT pg_temp.lw_try('INSERT INTO lw_g VALUES (3, 2)');
 SELECT pg_temp.lw_try('INSERT INTO lw_g VALUES (4, 1)');
 RESET lock_timeout;
 COMMIT PREPARED 'lw_prepared';
-INSERT INTO lw_b VALUES (2, 20);
+UPDATE lw_b SET v = 11 WHERE id = 1;
 INSERT INTO lw_g VALUES (4, 1);
 SELECT * FROM lw_join ORDER BY id;
 SELECT g, n FROM lw_groups ORDER BY g;

@@ -63,7 +63,7 @@ strip_relabel(Node *node)
  */
 #define STEPPING_MAX_GROUP_KEYS INDEX_MAX_KEYS
 #define STEPPING_GENERIC_PLAN_BIT (UINT64CONST(1) << 63)
-StaticAssertDecl(STEPPING_MAX_GROUP_KEYS < 63, "a key's NULL mask fits below the generic-plan bit");
+StaticAssertDecl(STEPPING_MAX_GROUP_KEYS < 62, "a key's NULL mask fits below the plan-kind bits");
 
 static inline uint64
 key_null_mask(const bool *keynull, int nkeys)
@@ -313,6 +313,8 @@ typedef struct GroupedOpState
 	bool		needs_recompute_plan;	/* some aggregate may recompute */
 	int			ngeneric;		/* aggregates computed per touched group */
 	struct RecomputePlans *recompute;	/* per NULL pattern, lazily */
+	char	   *index_advice;	/* CREATE INDEX that recomputes read a group
+								 * through, when missing (or NULL) */
 } GroupedOpState;
 
 /* views without GROUP BY or DISTINCT (operators/bag.c) */

@@ -11,12 +11,16 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/genam.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 
 #include "stepping.h"
 #include "compile/compile.h"
@@ -109,6 +113,27 @@ equality_is_identity(Oid type, Oid collation)
 		default:
 			return type_is_enum(type);
 	}
+}
+
+/*
+ * Whether the key expression's typmod leaves equal values one spelling:
+ * numeric(p,s) stores every value with display scale s (1.5 is 1.50),
+ * char(n) pads every value to n characters, so under a deterministic
+ * collation its equal values are the same bytes.  (A key of type numeric or
+ * bpchar without typmod may hold 1.0 and 1.00, 'a' and 'a '.)
+ */
+static bool
+typmod_fixes_spelling(Node *key, Oid collation)
+{
+	Oid			type = exprType(key);
+
+	if (exprTypmod(key) < 0)
+		return false;
+	if (type == NUMERICOID)
+		return true;
+	if (type == BPCHAROID)
+		return !OidIsValid(collation) || get_collation_isdeterministic(collation);
+	return false;
 }
 
 /*
@@ -237,9 +262,15 @@ grouped_row_layout(Circuit *c, ViewPlan *p, TupleDesc rdesc, List *genvars,
 	}
 	Assert(col == c->nrowcols);
 	c->grouped.col_count = build_result_attnum(rdesc, HIDDEN_COUNT_COLUMN);
-	for (i = 0; i < c->grouped.ngroup && !p->setop; i++)
-		if (!equality_is_identity(c->rowtypes[i], c->grouped.groupcolls[i]))
+	i = 0;
+	foreach(lc, p->groupexprs)
+	{
+		if (!p->setop &&
+			!equality_is_identity(c->rowtypes[i], c->grouped.groupcolls[i]) &&
+			!typmod_fixes_spelling((Node *) lfirst(lc), c->grouped.groupcolls[i]))
 			c->grouped.key_spelling_varies = true;
+		i++;
+	}
 }
 
 /* The result table's key columns and the index rows are found through. */
@@ -289,6 +320,75 @@ grouped_finals(Circuit *c, ViewPlan *p)
 }
 
 /* explain_view's lines for the grouped operator. */
+/* Whether some change may recompute a group (or look for its key's spelling). */
+static bool
+may_read_groups(Circuit *c)
+{
+	int			i;
+
+	if (c->grouped.key_spelling_varies || c->grouped.having ||
+		c->grouped.needs_recompute_plan)
+		return true;
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (c->grouped.aggs[i].kind == AGG_MIN || c->grouped.aggs[i].kind == AGG_MAX)
+			return true;
+	return false;
+}
+
+/*
+ * A single-table grouped view whose maintenance may read a group from the
+ * base table (a recompute, the look for a key's spelling) reads it through
+ * an index whose first column is the first group key, when there is one:
+ * without it, each such read scans the table.  The CREATE INDEX to add, or
+ * NULL when an index is there or nothing reads groups.
+ */
+static char *
+recompute_index_advice(Circuit *c, ViewPlan *p)
+{
+	Node	   *key;
+	Relation	rel;
+	ListCell   *lc;
+	bool		found = false;
+	char	   *advice;
+
+	/* (a view over a result table: that one's own indexes are stepping's) */
+	if (c->join || p->setop || c->global || p->groupexprs == NIL ||
+		!may_read_groups(c) || catalog_is_result_table(c->baseid))
+		return NULL;
+	key = strip_relabel((Node *) linitial(p->groupexprs));
+	rel = table_open(c->baseid, AccessShareLock);
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		AttrNumber	first = idx->rd_index->indkey.values[0];
+
+		if (idx->rd_index->indnkeyatts > 0 && idx->rd_indpred == NIL &&
+			idx->rd_index->indisvalid)
+		{
+			if (IsA(key, Var))
+				found = (first == ((Var *) key)->varattno);
+			else if (first == 0)
+			{
+				List	   *exprs = RelationGetIndexExpressions(idx);
+
+				found = exprs != NIL &&
+					equal(strip_relabel((Node *) linitial(exprs)), key);
+			}
+		}
+		index_close(idx, AccessShareLock);
+		if (found)
+			break;
+	}
+	table_close(rel, AccessShareLock);
+	if (found)
+		return NULL;
+	advice = IsA(key, Var)
+		? psprintf("CREATE INDEX ON %s (%s);", c->basename,
+				   quote_identifier(get_attname(c->baseid, ((Var *) key)->varattno, false)))
+		: psprintf("CREATE INDEX ON %s ((%s));", c->basename, c->grouped.group_sql[0]);
+	return advice;
+}
+
 static void
 explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
 {
@@ -329,6 +429,14 @@ explain_grouped(Circuit *c, ViewPlan *p, TupleDesc rdesc, const char *keys)
 	}
 	if (c->grouped.having)
 		build_explain_line(c, "having: groups failing it are left out of the result table; a touched group not in it is recomputed from the base tables");
+	if (c->grouped.key_spelling_varies)
+		build_explain_line(c, "key spelling: equal keys may be spelled differently; the row keeps a spelling one of the group's rows has%s",
+						   c->join ? "; when its last such row leaves, the group is recomputed"
+						   : "; a delete of a row so spelled looks for another one (LIMIT 1), and recomputes the group when none is left");
+	c->grouped.index_advice = recompute_index_advice(c, p);
+	if (c->grouped.index_advice)
+		build_explain_line(c, "  missing index, each group recompute scans the base table: %s",
+						   c->grouped.index_advice);
 }
 
 /*

@@ -737,6 +737,11 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),
 				 errhint("%s", (char *) lfirst(lc))));
+	if (c->grouped.index_advice)
+		ereport(NOTICE,
+				(errmsg("the group key of stepping view \"%s\" has no index", c->viewlabel),
+				 errdetail("Some deletes recompute a group, or look for another row of it, by scanning the table."),
+				 errhint("%s", c->grouped.index_advice)));
 	circuit_refresh(c);
 	return viewid;
 }

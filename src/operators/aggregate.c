@@ -46,6 +46,14 @@ typedef struct GroupAccum
 	AggAccum	aggs[FLEXIBLE_ARRAY_MEMBER];
 } GroupAccum;
 
+/* What a per-group plan returns (group_plan_kind) */
+#define GROUP_PLAN_TIDS		0	/* the TIDs of the group's rows */
+#define GROUP_PLAN_GENERIC	1	/* its generic aggregates' values */
+#define GROUP_PLAN_SPELLING	2	/* a row if one spells the key as given */
+#define STEPPING_SPELLING_PLAN_BIT (UINT64CONST(1) << 62)
+
+static SPIPlanPtr group_plan_kind(Circuit *c, bool *keynull, int kind);
+
 typedef struct RecomputePlans
 {
 	uint64		nullmask;
@@ -199,8 +207,16 @@ qualified_opname(Oid opno)
 static SPIPlanPtr
 group_plan(Circuit *c, bool *keynull, bool generic)
 {
+	return group_plan_kind(c, keynull, generic ? GROUP_PLAN_GENERIC : GROUP_PLAN_TIDS);
+}
+
+static SPIPlanPtr
+group_plan_kind(Circuit *c, bool *keynull, int kind)
+{
+	bool		generic = (kind == GROUP_PLAN_GENERIC);
 	uint64		mask = key_null_mask(keynull, c->grouped.ngroup) |
-		(generic ? STEPPING_GENERIC_PLAN_BIT : 0);
+		(generic ? STEPPING_GENERIC_PLAN_BIT : 0) |
+		(kind == GROUP_PLAN_SPELLING ? STEPPING_SPELLING_PLAN_BIT : 0);
 	RecomputePlans *p;
 	StringInfoData sql;
 	Oid		   *argtypes;
@@ -232,6 +248,15 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 			first = false;
 		}
 	}
+	else if (kind == GROUP_PLAN_SPELLING)
+	{
+		appendStringInfo(&sql, "SELECT 1 FROM ONLY %s", c->basename);
+		if (c->where_sql)
+		{
+			appendStringInfo(&sql, " WHERE (%s)", c->where_sql);
+			first = false;
+		}
+	}
 	else
 		appendStringInfo(&sql, "SELECT ctid FROM ONLY %s", c->basename);
 	argtypes = palloc(sizeof(Oid) * Max(c->grouped.ngroup, 1));
@@ -248,8 +273,19 @@ group_plan(Circuit *c, bool *keynull, bool generic)
 			argtypes[nargs++] = c->rowtypes[i];
 			appendStringInfo(&sql, "(%s) OPERATOR(%s) $%d", c->grouped.group_sql[i],
 							 qualified_opname(opno), nargs);
+			/*
+			 * The same binary image: the same spelling (record_image_eq;
+			 * ROW(a) *= ROW(b) would compare column by column with the
+			 * columns' own *=, which scalars lack, so each side is made a
+			 * record datum).
+			 */
+			if (kind == GROUP_PLAN_SPELLING)
+				appendStringInfo(&sql, " AND (SELECT __r FROM (SELECT (%s)) __r) OPERATOR(pg_catalog.*=) (SELECT __r FROM (SELECT $%d) __r)",
+								 c->grouped.group_sql[i], nargs);
 		}
 	}
+	if (kind == GROUP_PLAN_SPELLING)
+		appendStringInfoString(&sql, " LIMIT 1");
 
 	nestlevel = stepping_pin_settings();
 	old = MemoryContextSwitchTo(c->cxt);
@@ -279,6 +315,40 @@ aggregate_free_plans(Circuit *c)
 
 static RowEntry *recompute_table_group(Circuit *c, RowEntry *g,
 									   Relation baserel, MemoryContext cxt);
+
+/*
+ * Whether a row of the group that spells its key as the stored row does
+ * remains in the base table (with the step's changes; its WHERE applied).
+ * One index or sequential scan that stops at the first such row.
+ */
+static bool
+stored_spelling_remains(Circuit *c, TupleTableSlot *stored)
+{
+	bool	   *keynull = palloc(sizeof(bool) * Max(c->grouped.ngroup, 1));
+	Datum	   *args = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
+	SPIPlanPtr	plan;
+	int			i,
+				nargs = 0;
+	bool		remains;
+
+	slot_getallattrs(stored);
+	for (i = 0; i < c->grouped.ngroup; i++)
+	{
+		AttrNumber	col = c->keycols[i] - 1;
+
+		keynull[i] = stored->tts_isnull[col];
+		if (!keynull[i])
+			args[nargs++] = stored->tts_values[col];
+	}
+	plan = group_plan_kind(c, keynull, GROUP_PLAN_SPELLING);
+	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: looking for a group's key spelling failed");
+	remains = (SPI_processed > 0);
+	SPI_freetuptable(SPI_tuptable);
+	pfree(keynull);
+	pfree(args);
+	return remains;
+}
 
 /*
  * Fold every base row of one group into a fresh accumulator.  The entry's
@@ -414,6 +484,33 @@ generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 		}
 }
 
+/*
+ * The stored row's key, as an entry (copied: the slot's tuple may be
+ * replaced while the row is written).  A group's row keeps the spelling it
+ * has (a row of the group spells its key so) while rows of other spellings
+ * come and go: writing the delta's spelling instead could name a spelling
+ * the step just deleted.
+ */
+static RowEntry *
+stored_key_entry(Circuit *c, TupleTableSlot *stored)
+{
+	RowEntry   *k = palloc0(sizeof(RowEntry));
+	int			i;
+
+	slot_getallattrs(stored);
+	k->values = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
+	k->isnull = palloc(sizeof(bool) * Max(c->grouped.ngroup, 1));
+	for (i = 0; i < c->grouped.ngroup; i++)
+	{
+		AttrNumber	col = c->keycols[i] - 1;
+
+		k->isnull[i] = stored->tts_isnull[col];
+		k->values[i] = k->isnull[i] ? (Datum) 0
+			: datumCopy(stored->tts_values[col], c->rowtypbyval[i], c->rowtyplen[i]);
+	}
+	return k;
+}
+
 /* Did a row leaving the group spell the key as the stored row does? */
 static bool
 stored_key_gone(Circuit *c, TupleTableSlot *stored, List *gone)
@@ -474,6 +571,31 @@ remember_recomputed(Circuit *c, RowEntry *g)
 }
 
 /*
+ * Read the group's base rows as of now: lock its result row first
+ * (row-locking views; a concurrent step that changes the group waits for
+ * us, and we read every step ordered before us), then push the snapshot to
+ * read through, which the caller pops.  Returns false, pushing nothing,
+ * when the row changed since we read it.
+ */
+static bool
+begin_group_read(Circuit *c, ResultWriter *w, bool found, bool *locked)
+{
+	if (found && c->row_locking && !*locked)
+	{
+		bool		moved;
+
+		if (!writer_lock_current(w, &moved) || moved)
+			return false;
+		*locked = true;
+	}
+	if (c->row_locking && !IsolationUsesXactSnapshot())
+		PushActiveSnapshot(GetLatestSnapshot());
+	else
+		PushActiveSnapshot(GetActiveSnapshot());
+	return true;
+}
+
+/*
  * The stored state plus the delta gives no exact answer (an aggregate
  * without an exact inverse, a group HAVING hid, or the stored spelling of
  * the key left): replace st and *count by the group recomputed from the
@@ -490,19 +612,8 @@ recompute_into_state(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	GroupAccum *fresh;
 	int			i;
 
-	/* read the base table as of now: the group's row is locked by us */
-	if (found && c->row_locking && !*locked)
-	{
-		bool		moved;
-
-		if (!writer_lock_current(w, &moved) || moved)
-			return false;		/* changed since we read it: start over */
-		*locked = true;
-	}
-	if (c->row_locking && !IsolationUsesXactSnapshot())
-		PushActiveSnapshot(GetLatestSnapshot());
-	else
-		PushActiveSnapshot(GetActiveSnapshot());
+	if (!begin_group_read(c, w, found, locked))
+		return false;			/* changed since we read it: start over */
 	fresh_entry = recompute_group(c, g, baserel, CurrentMemoryContext);
 	fresh = (GroupAccum *) fresh_entry->extra;
 	*key = fresh_entry;
@@ -694,8 +805,24 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	else if (count < 0)
 		stepping_out_of_sync(c, "A change removed rows from a group the result "
 							 "table does not hold.");
-	if (found && acc->gone_keys != NIL && stored_key_gone(c, w->oldslot, acc->gone_keys))
-		exact = false;			/* the stored spelling left: take a remaining one */
+	if (exact && found && acc->gone_keys != NIL &&
+		stored_key_gone(c, w->oldslot, acc->gone_keys))
+	{
+		/*
+		 * Rows spelled as the stored key left: when none remains, take a
+		 * remaining row's spelling.  (A single-table view looks for one
+		 * first; a join view recomputes.)
+		 */
+		if (c->join)
+			exact = false;
+		else
+		{
+			if (!begin_group_read(c, w, found, &locked))
+				return false;
+			exact = stored_spelling_remains(c, w->oldslot);
+			PopActiveSnapshot();
+		}
+	}
 	if (!exact && (count > 0 || unknown) &&
 		!recompute_into_state(c, w, g, baserel, found, &locked, st, &count, &key))
 		return false;
@@ -704,6 +831,9 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 		return remove_group_row(w, found, optimistic, locked);
 	if (count == 0)
 		zero_state(c, &count, st);
+	/* an existing row keeps its spelling of the key unless recomputed */
+	if (found && key == g && c->grouped.key_spelling_varies)
+		key = stored_key_entry(c, w->oldslot);
 	if (c->grouped.ngeneric > 0)
 		generic_values(c, key, st);
 
