@@ -159,7 +159,8 @@ while :; do
         tf="${TMPDIR:-/tmp}/stepping_random_seed${seed}_round${r}.sql"
         for phase in $phases; do
             "${PSQL[@]}" -d "$dbname" -c "CALL rnd.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase, '$apply')" 2>&1 \
-                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //'
+                | sed -e 's/^\(psql:[^:]*:[0-9]*: \)\{0,1\}NOTICE:  \(.* of stepping view ".*\)$/-- \2/' \
+                      -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //'
         done | tee "$tf.trace"
         # the statements alone, replayable with psql (the last one fails)
         grep -v -e '^ERROR:' -e '^DETAIL:' -e '^HINT:' -e '^CONTEXT:' -e '^SQL statement' -e '^PL/pgSQL' -e '^psql:' "$tf.trace" > "$tf"

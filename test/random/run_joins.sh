@@ -240,7 +240,8 @@ while :; do
         echo "---- statements of the round up to the error (rerun with tracing) ----"
         for phase in $phases; do
             "${PSQL[@]}" -d "$dbname" -c "CALL rj.run_round($seed, $r, $nv, $statements, true, '$run_disable', $phase, '$apply')" 2>&1 \
-                | sed -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
+                | sed -e 's/^\(psql:[^:]*:[0-9]*: \)\{0,1\}NOTICE:  \(.* of stepping view ".*\)$/-- \2/' \
+                      -e 's/^psql:[^:]*:[0-9]*: NOTICE:  //' -e 's/^NOTICE:  //' || break
         done
         echo "---- end ----"
         echo "reproduce: $(repro_cmd "$r")"
