@@ -575,6 +575,13 @@ typedef struct RunState
 	RowHash    *recomputed;
 
 	/*
+	 * A refresh: every group's generic aggregates, computed by one grouped
+	 * query (aggregate.c), keyed by group key; each entry's extra holds the
+	 * values then the null flags.  NULL until first needed.
+	 */
+	RowHash    *generic_all;
+
+	/*
 	 * REPEATABLE READ check of a join step (locks.c): a weighted sum of the
 	 * emitted rows' fingerprints, and whether rows are only fingerprinted
 	 */
@@ -631,6 +638,8 @@ extern void join_feed_full(Circuit *c, RunState *rs);
 extern void join_fold_group(Circuit *c, Datum *keys, bool *keynull,
 							RowHash *groups);
 extern void join_free_plans(Circuit *c);
+extern void join_generic_values_all(Circuit *c, RowHash *map);
+extern void generic_map_add(Circuit *c, RowHash *map, TupleTableSlot *slot);
 extern void join_generic_values(Circuit *c, Datum *keys, bool *keynull,
 								Datum *out, bool *outnull);
 extern List *join_index_advice(Circuit *c);

@@ -442,6 +442,103 @@ rows_identical(TupleDesc desc, TupleTableSlot *old, Datum *values, bool *isnull)
  * Let PostgreSQL compute the group's generic aggregates (string_agg,
  * count(DISTINCT x), FILTER ...) over its rows.
  */
+/*
+ * Add one row of a grouped query (group key, then the generic aggregates'
+ * values) to map, copied into the map's memory.
+ */
+void
+generic_map_add(Circuit *c, RowHash *map, TupleTableSlot *slot)
+{
+	int			ngroup = c->grouped.ngroup;
+	int			n = c->grouped.ngeneric;
+	bool		found;
+	RowEntry   *e;
+	Datum	   *vals;
+	bool	   *nulls;
+	MemoryContext old;
+	int			i;
+
+	slot_getallattrs(slot);
+	e = rowhash_lookup(map, slot->tts_values, slot->tts_isnull, &found);
+	if (found)
+		elog(ERROR, "stepping: a grouped query returned one group twice");
+	old = MemoryContextSwitchTo(map->cxt);
+	vals = palloc(sizeof(Datum) * Max(n, 1));
+	nulls = palloc(sizeof(bool) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(slot->tts_tupleDescriptor, ngroup + i);
+
+		nulls[i] = slot->tts_isnull[ngroup + i];
+		vals[i] = nulls[i] ? (Datum) 0
+			: datumCopy(slot->tts_values[ngroup + i], att->attbyval, att->attlen);
+	}
+	e->extra = list_make2(vals, nulls);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Every group's generic aggregates in one grouped query over the base
+ * table (single-table views; join.c plans the join views'), for a refresh.
+ */
+static RowHash *
+generic_values_all(Circuit *c)
+{
+	RowHash    *map = rowhash_create(c->run->cxt, ROWHASH_TYPED, c->grouped.ngroup,
+									 c->grouped.ngroup, c->rowtypes,
+									 c->grouped.groupeqops, c->grouped.groupcolls);
+
+	if (c->join)
+		join_generic_values_all(c, map);
+	else
+	{
+		StringInfoData sql;
+		int			i;
+		uint64		r;
+		int			nestlevel;
+		bool		first = true;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		for (i = 0; i < c->grouped.ngroup; i++)
+			appendStringInfo(&sql, "%s(%s)", i ? ", " : "", c->grouped.group_sql[i]);
+		first = (c->grouped.ngroup == 0);
+		for (i = 0; i < c->grouped.naggs; i++)
+			if (c->grouped.aggs[i].kind == AGG_GENERIC)
+			{
+				appendStringInfo(&sql, "%s%s", first ? "" : ", ", c->grouped.aggs[i].sql);
+				first = false;
+			}
+		first = true;
+		appendStringInfo(&sql, " FROM ONLY %s", c->basename);
+		if (c->where_sql)
+			appendStringInfo(&sql, " WHERE (%s)", c->where_sql);
+		for (i = 0; i < c->grouped.ngroup; i++)
+		{
+			appendStringInfo(&sql, "%s%d", first ? " GROUP BY " : ", ", i + 1);
+			first = false;
+		}
+		nestlevel = stepping_pin_settings();
+		if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "computing the groups' aggregates failed");
+		stepping_unpin_settings(nestlevel);
+		{
+			TupleTableSlot *slot = MakeSingleTupleTableSlot(SPI_tuptable->tupdesc,
+															&TTSOpsHeapTuple);
+
+			for (r = 0; r < SPI_processed; r++)
+			{
+				ExecStoreHeapTuple(SPI_tuptable->vals[r], slot, false);
+				generic_map_add(c, map, slot);
+				ExecClearTuple(slot);
+			}
+			ExecDropSingleTupleTableSlot(slot);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	return map;
+}
+
 static void
 generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 {
@@ -449,8 +546,27 @@ generic_values(Circuit *c, RowEntry *key, GroupAggState *st)
 	bool	   *outnull = palloc(sizeof(bool) * c->grouped.ngeneric);
 	int			i,
 				j = 0;
+	RowEntry   *e = NULL;
 
-	if (c->join)
+	/* a refresh: one grouped query for all groups */
+	if (c->run && c->run->refresh)
+	{
+		bool		found = false;
+
+		if (c->run->generic_all == NULL)
+			c->run->generic_all = generic_values_all(c);
+		e = rowhash_lookup_existing(c->run->generic_all, key->values, key->isnull, &found);
+		if (!found)
+			e = NULL;
+	}
+	if (e)
+	{
+		List	   *l = (List *) e->extra;
+
+		memcpy(out, linitial(l), sizeof(Datum) * c->grouped.ngeneric);
+		memcpy(outnull, lsecond(l), sizeof(bool) * c->grouped.ngeneric);
+	}
+	else if (c->join)
 		join_generic_values(c, key->values, key->isnull, out, outnull);
 	else
 	{

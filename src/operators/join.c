@@ -1015,6 +1015,86 @@ values_receive(TupleTableSlot *slot, DestReceiver *self)
 
 static TermPlan *generic_plans_for(Circuit *c, bool *keynull);
 
+/* Rows of the grouped query of a refresh go into the map (aggregate.c). */
+typedef struct MapReceiver
+{
+	DestReceiver pub;
+	Circuit    *c;
+	RowHash    *map;
+} MapReceiver;
+
+static bool
+map_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	MapReceiver *r = (MapReceiver *) self;
+
+	generic_map_add(r->c, r->map, slot);
+	return true;
+}
+
+/*
+ * Every group's generic aggregates with one plan of the view's FROM/WHERE
+ * grouped by its keys, for a refresh: a group at a time would run the
+ * join once per group.
+ */
+void
+join_generic_values_all(Circuit *c, RowHash *map)
+{
+	Query	   *src = c->joins.joinquery;
+	Query	   *q;
+	List	   *tlist = NIL;
+	List	   *groups;
+	ListCell   *lc;
+	int			i,
+				resno = 0;
+	PlannedStmt *stmt;
+	QueryDesc  *qd;
+	MapReceiver r;
+
+	/* (an empty map sends every group to its own query) */
+	if (list_length(src->groupClause) != c->grouped.ngroup || src->groupingSets)
+		return;
+	q = copyObject(src);
+	groups = copyObject(src->groupClause);
+	/* the keys, in the group clause's order (the circuit row's), then the aggregates */
+	foreach(lc, src->groupClause)
+	{
+		TargetEntry *tle = copyObject(get_sortgroupclause_tle((SortGroupClause *) lfirst(lc),
+															  src->targetList));
+
+		tle->resno = ++resno;
+		tle->resjunk = false;
+		tlist = lappend(tlist, tle);
+	}
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (c->grouped.aggs[i].kind == AGG_GENERIC)
+		{
+			resno++;
+			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->grouped.aggs[i].aggref),
+												   resno, psprintf("a%d", resno), false));
+		}
+	query_keep_from_where(q, tlist, true);
+	q->groupClause = groups;
+	stmt = pg_plan_query(q, c->query_sql, 0, NULL);
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = map_receive;
+	r.pub.rStartup = term_startup;
+	r.pub.rShutdown = term_noop;
+	r.pub.rDestroy = term_noop;
+	r.pub.mydest = DestNone;
+	r.c = c;
+	r.map = map;
+	lock_inputs(c);
+	qd = CreateQueryDesc(stmt, c->query_sql, GetActiveSnapshot(),
+						 InvalidSnapshot, (DestReceiver *) &r, NULL, NULL, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+}
+
 void
 join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 					bool *outnull)
