@@ -320,18 +320,27 @@ grouped_finals(Circuit *c, ViewPlan *p)
 }
 
 /* explain_view's lines for the grouped operator. */
-/* Whether some change may recompute a group (or look for its key's spelling). */
+/*
+ * Whether ordinary deletes may read a group from the base table: a float
+ * sum/avg (any delete), a min/max (its extreme deleted), the look for a key's
+ * spelling, HAVING.  (A numeric sum recomputes only when the last value at
+ * its display scale leaves: not worth an index of its own.)
+ */
 static bool
 may_read_groups(Circuit *c)
 {
 	int			i;
 
-	if (c->grouped.key_spelling_varies || c->grouped.having ||
-		c->grouped.needs_recompute_plan)
+	if (c->grouped.key_spelling_varies || c->grouped.having)
 		return true;
 	for (i = 0; i < c->grouped.naggs; i++)
-		if (c->grouped.aggs[i].kind == AGG_MIN || c->grouped.aggs[i].kind == AGG_MAX)
+	{
+		AggSpec    *a = &c->grouped.aggs[i];
+
+		if (a->kind == AGG_MIN || a->kind == AGG_MAX ||
+			a->sumkind == SUM_FLOAT4 || a->sumkind == SUM_FLOAT8)
 			return true;
+	}
 	return false;
 }
 

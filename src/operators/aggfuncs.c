@@ -268,7 +268,8 @@ aggfunc_fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 			{
 				Numeric		n = DatumGetNumeric(v);
 
-				numeric_accumulate(&acc->nsum, v, w, cxt);
+				/* the input detoasted once (a short header is expanded) */
+				numeric_accumulate(&acc->nsum, NumericGetDatum(n), w, cxt);
 				if (numeric_is_special(n))
 				{
 					if (w < 0)

@@ -1015,6 +1015,42 @@ values_receive(TupleTableSlot *slot, DestReceiver *self)
 
 static TermPlan *generic_plans_for(Circuit *c, bool *keynull);
 
+/* Append the view's generic aggregates to tlist, numbered on from *resno. */
+static List *
+append_generic_aggregates(Circuit *c, List *tlist, int *resno)
+{
+	int			i;
+
+	for (i = 0; i < c->grouped.naggs; i++)
+		if (c->grouped.aggs[i].kind == AGG_GENERIC)
+		{
+			(*resno)++;
+			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->grouped.aggs[i].aggref),
+												   *resno, psprintf("a%d", *resno), false));
+		}
+	return tlist;
+}
+
+/* Run a plan of the view's tables into a receiver, through the active snapshot. */
+static void
+run_plan_into(Circuit *c, PlannedStmt *stmt, DestReceiver *dest, ParamListInfo params)
+{
+	QueryDesc  *qd;
+
+	dest->rStartup = term_startup;
+	dest->rShutdown = term_noop;
+	dest->rDestroy = term_noop;
+	dest->mydest = DestNone;
+	lock_inputs(c);
+	qd = CreateQueryDesc(stmt, c->query_sql, GetActiveSnapshot(),
+						 InvalidSnapshot, dest, params, NULL, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+}
+
 /* Rows of the grouped query of a refresh go into the map (aggregate.c). */
 typedef struct MapReceiver
 {
@@ -1045,10 +1081,8 @@ join_generic_values_all(Circuit *c, RowHash *map)
 	List	   *tlist = NIL;
 	List	   *groups;
 	ListCell   *lc;
-	int			i,
-				resno = 0;
+	int			resno = 0;
 	PlannedStmt *stmt;
-	QueryDesc  *qd;
 	MapReceiver r;
 
 	/* (an empty map sends every group to its own query) */
@@ -1066,33 +1100,16 @@ join_generic_values_all(Circuit *c, RowHash *map)
 		tle->resjunk = false;
 		tlist = lappend(tlist, tle);
 	}
-	for (i = 0; i < c->grouped.naggs; i++)
-		if (c->grouped.aggs[i].kind == AGG_GENERIC)
-		{
-			resno++;
-			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->grouped.aggs[i].aggref),
-												   resno, psprintf("a%d", resno), false));
-		}
+	tlist = append_generic_aggregates(c, tlist, &resno);
 	query_keep_from_where(q, tlist, true);
 	q->groupClause = groups;
 	stmt = pg_plan_query(q, c->query_sql, 0, NULL);
 
 	memset(&r, 0, sizeof(r));
 	r.pub.receiveSlot = map_receive;
-	r.pub.rStartup = term_startup;
-	r.pub.rShutdown = term_noop;
-	r.pub.rDestroy = term_noop;
-	r.pub.mydest = DestNone;
 	r.c = c;
 	r.map = map;
-	lock_inputs(c);
-	qd = CreateQueryDesc(stmt, c->query_sql, GetActiveSnapshot(),
-						 InvalidSnapshot, (DestReceiver *) &r, NULL, NULL, 0);
-	ExecutorStart(qd, 0);
-	ExecutorRun(qd, ForwardScanDirection, 0, true);
-	ExecutorFinish(qd);
-	ExecutorEnd(qd);
-	FreeQueryDesc(qd);
+	run_plan_into(c, stmt, (DestReceiver *) &r, NULL);
 }
 
 void
@@ -1102,27 +1119,14 @@ join_generic_values(Circuit *c, Datum *keys, bool *keynull, Datum *out,
 	TermPlan   *t = generic_plans_for(c, keynull);
 	ParamListInfo params = group_key_params(c, keys, keynull);
 	ValuesReceiver r;
-	QueryDesc  *qd;
-	MemoryContext caller = CurrentMemoryContext;
+
 	memset(&r, 0, sizeof(r));
 	r.pub.receiveSlot = values_receive;
-	r.pub.rStartup = term_startup;
-	r.pub.rShutdown = term_noop;
-	r.pub.rDestroy = term_noop;
-	r.pub.mydest = DestNone;
 	r.n = c->grouped.ngeneric;
 	r.out = out;
 	r.outnull = outnull;
-	r.cxt = caller;
-
-	lock_inputs(c);
-	qd = CreateQueryDesc(t->stmt, c->query_sql, GetActiveSnapshot(),
-						 InvalidSnapshot, (DestReceiver *) &r, params, NULL, 0);
-	ExecutorStart(qd, 0);
-	ExecutorRun(qd, ForwardScanDirection, 0, true);
-	ExecutorFinish(qd);
-	ExecutorEnd(qd);
-	FreeQueryDesc(qd);
+	r.cxt = CurrentMemoryContext;
+	run_plan_into(c, t->stmt, (DestReceiver *) &r, params);
 	if (!r.got)
 		elog(ERROR, "computing a group's aggregates returned no row");
 }
@@ -1136,8 +1140,7 @@ generic_plans_for(Circuit *c, bool *keynull)
 				old;
 	Query	   *q;
 	List	   *tlist = NIL;
-	int			i,
-				resno = 0;
+	int			resno = 0;
 
 	nullmask = key_null_mask(keynull, c->grouped.ngroup) | STEPPING_GENERIC_PLAN_BIT;
 	for (t = c->joins.terms; t; t = t->next)
@@ -1148,13 +1151,7 @@ generic_plans_for(Circuit *c, bool *keynull)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tmp);
 	q = copyObject(c->joins.joinquery);
-	for (i = 0; i < c->grouped.naggs; i++)
-		if (c->grouped.aggs[i].kind == AGG_GENERIC)
-		{
-			resno++;
-			tlist = lappend(tlist, makeTargetEntry(copyObject((Expr *) c->grouped.aggs[i].aggref),
-												   resno, psprintf("a%d", resno), false));
-		}
+	tlist = append_generic_aggregates(c, tlist, &resno);
 	query_keep_from_where(q, tlist, true);
 	restrict_to_group(c, q, keynull);
 
