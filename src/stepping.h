@@ -675,6 +675,11 @@ typedef struct AggAccum
 	int64		count;			/* count: the count; sum/avg: non-null inputs */
 	int64		isum;			/* SUM_INT8, SUM_NUMERIC_FROM_INT partial */
 	Datum		nsum;			/* numeric partial, or 0 */
+	void	   *npos;			/* numeric: PostgreSQL's sum state of the rows
+								 * entering one at a time (or NULL) ... */
+	void	   *nneg;			/* ... and of those leaving; both settle into
+								 * nsum when combined */
+	MemoryContext ncxt;			/* where npos and nneg live */
 	double	   *fvals;			/* float: inputs added, in arrival order */
 	int			nfvals;
 	int			fcap;

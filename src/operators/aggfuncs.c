@@ -52,9 +52,12 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "nodes/execnodes.h"
+#include "utils/memutils.h"
 #include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
 #include "stepping.h"
@@ -114,6 +117,89 @@ persist(Datum v, bool byval, int16 len, MemoryContext cxt)
 
 	MemoryContextSwitchTo(old);
 	return copy;
+}
+
+/*
+ * Rows entering or leaving one at a time (weight +1 or -1) are summed by
+ * PostgreSQL's own sum(numeric) transition function, numeric_avg_accum,
+ * into a state per group and direction: it adds into wide digit arrays
+ * without forming a Numeric per row, where numeric_add would allocate and
+ * normalize one for every row.  The function wants an aggregate's context
+ * to allocate its state in: a stand-in AggState whose aggregate context
+ * is the groups' (cxt) gives it that.  settle_numeric turns both states
+ * into nsum when the group is combined; the result is the sum
+ * numeric_add would have given, display scale included.
+ */
+static AggState *sum_aggstate = NULL;
+
+static void *
+numeric_sum_add(void *state, Numeric n, MemoryContext cxt)
+{
+	LOCAL_FCINFO(fcinfo, 2);
+
+	if (sum_aggstate == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		sum_aggstate = makeNode(AggState);
+		sum_aggstate->curaggcontext = makeNode(ExprContext);
+		MemoryContextSwitchTo(old);
+	}
+	sum_aggstate->curaggcontext->ecxt_per_tuple_memory = cxt;
+	InitFunctionCallInfoData(*fcinfo, NULL, 2, InvalidOid, (Node *) sum_aggstate, NULL);
+	fcinfo->args[0].value = PointerGetDatum(state);
+	fcinfo->args[0].isnull = (state == NULL);
+	fcinfo->args[1].value = NumericGetDatum(n);
+	fcinfo->args[1].isnull = false;
+	return DatumGetPointer(numeric_avg_accum(fcinfo));
+}
+
+/* The Numeric sum of a numeric_sum_add state, in the current context. */
+static Datum
+numeric_sum_final(void *state)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = PointerGetDatum(state);
+	fcinfo->args[0].isnull = false;
+	result = numeric_sum(fcinfo);
+	if (fcinfo->isnull)
+		elog(ERROR, "stepping: a numeric sum state without inputs");
+	return result;
+}
+
+/*
+ * Fold the one-at-a-time sums into nsum (nsum + entering - leaving), in the
+ * context they live in.  Idempotent: a group combined again (after a
+ * concurrent change) finds them settled.
+ */
+static void
+settle_numeric(AggAccum *acc)
+{
+	MemoryContext old;
+	Datum		sum = acc->nsum;
+
+	if (acc->npos == NULL && acc->nneg == NULL)
+		return;
+	old = MemoryContextSwitchTo(acc->ncxt);
+	if (acc->npos)
+	{
+		Datum		pos = numeric_sum_final(acc->npos);
+
+		sum = (sum == (Datum) 0) ? pos : DirectFunctionCall2(numeric_add, sum, pos);
+	}
+	if (acc->nneg)
+	{
+		Datum		neg = numeric_sum_final(acc->nneg);
+
+		sum = (sum == (Datum) 0) ? DirectFunctionCall1(numeric_uminus, neg)
+			: DirectFunctionCall2(numeric_sub, sum, neg);
+	}
+	MemoryContextSwitchTo(old);
+	acc->nsum = sum;
+	acc->npos = acc->nneg = NULL;
 }
 
 /*
@@ -268,8 +354,16 @@ aggfunc_fold_value(AggSpec *a, AggAccum *acc, Datum v, bool isnull, int64 w,
 			{
 				Numeric		n = DatumGetNumeric(v);
 
-				/* the input detoasted once (a short header is expanded) */
-				numeric_accumulate(&acc->nsum, NumericGetDatum(n), w, cxt);
+				if (w == 1 || w == -1)
+				{
+					acc->ncxt = cxt;
+					if (w == 1)
+						acc->npos = numeric_sum_add(acc->npos, n, cxt);
+					else
+						acc->nneg = numeric_sum_add(acc->nneg, n, cxt);
+				}
+				else
+					numeric_accumulate(&acc->nsum, NumericGetDatum(n), w, cxt);
 				if (numeric_is_special(n))
 				{
 					if (w < 0)
@@ -507,6 +601,8 @@ combine_numeric_sum(GroupAggState *st, AggAccum *acc)
 	int			new_scale;
 	int64		msc;
 	bool		old_special = false;
+
+	settle_numeric(acc);
 
 	if (!st->value_null)
 	{
