@@ -406,12 +406,14 @@ LANGUAGE sql IMMUTABLE AS $$
                  'upper(d)', 'e > 1', 'id % 3', 'c', 'e', 'r', 'h', 'length(d)',
                  '"Q q"', 'ref', 'rnd.label(d)', 'gen % 3', 'lower(d) COLLATE "C"', 'd::varchar(2)',
                  -- key types whose equal values may be spelled differently
-                 -- (numeric without a typmod, bpchar without a length,
-                 -- interval), over data with one spelling per value: the
-                 -- look for the stored spelling on deletes runs, and the
-                 -- text comparison stays exact (g, with mixed scales, is no
-                 -- key: which spelling a group shows is up to the scan order)
-                 'c::numeric', 'd::bpchar', 'a * interval ''90 minutes''']
+                 -- (numeric without a typmod, bpchar without a length), over
+                 -- data with one spelling per value: the look for the stored
+                 -- spelling on deletes runs, and the text comparison stays
+                 -- exact (g, with mixed scales, is no key: which spelling a
+                 -- group shows is up to the scan order; an interval key is
+                 -- no key either: views print keys as text, and interval's
+                 -- text follows IntervalStyle, which stepping refuses)
+                 'c::numeric', 'd::bpchar']
 $$;
 
 CREATE FUNCTION rnd.aggregates() RETURNS text[]
