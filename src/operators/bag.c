@@ -27,10 +27,26 @@
  * A delta removed more than the result table holds: the table no longer
  * matches the view's query (edited by hand, or a bug).  Shared by the bag
  * and the grouped operators; detail says what was missing.
+ *
+ * Under REPEATABLE READ and SERIALIZABLE, when a transaction finished since
+ * the snapshot was taken, the missing rows may be rows that transaction
+ * committed and this snapshot cannot see: a TRUNCATE is not MVCC-safe, so a
+ * snapshot older than a concurrent TRUNCATE sees the truncated table empty
+ * but the result tables as they were before it, and a delta computed from
+ * the one removes rows the other never showed.  That is a serialization
+ * failure (40001), as for any row changed after the snapshot; the retry
+ * runs with a new snapshot, where a real mismatch shows as this error.
  */
 void
 stepping_out_of_sync(Circuit *c, const char *detail)
 {
+	if (IsolationUsesXactSnapshot() && locks_snapshot_outdated())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to a concurrent change of stepping view \"%s\"",
+						c->viewlabel),
+				 errdetail("A change removes rows of the result table that this transaction's snapshot does not show; a transaction that committed after the snapshot changed them."),
+				 errhint("The transaction might succeed if retried.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("stepping view \"%s\" is out of sync with its query", c->viewname),

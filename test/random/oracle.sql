@@ -393,6 +393,11 @@ BEGIN
                 NULL;
             WHEN serialization_failure OR deadlock_detected OR foreign_key_violation THEN
                 outcome := SQLSTATE || ' ' || SQLERRM;
+            WHEN SQLSTATE 'XX001' THEN
+                -- a view found out of sync: say which transaction met it
+                RAISE EXCEPTION USING ERRCODE = 'XX001', MESSAGE = SQLERRM,
+                    DETAIL = format(E'in a worker transaction (%s); the transaction so far:\n%s',
+                                    iso, array_to_string(stmts, E';\n'));
             WHEN unique_violation THEN
                 -- concurrent moves of the same key (id + 1000000, -id) and
                 -- re-inserts of the same ids can collide in a base table; a
