@@ -53,6 +53,7 @@ typedef struct GroupAccum
 #define STEPPING_SPELLING_PLAN_BIT (UINT64CONST(1) << 62)
 
 static SPIPlanPtr group_plan_kind(Circuit *c, bool *keynull, int kind);
+static RowEntry *stored_key_entry(Circuit *c, TupleTableSlot *stored);
 
 typedef struct RecomputePlans
 {
@@ -324,28 +325,21 @@ static RowEntry *recompute_table_group(Circuit *c, RowEntry *g,
 static bool
 stored_spelling_remains(Circuit *c, TupleTableSlot *stored)
 {
-	bool	   *keynull = palloc(sizeof(bool) * Max(c->grouped.ngroup, 1));
+	RowEntry   *key = stored_key_entry(c, stored);
 	Datum	   *args = palloc(sizeof(Datum) * Max(c->grouped.ngroup, 1));
 	SPIPlanPtr	plan;
 	int			i,
 				nargs = 0;
 	bool		remains;
 
-	slot_getallattrs(stored);
 	for (i = 0; i < c->grouped.ngroup; i++)
-	{
-		AttrNumber	col = c->keycols[i] - 1;
-
-		keynull[i] = stored->tts_isnull[col];
-		if (!keynull[i])
-			args[nargs++] = stored->tts_values[col];
-	}
-	plan = group_plan_kind(c, keynull, GROUP_PLAN_SPELLING);
+		if (!key->isnull[i])
+			args[nargs++] = key->values[i];
+	plan = group_plan_kind(c, key->isnull, GROUP_PLAN_SPELLING);
 	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: looking for a group's key spelling failed");
 	remains = (SPI_processed > 0);
 	SPI_freetuptable(SPI_tuptable);
-	pfree(keynull);
 	pfree(args);
 	return remains;
 }
