@@ -49,11 +49,54 @@
 #include "storage/proc.h"
 #include "utils/datum.h"
 #include "utils/memutils.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "stepping.h"
+
+/*
+ * stepping.debug_clobber_rows (a developer option, as PostgreSQL's
+ * debug_discard_caches): overwrite the copy of a result row before the
+ * writer replaces it, so that a group state still pointing into the old
+ * copy reads garbage at once instead of whatever the freed memory holds
+ * next.  Builds of PostgreSQL with CLOBBER_FREED_MEMORY do this for every
+ * pfree; the packaged server does not.
+ */
+bool		stepping_debug_clobber_rows = false;
+
+void
+writer_define_settings(void)
+{
+	DefineCustomBoolVariable("stepping.debug_clobber_rows",
+							 "Overwrites stepping's copy of a result row before it is replaced (a developer option).",
+							 NULL,
+							 &stepping_debug_clobber_rows,
+							 false,
+							 PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
+}
+
+/*
+ * The row in w->oldslot is about to be replaced by another (a lookup, a
+ * lock that follows the row to its latest version): values read from it
+ * die with it.
+ */
+static void
+writer_release_row(ResultWriter *w)
+{
+	TupleTableSlot *slot = w->oldslot;
+
+	if (stepping_debug_clobber_rows && !TTS_EMPTY(slot) &&
+		TTS_SHOULDFREE(slot) && TTS_IS_BUFFERTUPLE(slot))
+	{
+		HeapTuple	tuple = ((BufferHeapTupleTableSlot *) slot)->base.tuple;
+
+		memset(tuple->t_data, 0x7f, tuple->t_len);
+	}
+}
 
 ResultWriter *
 writer_open(Circuit *c)
@@ -273,6 +316,7 @@ writer_lookup_key(ResultWriter *w, Circuit *c, Datum *keys, bool *keynull)
 
 	Assert(w->circuit == c);
 	w->hint_hash = key_image_hash(w, keys, keynull);
+	writer_release_row(w);
 	w->hint_valid = true;
 	if (hint_fetch(w, keys, keynull))
 	{
@@ -302,6 +346,7 @@ writer_lookup_image(ResultWriter *w, Circuit *c, Datum *values, bool *isnull,
 	int			k;
 
 	w->hint_valid = false;
+	writer_release_row(w);
 
 	if (c->bag.col_hash)
 	{
@@ -343,6 +388,7 @@ writer_first_row(ResultWriter *w)
 	bool		found;
 
 	/* the only row: its hint needs no key (a scan would walk its versions) */
+	writer_release_row(w);
 	w->hint_hash = 0;
 	w->hint_valid = true;
 	if (hint_fetch(w, NULL, NULL))
@@ -499,6 +545,7 @@ writer_lock_current(ResultWriter *w, bool *moved)
 	bool		xact_snapshot = IsolationUsesXactSnapshot();
 
 	memset(&tmfd, 0, sizeof(tmfd));
+	writer_release_row(w);
 	res = table_tuple_lock(w->rel, &tid, w->snapshot, w->oldslot,
 						   w->estate->es_output_cid, LockTupleNoKeyExclusive,
 						   LockWaitBlock,
@@ -726,6 +773,7 @@ writer_delete_current(ResultWriter *w)
 void
 writer_delete_tid(ResultWriter *w, ItemPointer tid)
 {
+	writer_release_row(w);
 	if (w->run)
 	{
 		if (!table_tuple_fetch_row_version(w->rel, tid, w->snapshot, w->oldslot))
@@ -751,6 +799,7 @@ writer_delete_candidate(ResultWriter *w, ItemPointer tid)
 	TM_Result	res;
 
 	memset(&tmfd, 0, sizeof(tmfd));
+	writer_release_row(w);
 	ExecClearTuple(w->oldslot);
 	if (w->plain)
 	{

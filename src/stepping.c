@@ -41,6 +41,7 @@ _PG_init(void)
 	capture_init();
 	cache_init();
 	locks_define_settings();
+	writer_define_settings();
 	flush_init();
 	MarkGUCPrefixReserved("stepping");
 }

@@ -617,6 +617,8 @@ extern void catalog_lock_view(Circuit *c);
 
 /* locks.c: which concurrent steps of a view must be ordered */
 extern bool stepping_serialize_writers;
+extern bool stepping_debug_clobber_rows;
+extern void writer_define_settings(void);
 extern void locks_define_settings(void);
 extern void locks_prepare(Circuit *c);
 extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);

@@ -149,6 +149,11 @@ aggregate_fold(Circuit *c, RowHash *groups, Datum *values, bool *isnull,
  * ----------------------------------------------------------------
  */
 
+/*
+ * The group's stored state.  By-reference values point into the slot's
+ * tuple: nothing may store another tuple in the slot (a row lock does)
+ * until the row is written or the state is rebuilt.
+ */
 static void
 read_state(Circuit *c, TupleTableSlot *slot, int64 *count, GroupAggState *st)
 {
@@ -685,7 +690,8 @@ remember_recomputed(Circuit *c, RowEntry *g)
  * (row-locking views; a concurrent step that changes the group waits for
  * us, and we read every step ordered before us), then push the snapshot to
  * read through, which the caller pops.  Returns false, pushing nothing,
- * when the row changed since we read it.
+ * when the row changed since we read it.  The lock replaces w->oldslot's
+ * tuple: a state read from it before must be read again (read_state).
  */
 static bool
 begin_group_read(Circuit *c, ResultWriter *w, bool found, bool *locked)
@@ -873,6 +879,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	bool		optimistic;
 	bool		locked;
 	bool		unknown;
+	bool		probe;
 	int64		count;
 	bool		exact = true;
 	int			i;
@@ -892,6 +899,24 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	if (found && c->row_locking && !optimistic)
 	{
 		if (!writer_lock_current(w, NULL))
+			return false;
+		locked = true;
+	}
+
+	/*
+	 * Rows spelled as the stored key leaving a single-table view's group
+	 * make us look for a remaining row of that spelling, through a snapshot
+	 * taken with the row locked.  Lock it before reading its state: the lock
+	 * stores the row's latest version in w->oldslot, freeing the copy the
+	 * state would point into.
+	 */
+	probe = found && acc->gone_keys != NIL &&
+		stored_key_gone(c, w->oldslot, acc->gone_keys);
+	if (probe && !c->join && c->row_locking && !locked)
+	{
+		bool		moved;
+
+		if (!writer_lock_current(w, &moved) || moved)
 			return false;
 		locked = true;
 	}
@@ -915,8 +940,7 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	else if (count < 0)
 		stepping_out_of_sync(c, "A change removed rows from a group the result "
 							 "table does not hold.");
-	if (exact && found && acc->gone_keys != NIL &&
-		stored_key_gone(c, w->oldslot, acc->gone_keys))
+	if (exact && probe)
 	{
 		/*
 		 * Rows spelled as the stored key left: when none remains, take a

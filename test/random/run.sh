@@ -82,7 +82,11 @@ admin_db=${PGDATABASE:-postgres}
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 --no-psqlrc)
 start=$(date +%s)
 
-"${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" >/dev/null \
+# stepping.debug_clobber_rows: a value read from a result row after the row
+# was replaced reads garbage at once (a wrong row), not only when the freed
+# memory happens to be reused
+"${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" \
+    -c "ALTER DATABASE $dbname SET stepping.debug_clobber_rows = on" >/dev/null \
     || { echo "random: cannot (re)create database $dbname" >&2; exit 2; }
 "${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
     -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/oracle.sql" -f "$here/random.sql" >/dev/null \

@@ -169,8 +169,12 @@ start=$(date +%s)
 
 # jit = off: the tables are tiny but never analyzed, so default estimates make
 # many checks cross jit_above_cost and spend ~200 ms compiling each query
+# stepping.debug_clobber_rows: a value read from a result row after the row
+# was replaced reads garbage at once (a wrong row), not only when the freed
+# memory happens to be reused
 "${PSQL[@]}" -d "$admin_db" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname" \
-    -c "ALTER DATABASE $dbname SET jit = off" >/dev/null \
+    -c "ALTER DATABASE $dbname SET jit = off" \
+    -c "ALTER DATABASE $dbname SET stepping.debug_clobber_rows = on" >/dev/null \
     || { echo "random_joins: cannot (re)create database $dbname" >&2; exit 2; }
 "${PSQL[@]}" -d "$dbname" -c 'SET client_min_messages = warning' \
     -c 'CREATE EXTENSION IF NOT EXISTS stepping' -f "$here/oracle.sql" -f "$here/joins.sql" >/dev/null \
