@@ -42,6 +42,7 @@ _PG_init(void)
 	cache_init();
 	locks_define_settings();
 	writer_define_settings();
+	circuit_define_settings();
 	flush_init();
 	MarkGUCPrefixReserved("stepping");
 }
@@ -216,6 +217,22 @@ stepping_explain_view(PG_FUNCTION_ARGS)
 		bool		isnull = false;
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	if (circuit_recomputes_large_steps(c))
+	{
+		const char *lines[2] = {
+			"large steps: a step that only inserts or deletes (at least 10000 rows) is applied by recomputing the view when that is estimated cheaper",
+			c->last_large_step
+		};
+		int			i;
+
+		for (i = 0; i < 2 && lines[i][0] != '\0'; i++)
+		{
+			Datum		value = CStringGetTextDatum(lines[i]);
+			bool		isnull = false;
+
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+		}
 	}
 	return (Datum) 0;
 }

@@ -380,6 +380,8 @@ typedef struct Circuit
 
 	char	   *viewname;		/* qualified and quoted, for SQL text */
 	char	   *viewlabel;		/* schema.name unquoted, for "%s" in messages */
+	char		last_large_step[160];	/* this backend's last choice for a
+										 * large step (circuit.c), or "" */
 	char	   *basename;		/* qualified, for messages */
 	char	   *query_sql;		/* stored definition */
 	Oid			owner;			/* maintenance runs as the view's owner */
@@ -514,6 +516,8 @@ typedef struct DeltaSource
 
 extern List *delta_chunks_of(DeltaSource *src, Oid relid);
 extern int64 delta_chunks_rows(List *chunks);
+extern bool circuit_recomputes_large_steps(Circuit *c);
+extern void circuit_define_settings(void);
 
 extern uint64 cache_generation;
 extern void capture_init(void);
@@ -568,6 +572,13 @@ typedef struct RunState
 	bool		writing;		/* locked, snapshot pushed */
 	bool		global_done;	/* a global aggregate's row was written */
 	bool		direct;			/* fold rows straight into groups */
+
+	/*
+	 * A refresh emptied the result table under the view lock and a
+	 * ShareLock, and no batch has written it yet: no group has a row, and
+	 * none can appear but ours, so groups are inserted without a lookup.
+	 */
+	bool		empty_result;
 	RowHash    *groups;			/* direct: the groups being folded */
 	uint64		nfolded;
 

@@ -835,7 +835,7 @@ write_group_row(Circuit *c, ResultWriter *w, bool found, bool optimistic,
 	}
 	if (!found)
 	{
-		if (c->row_locking && !c->global)
+		if (c->row_locking && !c->global && !(c->run && c->run->empty_result))
 		{
 			if (!writer_insert_group(w, values, isnull))
 			{
@@ -887,8 +887,11 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 	if (recomputed_this_run(c, g))
 		return true;
 
-	found = c->global ? writer_first_row(w)
-		: writer_lookup_key(w, c, g->values, g->isnull);
+	if (c->run && c->run->empty_result)
+		found = false;			/* a refresh's first batch: nothing to find */
+	else
+		found = c->global ? writer_first_row(w)
+			: writer_lookup_key(w, c, g->values, g->isnull);
 
 	/*
 	 * Row-locking views write the row optimistically, as UPDATE does, and
@@ -927,9 +930,13 @@ apply_group(Circuit *c, ResultWriter *w, RowEntry *g, Relation baserel,
 
 	/*
 	 * With HAVING, a group missing from the result table may exist with a
-	 * state we do not keep: recompute it from the base tables.
+	 * state we do not keep: recompute it from the base tables.  Not in a
+	 * refresh's first batch: its state of a group is all the group's rows
+	 * read so far, and a later batch that brings more finds the row, or
+	 * recomputes a group that had none.
 	 */
-	unknown = (c->grouped.having != NULL && !found);
+	unknown = (c->grouped.having != NULL && !found &&
+			   !(c->run && c->run->empty_result));
 
 	count += acc->count;
 	for (i = 0; i < c->grouped.naggs && exact; i++)

@@ -103,6 +103,26 @@ BEGIN
     RETURN format('SET %sstepping.apply = %L;', CASE WHEN is_local THEN 'LOCAL ' ELSE '' END, mode);
 END $$;
 
+-- Large steps (stepping.debug_large_steps, a developer option): a step that
+-- only inserts or deletes rows of a single-table view may be applied by
+-- recomputing the view.  The random tables are far too small for the
+-- estimate to choose that, so rounds and worker transactions take the mode
+-- from their number (no random draw, so a seed replays the same
+-- statements): 'recompute' (every such step recomputes), 'apply', or
+-- 'estimate' (the default).  Returns the statement for the replay script
+-- ('' when the server has no such setting).
+CREATE FUNCTION oracle.set_large_steps(n bigint, is_local bool) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    mode text := (ARRAY['recompute', 'estimate', 'apply'])[1 + (n % 3)::int];
+BEGIN
+    IF NOT oracle.apply_available() OR current_setting('stepping.debug_large_steps', true) IS NULL THEN
+        RETURN '';
+    END IF;
+    PERFORM set_config('stepping.debug_large_steps', mode, is_local);
+    RETURN format('SET %sstepping.debug_large_steps = %L;', CASE WHEN is_local THEN 'LOCAL ' ELSE '' END, mode);
+END $$;
+
 -- A read between the statements of a transaction.  Some of the views
 -- (all, or a random subset) are read in one of several forms, each read
 -- comparing the result table with a fresh run of the query in the SAME
@@ -345,6 +365,12 @@ BEGIN
         outcome := 'commit';
         -- this transaction's stepping.apply (SET LOCAL; --apply mixed: either)
         line := oracle.set_apply(oracle.pick_apply(p_apply), true);
+        IF line <> '' THEN
+            stmts := stmts || line;
+        END IF;
+        -- a forced recompute keeps the view's other writers waiting until
+        -- commit (ShareLock on the result table): one transaction in eight
+        line := oracle.set_large_steps(CASE WHEN i % 8 = 0 THEN 0 ELSE 1 + i % 2 END, true);
         IF line <> '' THEN
             stmts := stmts || line;
         END IF;

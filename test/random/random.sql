@@ -1267,6 +1267,11 @@ BEGIN
         IF line <> '' THEN
             script := script || rnd.note(line);
         END IF;
+        -- the round's large-step mode, from its number
+        line := oracle.set_large_steps(p_round, false);
+        IF line <> '' THEN
+            script := script || rnd.note(line);
+        END IF;
         COMMIT;
     END IF;
 
