@@ -732,8 +732,9 @@ UPDATE items SET g = (g + 1) % 20, cust = 1 + cust % 100 WHERE id BETWEEN $((id 
 INSERT INTO custs VALUES ($((1000 + k)), 'sweep');
 UPDATE custs SET region = 'sw' || $k WHERE cust = $((1 + k % 100));
 $( [ -z "$sp" ] && echo COMMIT\; )
-\warn @@ end sweep :LAST_ERROR_SQLSTATE
 \! bash "\$OOM_SELF" --limit-backend "\$OOM_BPID" off
+$( [ -z "$sp" ] && printf '%s\n' 'SELECT 1 AS alive \gset' '\if :ERROR' 'ROLLBACK;' '\endif' )
+\warn @@ end sweep :LAST_ERROR_SQLSTATE
 $rb
 $( [ -n "$sp" ] && echo "INSERT INTO items (id, g, cust, t) VALUES ($id + 6, 2, 2, 'kept'); COMMIT;" )
 INSERT INTO items (id, g, cust, t) VALUES ($id + 5, 1, 1, 'after');
@@ -747,7 +748,10 @@ SQL
     # the aborted transaction) or 53200 again (the address space stays used
     # after the first failure, and PostgreSQL's own allocations for the next
     # statement, e.g. a portal's resource owner for COMMIT, may fail too);
-    # after the limit is lifted, no error at all
+    # after the limit is lifted, no error at all.  Without a savepoint, the
+    # COMMIT itself may fail before it runs (PostgreSQL's own allocations for
+    # the statement): the block is then still open and aborted, as for any
+    # client, so a probe (25P02 there) leads to the ROLLBACK a client sends
     first="$(block sweep | grep -E "$ANY_ERR" | head -n 1)"
     rest="$(block sweep | grep -E "$ANY_ERR" | tail -n +2 | grep -v ': ERROR:  25P02: ' | grep -v "$OOM_ERR")"
     after="$(awk '$1 == "@@" && $2 == "end" { on = 1; next } on' "$S" | grep -E "$ANY_ERR")"
