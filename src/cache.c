@@ -112,6 +112,7 @@ free_circuit(Circuit *c)
 	if (c->running > 0)
 		return;					/* still in use up the stack; let it leak */
 	aggregate_free_plans(c);
+	topk_free_plan(c);
 	join_free_plans(c);
 	MemoryContextDelete(c->cxt);
 }

@@ -181,14 +181,20 @@ apply_zset(RunState *rs, bool more)
 	Circuit    *c = rs->c;
 	RowHash    *zset = rs->zset;
 
-	/* a refreshed global aggregate gets its one row even from nothing */
+	/*
+	 * A refreshed global aggregate gets its one row even from nothing; a
+	 * refreshed top-k view reads its window from its input, not the Z-set.
+	 */
 	if ((rs->direct ? rs->groups->nentries == 0 : zset_is_empty(zset)) &&
-		!(rs->refresh && c->global && !rs->global_done))
+		!(rs->refresh && c->global && !rs->global_done) &&
+		!(rs->refresh && c->kind == VIEW_TOPK))
 		return;
 	begin_writes(rs);
 	SPI_connect();
 	if (c->kind == VIEW_BAG)
 		bag_apply(c, zset);
+	else if (c->kind == VIEW_TOPK)
+		topk_apply(c, zset, rs->refresh);
 	else
 	{
 		RowHash    *groups = rs->direct ? rs->groups
@@ -368,7 +374,9 @@ run_guarded(Circuit *c, DeltaSource *src, bool refresh)
 		PopActiveSnapshot();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		rs.can_batch = true;
-		if (c->join)
+		if (c->kind == VIEW_TOPK)
+			;					/* the operator reads its window itself */
+		else if (c->join)
 			join_feed_full(c, &rs);
 		else
 		{
@@ -722,8 +730,8 @@ circuit_define_settings(void)
 bool
 circuit_recomputes_large_steps(Circuit *c)
 {
-	return !c->join && !c->setop && list_length(c->inputs) == 1 &&
-		cache_views_of_table(c->viewid) == NIL;
+	return c->kind != VIEW_TOPK && !c->join && !c->setop &&
+		list_length(c->inputs) == 1 && cache_views_of_table(c->viewid) == NIL;
 }
 
 /*

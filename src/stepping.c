@@ -143,10 +143,22 @@ stepping_check_view(PG_FUNCTION_ARGS)
 	int			i,
 				nvisible = 0;
 	uint64		r;
+	char	   *topk_sql = NULL;
 
 	InitMaterializedSRF(fcinfo, 0);
 	flush_pending(true);
 	rec = catalog_get_view(viewid, false);
+
+	/*
+	 * A top-k view holds a fixed choice among rows tied on its ORDER BY
+	 * keys: compare it with the query under the same tie order.
+	 */
+	{
+		Circuit    *c = cache_get_circuit(viewid);
+
+		if (c->kind == VIEW_TOPK)
+			topk_sql = pstrdup(c->topk.check_sql);
+	}
 
 	rel = table_open(viewid, AccessShareLock);
 	desc = RelationGetDescr(rel);
@@ -172,7 +184,7 @@ stepping_check_view(PG_FUNCTION_ARGS)
 					 "(SELECT '+'::pg_catalog.text, r FROM (SELECT r FROM v EXCEPT ALL SELECT r FROM q) a ORDER BY 2) "
 					 "UNION ALL "
 					 "(SELECT '-'::pg_catalog.text, r FROM (SELECT r FROM q EXCEPT ALL SELECT r FROM v) b ORDER BY 2)",
-					 rec->query, cols.data, nvisible == 1 ? "" : "",
+					 topk_sql ? topk_sql : rec->query, cols.data, nvisible == 1 ? "" : "",
 					 qualified_relname(viewid));
 
 	SPI_connect();

@@ -168,7 +168,8 @@ extern bool row_image_equal(int ncols, Datum *a, bool *anull,
 typedef enum ViewKind
 {
 	VIEW_BAG,					/* filter/project only: rows kept as a bag */
-	VIEW_GROUPED				/* GROUP BY, DISTINCT or global aggregate */
+	VIEW_GROUPED,				/* GROUP BY, DISTINCT or global aggregate */
+	VIEW_TOPK					/* ORDER BY ... LIMIT over one internal view */
 } ViewKind;
 
 typedef enum AggKind
@@ -324,6 +325,29 @@ typedef struct BagOpState
 } BagOpState;
 
 /*
+ * ORDER BY ... LIMIT n OFFSET m over one input, an internal view holding the
+ * query without them (operators/topk.c).  The result table holds the rows at
+ * positions m+1 .. m+n of the input in the window order: the ORDER BY keys,
+ * then every visible column's text (COLLATE "C"), which makes the choice
+ * among ties deterministic.
+ */
+typedef struct TopkOpState
+{
+	int64		limit;
+	int64		offset;
+	int			nkeys;
+	int		   *keycol;			/* circuit row column of each ORDER BY key */
+	struct SortSupportData *ssup;	/* per key: its operator, collation, NULLS */
+	char	   *window_sql;		/* every result column of the window, in the
+								 * window order */
+	char	   *check_sql;		/* the same, visible columns only */
+	void	   *plan;			/* window_sql prepared and kept (SPIPlanPtr),
+								 * lazily */
+	char	   *index_advice;	/* CREATE INDEX the window would read through,
+								 * when the input has none (or NULL) */
+} TopkOpState;
+
+/*
  * An inner join condition  a.x = b.y  between two inputs that one product
  * reads once each (locks.c): writers of a and b meet only on equal values.
  */
@@ -413,6 +437,7 @@ typedef struct Circuit
 	bool		join;			/* the delta comes from join terms */
 	GroupedOpState grouped;
 	BagOpState	bag;
+	TopkOpState topk;
 	JoinOpState joins;
 	UnionOpState unions;
 
@@ -667,6 +692,16 @@ extern Query *semijoin_rows_query(Indicator *ind, List *keyquals);
 extern List *probe_prepare(Circuit *c);
 extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
 							  struct RunState *rs);
+
+/* operators/topk.c */
+extern void topk_apply(Circuit *c, RowHash *zset, bool refresh);
+extern void topk_compile(Circuit *c, Query *query, List *visible);
+extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool nulls_first,
+								  Oid type);
+extern int64 topk_limit(Query *query);
+extern int64 topk_offset(Query *query);
+extern void topk_free_plan(Circuit *c);
+extern char *topk_window_sql(Query *query, bool visible_only);
 
 /* operators/bag.c */
 extern void bag_apply(Circuit *c, RowHash *zset);

@@ -149,6 +149,11 @@ SELECT stepping.create_view('public.customer_spend',
       FROM "Sales Data"."Customers" c$$);
 SELECT stepping.create_view('public.common_days',
   $$SELECT n FROM public.events INTERSECT ALL SELECT at_day FROM public.events$$);
+SELECT stepping.create_view('reports."Top Spenders"',
+  $$SELECT c."CustId", c."Region" FROM "Sales Data"."Customers" c JOIN "Sales Data"."Orders" o ON o."CustId" = c."CustId"
+     GROUP BY c."CustId", c."Region" ORDER BY sum(o.amount) DESC NULLS LAST, c."CustId" LIMIT 3$$);
+SELECT stepping.create_view('public.latest_events',
+  $$SELECT kind, n FROM public.events ORDER BY at_day DESC, n LIMIT 4 OFFSET 1$$);
 SQL
 ); then
     echo "$out"

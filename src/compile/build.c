@@ -19,6 +19,8 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
@@ -207,6 +209,50 @@ build_explain_line(Circuit *c, const char *fmt,...)
 	c->explain = lappend(c->explain, buf.data);
 }
 
+
+/*
+ * ORDER BY ... LIMIT: the circuit row is the result row (output columns,
+ * then hidden sort keys); the operator keeps the window (operators/topk.c).
+ */
+static void
+compile_topk(Circuit *c, ViewPlan *p, Query *query)
+{
+	ListCell   *lc;
+	int			i = 0;
+	StringInfoData keys;
+
+	c->nrowcols = p->nvisible;
+	c->rowexprs = palloc0(sizeof(ExprState *) * c->nrowcols);
+	c->rowtypes = palloc0(sizeof(Oid) * c->nrowcols);
+	foreach(lc, p->visible)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		c->rowexprs[i] = build_init_expr(tle->expr);
+		c->rowtypes[i] = exprType((Node *) tle->expr);
+		i++;
+	}
+	topk_compile(c, query, p->visible);
+	initStringInfo(&keys);
+	foreach(lc, query->sortClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+
+		appendStringInfo(&keys, "%s%s", foreach_current_index(lc) ? ", " : "",
+						 quote_identifier(tle->resname));
+		topk_append_direction(&keys, sgc->sortop, sgc->nulls_first,
+							  exprType((Node *) tle->expr));
+	}
+	if (c->topk.offset > 0)
+		build_explain_line(c, "top-k: rows " INT64_FORMAT " to " INT64_FORMAT " of the input ordered by %s, then by every column's text (ties); a change after the last stored row writes nothing, any other recomputes the window",
+						   c->topk.offset + 1, c->topk.offset + c->topk.limit, keys.data);
+	else
+		build_explain_line(c, "top-k: the first " INT64_FORMAT " rows of the input ordered by %s, then by every column's text (ties); a change after the last stored row writes nothing, any other recomputes the window",
+						   c->topk.limit, keys.data);
+	build_explain_line(c, "  window: %s", c->topk.window_sql);
+	build_explain_line(c, "  steps serialize on the view lock");
+}
 
 static void
 compile_bag(Circuit *c, ViewPlan *p, Relation result)
@@ -533,6 +579,8 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	opline = list_length(c->explain);
 	if (c->kind == VIEW_BAG)
 		compile_bag(c, p, result);
+	else if (c->kind == VIEW_TOPK)
+		compile_topk(c, p, query);
 	else
 		compile_grouped(c, p, result);
 
@@ -555,7 +603,8 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	 * steps on their inputs' locks (locks.c).  With HAVING, a group hidden
 	 * by it has no row to meet on: such views serialize on the view lock.
 	 */
-	c->row_locking = !(c->kind == VIEW_GROUPED && c->grouped.having != NULL);
+	c->row_locking = !(c->kind == VIEW_GROUPED && c->grouped.having != NULL) &&
+		c->kind != VIEW_TOPK;
 	if (c->join)
 		locks_prepare(c);
 
@@ -572,6 +621,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		compile_union_inputs(c);
 	build_explain_line(c, "output: %s (%s)", c->viewname,
 				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
+				 : c->kind == VIEW_TOPK ? "the rows that left the window deleted, the rows that entered it inserted"
 				 : "one lookup and one insert, update or delete per touched group");
 
 	c->econtext = CreateStandaloneExprContext();

@@ -18,6 +18,7 @@
 #include "funcapi.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_collate.h"
 #include "parser/parsetree.h"
@@ -26,6 +27,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "stepping.h"
 #include "compile/compile.h"
@@ -35,6 +37,8 @@ kind_name(ResultShape *shape, Query *query)
 {
 	if (shape->kind == VIEW_BAG)
 		return "bag";
+	if (shape->kind == VIEW_TOPK)
+		return "top-k";
 	if (shape->global)
 		return "global aggregate";
 	if (query->distinctClause || query->setOperations)
@@ -590,6 +594,208 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 	return internal;
 }
 
+/* Refuse what ORDER BY ... LIMIT may not be here, with its reason. */
+static void
+validate_topk(Query *query)
+{
+	if (query->limitOption == LIMIT_OPTION_WITH_TIES)
+		stepping_reject("FETCH FIRST ... WITH TIES",
+						"Use FETCH FIRST n ROWS ONLY or LIMIT n; the view then keeps a fixed choice among ties.");
+	if (query->sortClause == NIL)
+		stepping_reject_because("LIMIT or OFFSET without ORDER BY",
+								"Without an order, LIMIT keeps arbitrary rows.",
+								"Add an ORDER BY that decides which rows the view keeps.");
+	if (query->limitCount == NULL ||
+		(IsA(eval_const_expressions(NULL, query->limitCount), Const) &&
+		 ((Const *) eval_const_expressions(NULL, query->limitCount))->constisnull))
+		stepping_reject_because("OFFSET without LIMIT, or LIMIT ALL",
+								"The view would hold every row after the offset.",
+								"Add a LIMIT, or filter with WHERE instead.");
+	/* LIMIT 5 is the int4 literal cast to bigint */
+	query->limitCount = eval_const_expressions(NULL, query->limitCount);
+	if (query->limitOffset)
+		query->limitOffset = eval_const_expressions(NULL, query->limitOffset);
+	if (!IsA(query->limitCount, Const) ||
+		(query->limitOffset && !IsA(query->limitOffset, Const)))
+		stepping_reject("LIMIT or OFFSET that is not a constant",
+						"Write the number of rows as a literal.");
+	if (query->hasDistinctOn)
+		stepping_reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
+	if (topk_limit(query) < 0 || topk_offset(query) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+				 errmsg("LIMIT and OFFSET must not be negative")));
+}
+
+/*
+ * ORDER BY ... LIMIT n [OFFSET m] (top-k): the query without them becomes
+ * an internal view, with its ORDER BY expressions that are not output
+ * columns added as columns ("sort key N"), and the view selects from it:
+ *
+ *   SELECT s.c1 AS c1, ..., s."sort key 1" AS __stepping_sort_1
+ *     FROM internal s ORDER BY s.<key> [DESC ...], ... LIMIT n OFFSET m
+ *
+ * An index on the internal view's sort columns (in the ORDER BY's
+ * directions, when each key uses its type's default ordering) lets the
+ * operator read the window's rows without scanning it (operators/topk.c).
+ * Returns the view's query, and the internal view in *internal.
+ */
+static Query *
+rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
+{
+	Query	   *sub = copyObject(query);
+	List	   *names = NIL;
+	List	   *subnames;
+	StringInfoData sql,
+				order,
+				index;
+	ListCell   *lc;
+	Oid			oid;
+	int			nsort = 0;
+	int			nvis = 0;
+	bool		indexable = true;
+
+	validate_topk(query);
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk && tle->resname &&
+			strncmp(tle->resname, STEPPING_HIDDEN_PREFIX, strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
+					 errhint("Rename the column with an alias.")));
+	}
+	sub->sortClause = NIL;
+	sub->limitCount = NULL;
+	sub->limitOffset = NULL;
+	sub->limitOption = LIMIT_OPTION_DEFAULT;
+
+	/* sort expressions that are not output columns become columns */
+	foreach(lc, sub->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			names = lappend(names, tle->resname);
+		else if (tle->ressortgroupref != 0 &&
+				 get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) != NULL)
+		{
+			tle->resjunk = false;
+			tle->resname = psprintf("sort key %d", ++nsort);
+			names = lappend(names, tle->resname);
+		}
+	}
+	/*
+	 * The parser appends junk entries after the output columns, so the
+	 * input's columns are the output columns, then the sort keys.
+	 */
+	subnames = internal_column_names(names);
+	oid = create_subquery_view(sub, subnames, rv, counter);
+	*internal = lappend_oid(*internal, oid);
+
+	/* the view: the input's columns under the query's names */
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	nsort = 0;
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		appendStringInfo(&sql, "%ss.%s AS %s", nvis ? ", " : "",
+						 quote_identifier((char *) list_nth(subnames, nvis)),
+						 quote_identifier(tle->resname));
+		nvis++;
+	}
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk || tle->ressortgroupref == 0 ||
+			get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) == NULL)
+			continue;
+		appendStringInfo(&sql, ", s.%s AS %s",
+						 quote_identifier((char *) list_nth(subnames, nvis + nsort)),
+						 quote_identifier(psprintf("%ssort_%d", STEPPING_HIDDEN_PREFIX, nsort + 1)));
+		nsort++;
+	}
+	initStringInfo(&order);
+	initStringInfo(&index);
+	foreach(lc, query->sortClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+		Oid			type = exprType((Node *) tle->expr);
+		TypeCacheEntry *t = lookup_type_cache(type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
+		int			pos;
+		ListCell   *lc2;
+		const char *col;
+
+		/* the input column: output columns by position, then sort keys */
+		if (tle->resjunk)
+		{
+			/* junk sort keys come after every output column */
+			int			before = 0;
+
+			foreach(lc2, query->targetList)
+			{
+				TargetEntry *t2 = lfirst_node(TargetEntry, lc2);
+
+				if (t2 == tle)
+					break;
+				if (t2->resjunk && t2->ressortgroupref != 0 &&
+					get_sortgroupref_clause_noerr(t2->ressortgroupref, query->sortClause) != NULL)
+					before++;
+			}
+			pos = nvis + before;
+		}
+		else
+		{
+			int			before = 0;
+
+			foreach(lc2, query->targetList)
+			{
+				TargetEntry *t2 = lfirst_node(TargetEntry, lc2);
+
+				if (t2 == tle)
+					break;
+				if (!t2->resjunk)
+					before++;
+			}
+			pos = before;
+		}
+		col = quote_identifier((char *) list_nth(subnames, pos));
+		appendStringInfo(&order, "%ss.%s", foreach_current_index(lc) ? ", " : "", col);
+		topk_append_direction(&order, sgc->sortop, sgc->nulls_first, type);
+		appendStringInfo(&index, "%s%s", foreach_current_index(lc) ? ", " : "", col);
+		if (sgc->sortop == t->lt_opr)
+			appendStringInfoString(&index, sgc->nulls_first ? " NULLS FIRST" : "");
+		else if (sgc->sortop == t->gt_opr)
+			appendStringInfoString(&index, sgc->nulls_first ? " DESC" : " DESC NULLS LAST");
+		else
+			indexable = false;
+	}
+	appendStringInfo(&sql, " FROM %s s ORDER BY %s LIMIT " INT64_FORMAT,
+					 qualified_relname(oid), order.data, topk_limit(query));
+	if (topk_offset(query) > 0)
+		appendStringInfo(&sql, " OFFSET " INT64_FORMAT, topk_offset(query));
+
+	if (indexable)
+	{
+		char	   *stmt = psprintf("CREATE INDEX ON %s (%s)", qualified_relname(oid), index.data);
+
+		SPI_connect();
+		if (SPI_execute(stmt, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "stepping: could not index the input of a top-k view");
+		SPI_finish();
+		CommandCounterIncrement();
+	}
+	return analyze_view_query(sql.data, true);
+}
+
 /*
  * A INTERSECT B and A EXCEPT B (set semantics) are rewritten into what the
  * engine maintains: a GROUP BY over the tagged UNION ALL of both branches,
@@ -686,8 +892,13 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	int			counter = 0;
 	Query	   *rewritten;
 
+	/* ORDER BY ... LIMIT: the view selects from the query without them */
+	internal = NIL;
+	if (query->limitCount || query->limitOffset)
+		query = rewrite_topk(query, rv, &counter, &internal);
+
 	/* WITH queries first: the rewrites below deparse what reads them */
-	internal = materialize_ctes(query, rv, &counter);
+	internal = list_concat(internal, materialize_ctes(query, rv, &counter));
 	rewritten = rewrite_intersect_except(query);
 	if (rewritten)
 		query = rewritten;

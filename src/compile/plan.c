@@ -324,6 +324,13 @@ plan_view(Query *query)
 		return p;
 	}
 
+	/* ORDER BY ... LIMIT over its internal view (define.c rewrite_topk) */
+	if (query->sortClause && query->limitCount)
+	{
+		p->kind = VIEW_TOPK;
+		return p;
+	}
+
 	if (!query->hasAggs && !query->groupClause && !query->distinctClause)
 	{
 		Relation	rel = table_open(p->baseid, AccessShareLock);
@@ -490,6 +497,10 @@ shape_result_table(Query *query)
 								   exprTypmod((Node *) tle->expr),
 								   exprCollation((Node *) tle->expr)));
 	}
+
+	/* the window's rows: at most LIMIT of them, found by a scan */
+	if (p->kind == VIEW_TOPK)
+		return s;
 
 	if (p->kind == VIEW_BAG)
 	{

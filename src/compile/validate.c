@@ -518,6 +518,34 @@ inner_join_conditions(Node *node, List **quals)
 }
 
 /*
+ * The query of a top-k view as create_view rewrites it (define.c
+ * rewrite_topk): columns of one relation, in ORDER BY order, constant LIMIT
+ * and OFFSET, nothing else.
+ */
+static bool
+is_topk_form(Query *query)
+{
+	ListCell   *lc;
+
+	if (list_length(query->rtable) != 1 ||
+		linitial_node(RangeTblEntry, query->rtable)->rtekind != RTE_RELATION ||
+		query->jointree->quals != NULL || query->hasAggs || query->groupClause ||
+		query->distinctClause || query->hasWindowFuncs || query->hasSubLinks ||
+		query->setOperations || query->limitOption == LIMIT_OPTION_WITH_TIES ||
+		topk_limit(query) < 0)
+		return false;
+	foreach(lc, query->targetList)
+	{
+		Var		   *var = (Var *) lfirst_node(TargetEntry, lc)->expr;
+
+		if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0 ||
+			var->varattno <= 0)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Refuse everything stepping cannot maintain exactly, each with its own
  * message and hint.
  */
@@ -526,6 +554,7 @@ validate_view_query(Query *query)
 {
 	ListCell   *lc;
 	List	   *names = NIL;
+	bool		topk = false;	/* its hidden sort keys are named by us */
 
 	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
 		ereport(ERROR,
@@ -540,11 +569,13 @@ validate_view_query(Query *query)
 	}
 	if (query->rowMarks || query->hasForUpdate)
 		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
-	if (query->sortClause)
+	if (query->limitCount && query->sortClause && is_topk_form(query))
+		topk = true;			/* ORDER BY ... LIMIT over its input view */
+	else if (query->sortClause)
 		stepping_reject_because("ORDER BY", "A view's rows have no order.",
-			   "Remove ORDER BY and sort when you read the result table.");
-	if (query->limitCount || query->limitOffset)
-		stepping_reject("LIMIT or OFFSET", "Remove LIMIT/OFFSET; filter with WHERE instead.");
+			   "Remove ORDER BY and sort when you read the result table, or add a LIMIT to keep the first rows.");
+	else if (query->limitCount || query->limitOffset)
+		stepping_reject("LIMIT or OFFSET here", "Remove LIMIT/OFFSET; filter with WHERE instead.");
 	if (query->hasWindowFuncs)
 		stepping_reject("window functions", "Remove the OVER clause.");
 	if (query->hasTargetSRFs)
@@ -628,7 +659,10 @@ validate_view_query(Query *query)
 					 errmsg("column %d of the view's query has no name", tle->resno),
 					 errhint("Add an alias: expression AS name.")));
 		if (strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
-					strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+					strlen(STEPPING_HIDDEN_PREFIX)) == 0 &&
+			!(topk && tle->ressortgroupref != 0 &&
+			  strncmp(tle->resname, STEPPING_HIDDEN_PREFIX "sort_",
+					  strlen(STEPPING_HIDDEN_PREFIX "sort_")) == 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),

@@ -473,6 +473,8 @@ DECLARE
     nm text;
     w text := '';
     dis text := '';
+    exprs text[] := '{}';   -- bag: the output expressions, for a top-k's ties
+    tie text;
 BEGIN
     IF rnd.chance(0.65) THEN
         w := ' WHERE ' || rnd.pred(2);
@@ -504,10 +506,12 @@ BEGIN
             -- two text columns: ('x,y','z') and ('x','y,z') must stay apart
             items := ARRAY['d', 'u'];
             names := ARRAY['d', 'u'];
+            exprs := ARRAY['d', 'u'];
         END IF;
         n := rnd.ri(1, 4);
         FOR i IN 1..n LOOP
             it := rnd.pickf(rnd.proj_items(kind = 'distinct'));
+            exprs := exprs || it;
             IF it ~ '^([a-z]+|"[^"]+")$' AND NOT btrim(it, '"') = ANY (names) THEN
                 nm := btrim(it, '"');
                 items := items || it;
@@ -520,8 +524,22 @@ BEGIN
         IF kind = 'bag' AND NOT ('id' = ANY (names)) AND rnd.chance(0.25) THEN
             items := items || 'id'::text;
             names := names || 'id'::text;
+            exprs := exprs || 'id'::text;
         END IF;
         q := format('SELECT %s%s FROM %s%s', dis, array_to_string(items, ', '), tbl, w);
+        IF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.25) THEN
+            -- ORDER BY ... LIMIT (top-k): a random key, then every output
+            -- expression's text, so rows tied on all of it print the same
+            -- and the query as written has one answer to compare with
+            kind := 'topk';
+            SELECT string_agg(format('(%s)::text COLLATE "C"', e), ', ') INTO tie FROM unnest(exprs) e;
+            q := q || format(' ORDER BY %s%s%s, %s LIMIT %s%s',
+                             rnd.pickf(rnd.proj_items(false)),
+                             rnd.pick(ARRAY['', ' DESC', ' ASC']),
+                             rnd.pick(ARRAY['', '', ' NULLS FIRST', ' NULLS LAST']),
+                             tie, rnd.ri(0, 6),
+                             CASE WHEN rnd.chance(0.3) THEN ' OFFSET ' || rnd.ri(1, 4) ELSE '' END);
+        END IF;
     ELSIF (x < 0.85 AND NOT rnd.disabled('groupby')) OR rnd.disabled('global') THEN
         kind := 'groupby';
         n := rnd.ri(1, 2);

@@ -1,0 +1,422 @@
+/*-------------------------------------------------------------------------
+ *
+ * topk.c
+ *	  The output of ORDER BY ... LIMIT n [OFFSET m]: the rows at positions
+ *	  m+1 .. m+n of one input in the window order.
+ *
+ *	  create_view splits such a query (compile/define.c): the query without
+ *	  ORDER BY / LIMIT / OFFSET becomes an internal view (any shape stepping
+ *	  maintains: joins, GROUP BY, DISTINCT, set operations), its ORDER BY
+ *	  expressions that are not output columns become columns of it, and the
+ *	  view itself selects from that input.  Its result table holds the
+ *	  window's rows, output columns then the hidden copies of those extra
+ *	  sort columns (__stepping_sort_N).
+ *
+ *	  The window order is the ORDER BY keys, with their operators, NULLS
+ *	  placement and collations, then every column's text COLLATE "C": rows
+ *	  tied on the keys are chosen by their text, so which of them the view
+ *	  holds is determined by the rows alone (PostgreSQL's LIMIT may return
+ *	  any of them).  check_view compares against the same order.
+ *
+ *	  Algorithm, per step (the input's Z-set):
+ *	  - the stored window is read (at most n rows);
+ *	  - when it is full, a change whose keys sort strictly after its last
+ *	    row cannot enter it nor move it: nothing is written.  A change at
+ *	    or before that row (an insert that enters or pushes, a delete of a
+ *	    window row or of a row before an OFFSET window), or any change while
+ *	    the window is not full, recomputes the window with one query,
+ *	    SELECT ... FROM input ORDER BY <window order> LIMIT n OFFSET m,
+ *	    through an index on the input's sort columns (create_view makes
+ *	    one); the stored rows are then matched with the new ones by binary
+ *	    image and only the difference is deleted and inserted.
+ *
+ *	  Invariant: the result table holds exactly the window of the input as
+ *	  of the step's snapshot.  Concurrency: the decision reads the whole
+ *	  window and a change outside it writes nothing, so writers of the
+ *	  view serialize on the view lock (as HAVING views do): under READ
+ *	  COMMITTED each step reads the input and the window after the previous
+ *	  writer committed; under REPEATABLE READ and SERIALIZABLE a writer
+ *	  whose snapshot misses another's step gets 40001.
+ *
+ *	  Memory: the stored window and the recomputed one live in the step's
+ *	  context (CurrentMemoryContext of the caller, deleted after the step);
+ *	  the kept plan lives in SPI's kept-plan context until the circuit is
+ *	  freed (topk_free_plan).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/sortsupport.h"
+#include "utils/typcache.h"
+
+#include "stepping.h"
+
+/* One row of the stored window, and where it is. */
+typedef struct WindowRow
+{
+	Datum	   *values;
+	bool	   *isnull;
+	ItemPointerData tid;
+} WindowRow;
+
+/*
+ * The ORDER BY direction of a sort clause as SQL, as ruleutils prints it:
+ * nothing or DESC for the type's default btree operators, USING otherwise;
+ * NULLS only where it is not the default.
+ */
+void
+topk_append_direction(StringInfo buf, Oid sortop, bool nulls_first, Oid type)
+{
+	TypeCacheEntry *t = lookup_type_cache(type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
+
+	if (sortop == t->lt_opr)
+	{
+		if (nulls_first)
+			appendStringInfoString(buf, " NULLS FIRST");
+	}
+	else if (sortop == t->gt_opr)
+	{
+		appendStringInfoString(buf, " DESC");
+		if (!nulls_first)
+			appendStringInfoString(buf, " NULLS LAST");
+	}
+	else
+	{
+		char	   *name = get_opname(sortop);
+
+		appendStringInfo(buf, " USING OPERATOR(%s.%s) NULLS %s",
+						 quote_identifier(get_namespace_name(get_func_namespace(get_opcode(sortop)))),
+						 name, nulls_first ? "FIRST" : "LAST");
+	}
+}
+
+/* The input column a target entry of the top-k query reads. */
+static AttrNumber
+input_column(TargetEntry *tle)
+{
+	Var		   *var = (Var *) tle->expr;
+
+	if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0)
+		elog(ERROR, "stepping: a top-k view selects columns of its input only");
+	return var->varattno;
+}
+
+static int64
+limit_value(Node *node, int64 missing)
+{
+	if (node == NULL)
+		return missing;
+	/* LIMIT 5 is the int4 literal cast to bigint */
+	node = eval_const_expressions(NULL, node);
+	if (!IsA(node, Const))
+		elog(ERROR, "stepping: a top-k view's LIMIT and OFFSET are constants");
+	if (((Const *) node)->constisnull)
+		return missing;
+	return DatumGetInt64(((Const *) node)->constvalue);
+}
+
+int64
+topk_limit(Query *query)
+{
+	return limit_value(query->limitCount, -1);
+}
+
+int64
+topk_offset(Query *query)
+{
+	return limit_value(query->limitOffset, 0);
+}
+
+/*
+ * SELECT the top-k query's result columns (visible_only: without the
+ * hidden sort columns) FROM its input, in the window order, LIMIT/OFFSET.
+ */
+char *
+topk_window_sql(Query *query, bool visible_only)
+{
+	RangeTblEntry *rte = linitial_node(RangeTblEntry, query->rtable);
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT ");
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		if (visible_only && strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
+									strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			continue;
+		appendStringInfo(&buf, "%ss.%s AS %s", n++ ? ", " : "",
+						 quote_identifier(get_attname(rte->relid, input_column(tle), false)),
+						 quote_identifier(tle->resname));
+	}
+	appendStringInfo(&buf, " FROM ONLY %s s ORDER BY ", qualified_relname(rte->relid));
+	n = 0;
+	foreach(lc, query->sortClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+
+		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "",
+						 quote_identifier(get_attname(rte->relid, input_column(tle), false)));
+		topk_append_direction(&buf, sgc->sortop, sgc->nulls_first,
+							  exprType((Node *) tle->expr));
+	}
+	/* ties: by every column's text, bytewise */
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		appendStringInfo(&buf, ", (s.%s)::pg_catalog.text COLLATE \"C\"",
+						 quote_identifier(get_attname(rte->relid, input_column(tle), false)));
+	}
+	if (topk_limit(query) >= 0)
+		appendStringInfo(&buf, " LIMIT " INT64_FORMAT, topk_limit(query));
+	if (topk_offset(query) > 0)
+		appendStringInfo(&buf, " OFFSET " INT64_FORMAT, topk_offset(query));
+	return buf.data;
+}
+
+/*
+ * Compile the top-k operator of a view: its window, the keys' comparators
+ * (for the test of a change against the window's last row), the SQL that
+ * recomputes the window.  In the circuit's memory.
+ */
+void
+topk_compile(Circuit *c, Query *query, List *visible)
+{
+	TopkOpState *t = &c->topk;
+	ListCell   *lc;
+	int			i = 0;
+
+	t->limit = topk_limit(query);
+	t->offset = topk_offset(query);
+	t->nkeys = list_length(query->sortClause);
+	t->keycol = palloc(sizeof(int) * Max(t->nkeys, 1));
+	t->ssup = palloc0(sizeof(SortSupportData) * Max(t->nkeys, 1));
+	foreach(lc, query->sortClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+		SortSupport ssup = &t->ssup[i];
+		int			pos = -1;
+		ListCell   *lv;
+
+		foreach(lv, visible)
+			if (lfirst(lv) == (void *) tle)
+				pos = foreach_current_index(lv);
+
+		if (pos < 0)
+			elog(ERROR, "stepping: a top-k view's sort key is not one of its columns");
+		t->keycol[i] = pos;
+		ssup->ssup_cxt = CurrentMemoryContext;
+		ssup->ssup_collation = exprCollation((Node *) tle->expr);
+		ssup->ssup_nulls_first = sgc->nulls_first;
+		ssup->abbreviate = false;
+		PrepareSortSupportFromOrderingOp(sgc->sortop, ssup);
+		i++;
+	}
+	t->window_sql = topk_window_sql(query, false);
+	t->check_sql = topk_window_sql(query, true);
+	t->plan = NULL;
+}
+
+void
+topk_free_plan(Circuit *c)
+{
+	if (c->topk.plan)
+		SPI_freeplan((SPIPlanPtr) c->topk.plan);
+	c->topk.plan = NULL;
+}
+
+/* Order of two rows by the ORDER BY keys alone (ties compare equal). */
+static int
+compare_keys(TopkOpState *t, Datum *av, bool *an, Datum *bv, bool *bn)
+{
+	int			i;
+
+	for (i = 0; i < t->nkeys; i++)
+	{
+		int			k = t->keycol[i];
+		int			r = ApplySortComparator(av[k], an[k], bv[k], bn[k], &t->ssup[i]);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The stored window's rows, copied, with their TIDs. */
+static List *
+read_window(Circuit *c, ResultWriter *w)
+{
+	TupleDesc	desc = RelationGetDescr(w->rel);
+	TableScanDesc scan = table_beginscan(w->rel, w->snapshot, 0, NULL);
+	List	   *rows = NIL;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, w->oldslot))
+	{
+		WindowRow  *r = palloc(sizeof(WindowRow));
+		int			i;
+
+		CHECK_FOR_INTERRUPTS();
+		slot_getallattrs(w->oldslot);
+		r->values = palloc(sizeof(Datum) * c->nrowcols);
+		r->isnull = palloc(sizeof(bool) * c->nrowcols);
+		for (i = 0; i < c->nrowcols; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			r->isnull[i] = w->oldslot->tts_isnull[i];
+			r->values[i] = r->isnull[i] ? (Datum) 0
+				: datumCopy(w->oldslot->tts_values[i], att->attbyval, att->attlen);
+		}
+		r->tid = w->oldslot->tts_tid;
+		rows = lappend(rows, r);
+	}
+	table_endscan(scan);
+	return rows;
+}
+
+/*
+ * Whether the step can change the window: always when the window is not
+ * full (every row of the input is in it or before it), otherwise when a
+ * changed row sorts at or before the window's last row.
+ */
+static bool
+step_reaches_window(Circuit *c, RowHash *zset, List *window)
+{
+	TopkOpState *t = &c->topk;
+	WindowRow  *last = NULL;
+	ListCell   *lc;
+	uint64		i;
+
+	if (list_length(window) < t->limit)
+		return true;
+	foreach(lc, window)
+	{
+		WindowRow  *r = (WindowRow *) lfirst(lc);
+
+		if (last == NULL || compare_keys(t, r->values, r->isnull,
+										 last->values, last->isnull) > 0)
+			last = r;
+	}
+	for (i = 0; i < zset->nentries; i++)
+	{
+		RowEntry   *e = zset->order[i];
+
+		if (e->weight != 0 &&
+			compare_keys(t, e->values, e->isnull, last->values, last->isnull) <= 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The window as the input holds it now, as a Z-set of its rows with
+ * weight +1 each, in the step's memory.
+ */
+static RowHash *
+recompute_window(Circuit *c)
+{
+	TopkOpState *t = &c->topk;
+	RowHash    *fresh = rowhash_create(CurrentMemoryContext, ROWHASH_IMAGE,
+									   c->nrowcols, c->nrowcols, c->rowtypes,
+									   NULL, NULL);
+	Datum	   *values = palloc(sizeof(Datum) * c->nrowcols);
+	bool	   *isnull = palloc(sizeof(bool) * c->nrowcols);
+	MemoryContext step = CurrentMemoryContext;
+	uint64		r;
+
+	if (t->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(t->window_sql, 0, NULL);
+
+		if (plan == NULL)
+			elog(ERROR, "stepping: could not prepare the window of \"%s\": %s",
+				 c->viewlabel, SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		t->plan = plan;
+	}
+	/* the active snapshot: taken after the view lock, it sees the step */
+	if (SPI_execute_plan((SPIPlanPtr) t->plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: the window query of \"%s\" failed", c->viewlabel);
+	for (r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		MemoryContext old;
+		bool		found;
+		RowEntry   *e;
+		int			i;
+
+		for (i = 0; i < c->nrowcols; i++)
+			values[i] = SPI_getbinval(tup, SPI_tuptable->tupdesc, i + 1, &isnull[i]);
+		old = MemoryContextSwitchTo(step);
+		e = rowhash_lookup(fresh, values, isnull, &found);
+		MemoryContextSwitchTo(old);
+		e->weight++;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return fresh;
+}
+
+void
+topk_apply(Circuit *c, RowHash *zset, bool refresh)
+{
+	TopkOpState *t = &c->topk;
+	ResultWriter *w;
+	List	   *window;
+	RowHash    *fresh;
+	ListCell   *lc;
+	uint64		i;
+
+	if (t->limit == 0)
+		return;					/* LIMIT 0: nothing ever enters */
+	w = writer_open(c);
+	window = read_window(c, w);
+	if (!refresh && !step_reaches_window(c, zset, window))
+	{
+		writer_close(w);
+		return;
+	}
+	fresh = recompute_window(c);
+
+	/* keep the stored rows the new window has; delete the others */
+	foreach(lc, window)
+	{
+		WindowRow  *r = (WindowRow *) lfirst(lc);
+		bool		found;
+		RowEntry   *e = rowhash_lookup(fresh, r->values, r->isnull, &found);
+
+		if (e->weight > 0)
+			e->weight--;
+		else
+			writer_delete_tid(w, &r->tid);
+	}
+	for (i = 0; i < fresh->nentries; i++)
+	{
+		RowEntry   *e = fresh->order[i];
+		int64		k;
+
+		for (k = 0; k < e->weight; k++)
+			writer_insert(w, e->values, e->isnull);
+	}
+	writer_close(w);
+}
