@@ -699,6 +699,7 @@ extern void topk_compile(Circuit *c, Query *query, List *visible);
 extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool nulls_first,
 								  Oid type);
 extern int64 topk_limit(Query *query);
+extern bool topk_order_is_total(Query *query);
 extern int64 topk_offset(Query *query);
 extern void topk_free_plan(Circuit *c);
 extern char *topk_window_sql(Query *query, bool visible_only);

@@ -210,6 +210,82 @@ build_explain_line(Circuit *c, const char *fmt,...)
 }
 
 
+/* SQL text on one line, for explain_view (runs of white space made one) */
+static char *
+collapse_spaces(const char *sql)
+{
+	StringInfoData buf;
+	const char *p;
+
+	initStringInfo(&buf);
+	for (p = sql; *p; p++)
+	{
+		if (isspace((unsigned char) *p))
+		{
+			while (isspace((unsigned char) p[1]))
+				p++;
+			if (!(buf.len > 0 && buf.data[buf.len - 1] == '(') && p[1] != ')')
+				appendStringInfoChar(&buf, ' ');
+			continue;
+		}
+		appendStringInfoChar(&buf, *p);
+	}
+	return buf.data;
+}
+
+/*
+ * A top-k view over a base table recomputes its window through an index
+ * whose first column is the first ORDER BY key, when there is one: without
+ * it each recompute sorts the table.  The CREATE INDEX to add, or NULL.
+ */
+static char *
+topk_index_advice(Circuit *c, Query *query)
+{
+	SortGroupClause *sgc = linitial_node(SortGroupClause, query->sortClause);
+	TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+	Node	   *key = (Node *) tle->expr;
+	Relation	rel;
+	ListCell   *lc;
+	bool		found = false;
+	StringInfoData buf;
+
+	while (IsA(key, RelabelType))
+		key = (Node *) ((RelabelType *) key)->arg;
+	if (catalog_is_result_table(c->baseid))
+		return NULL;			/* its internal view: indexed by create_view */
+	rel = table_open(c->baseid, AccessShareLock);
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		AttrNumber	first = idx->rd_index->indkey.values[0];
+
+		if (idx->rd_rel->relam == BTREE_AM_OID && idx->rd_index->indnkeyatts > 0 &&
+			idx->rd_indpred == NIL && idx->rd_index->indisvalid)
+		{
+			if (IsA(key, Var))
+				found = (first == ((Var *) key)->varattno);
+			else if (first == 0)
+			{
+				List	   *exprs = RelationGetIndexExpressions(idx);
+
+				found = exprs != NIL && equal(linitial(exprs), key);
+			}
+		}
+		index_close(idx, AccessShareLock);
+		if (found)
+			break;
+	}
+	table_close(rel, AccessShareLock);
+	if (found || !IsA(key, Var))
+		return NULL;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE INDEX ON %s (%s", c->basename,
+					 quote_identifier(get_attname(c->baseid, ((Var *) key)->varattno, false)));
+	topk_append_direction(&buf, sgc->sortop, sgc->nulls_first, exprType(key));
+	appendStringInfoString(&buf, ");");
+	return buf.data;
+}
+
 /*
  * ORDER BY ... LIMIT: the circuit row is the result row (output columns,
  * then hidden sort keys); the operator keeps the window (operators/topk.c).
@@ -244,13 +320,19 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query)
 		topk_append_direction(&keys, sgc->sortop, sgc->nulls_first,
 							  exprType((Node *) tle->expr));
 	}
+	if (!topk_order_is_total(query))
+		appendStringInfoString(&keys, ", then by every column's text (ties)");
 	if (c->topk.offset > 0)
-		build_explain_line(c, "top-k: rows " INT64_FORMAT " to " INT64_FORMAT " of the input ordered by %s, then by every column's text (ties); a change after the last stored row writes nothing, any other recomputes the window",
+		build_explain_line(c, "top-k: rows " INT64_FORMAT " to " INT64_FORMAT " of the input ordered by %s; a change after the last stored row writes nothing, any other recomputes the window",
 						   c->topk.offset + 1, c->topk.offset + c->topk.limit, keys.data);
 	else
-		build_explain_line(c, "top-k: the first " INT64_FORMAT " rows of the input ordered by %s, then by every column's text (ties); a change after the last stored row writes nothing, any other recomputes the window",
+		build_explain_line(c, "top-k: the first " INT64_FORMAT " rows of the input ordered by %s; a change after the last stored row writes nothing, any other recomputes the window",
 						   c->topk.limit, keys.data);
-	build_explain_line(c, "  window: %s", c->topk.window_sql);
+	build_explain_line(c, "  window: %s", collapse_spaces(c->topk.window_sql));
+	c->topk.index_advice = topk_index_advice(c, query);
+	if (c->topk.index_advice)
+		build_explain_line(c, "  no index leads with the first ORDER BY key: each recompute sorts the table (%s)",
+						   c->topk.index_advice);
 	build_explain_line(c, "  steps serialize on the view lock");
 }
 

@@ -640,6 +640,51 @@ validate_topk(Query *query)
  * operator read the window's rows without scanning it (operators/topk.c).
  * Returns the view's query, and the internal view in *internal.
  */
+/*
+ * Whether a top-k query reads one table through WHERE and expressions only:
+ * then the view reads the table itself, without an internal view.
+ */
+static bool
+topk_reads_one_table(Query *query)
+{
+	RangeTblEntry *rte;
+
+	if (list_length(query->rtable) != 1 || query->hasAggs || query->groupClause ||
+		query->distinctClause || query->setOperations || query->hasSubLinks ||
+		query->hasWindowFuncs || query->hasTargetSRFs || query->cteList ||
+		query->havingQual || list_length(query->jointree->fromlist) != 1 ||
+		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
+		return false;
+	rte = linitial_node(RangeTblEntry, query->rtable);
+	return rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_RELATION &&
+		!catalog_is_result_table(rte->relid);
+}
+
+/*
+ * A top-k query over one table stays as written, but for its ORDER BY
+ * expressions that are not output columns: they become hidden output
+ * columns (__stepping_sort_N), which the ORDER BY then refers to.
+ */
+static Query *
+topk_over_table(Query *query)
+{
+	ListCell   *lc;
+	int			nsort = 0;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk && tle->ressortgroupref != 0 &&
+			get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) != NULL)
+		{
+			tle->resjunk = false;
+			tle->resname = psprintf("%ssort_%d", STEPPING_HIDDEN_PREFIX, ++nsort);
+		}
+	}
+	return analyze_view_query(deparse_view_query(query), true);
+}
+
 static Query *
 rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 {
@@ -667,6 +712,8 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
 					 errhint("Rename the column with an alias.")));
 	}
+	if (topk_reads_one_table(query))
+		return topk_over_table(sub);
 	sub->sortClause = NIL;
 	sub->limitCount = NULL;
 	sub->limitOffset = NULL;
@@ -948,6 +995,11 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),
 				 errhint("%s", (char *) lfirst(lc))));
+	if (c->kind == VIEW_TOPK && c->topk.index_advice)
+		ereport(NOTICE,
+				(errmsg("the first ORDER BY key of stepping view \"%s\" has no index", c->viewlabel),
+				 errdetail("A change that reaches the view's rows reads them again by sorting the table."),
+				 errhint("%s", c->topk.index_advice)));
 	if (c->grouped.index_advice)
 		ereport(NOTICE,
 				(errmsg("the group key of stepping view \"%s\" has no index", c->viewlabel),

@@ -528,8 +528,16 @@ is_topk_form(Query *query)
 	ListCell   *lc;
 
 	if (list_length(query->rtable) != 1 ||
-		linitial_node(RangeTblEntry, query->rtable)->rtekind != RTE_RELATION ||
-		query->jointree->quals != NULL || query->hasAggs || query->groupClause ||
+		linitial_node(RangeTblEntry, query->rtable)->rtekind != RTE_RELATION)
+		return false;
+	/* over one base table: WHERE and expressions, checked as any view's */
+	if (!catalog_is_result_table(linitial_node(RangeTblEntry, query->rtable)->relid))
+		return !(query->hasAggs || query->groupClause || query->distinctClause ||
+				 query->hasWindowFuncs || query->hasSubLinks || query->setOperations ||
+				 query->hasTargetSRFs || query->limitOption == LIMIT_OPTION_WITH_TIES ||
+				 topk_limit(query) < 0);
+	/* over its internal view: columns of it, nothing else */
+	if (query->jointree->quals != NULL || query->hasAggs || query->groupClause ||
 		query->distinctClause || query->hasWindowFuncs || query->hasSubLinks ||
 		query->setOperations || query->limitOption == LIMIT_OPTION_WITH_TIES ||
 		topk_limit(query) < 0)

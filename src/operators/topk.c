@@ -16,7 +16,10 @@
  *	  placement and collations, then every column's text COLLATE "C": rows
  *	  tied on the keys are chosen by their text, so which of them the view
  *	  holds is determined by the rows alone (PostgreSQL's LIMIT may return
- *	  any of them).  check_view compares against the same order.
+ *	  any of them).  When the keys include every column of a unique index
+ *	  of NOT NULL columns of the table (ORDER BY score DESC, id), no rows
+ *	  tie and the text is left out.  check_view compares against the same
+ *	  order.
  *
  *	  Algorithm, per step (the input's Z-set):
  *	  - the stored window is read (at most n rows);
@@ -47,7 +50,10 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/pg_index.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -57,6 +63,8 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/sortsupport.h"
 #include "utils/typcache.h"
 
@@ -101,17 +109,6 @@ topk_append_direction(StringInfo buf, Oid sortop, bool nulls_first, Oid type)
 	}
 }
 
-/* The input column a target entry of the top-k query reads. */
-static AttrNumber
-input_column(TargetEntry *tle)
-{
-	Var		   *var = (Var *) tle->expr;
-
-	if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0)
-		elog(ERROR, "stepping: a top-k view selects columns of its input only");
-	return var->varattno;
-}
-
 static int64
 limit_value(Node *node, int64 missing)
 {
@@ -139,16 +136,81 @@ topk_offset(Query *query)
 }
 
 /*
+ * Whether the ORDER BY keys alone order the rows totally: over one base
+ * table, they include every column of a unique index whose columns are NOT
+ * NULL (a primary key, say), so no two rows tie and the text of the
+ * columns need not break ties.
+ */
+bool
+topk_order_is_total(Query *query)
+{
+	RangeTblEntry *rte = linitial_node(RangeTblEntry, query->rtable);
+	Relation	rel;
+	ListCell   *lc;
+	bool		total = false;
+
+	if (list_length(query->rtable) != 1 || rte->rtekind != RTE_RELATION)
+		return false;
+	rel = table_open(rte->relid, AccessShareLock);
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = idx->rd_index;
+		int			k;
+		bool		covered = ind->indisunique && ind->indimmediate &&
+			ind->indisvalid && idx->rd_indpred == NIL;
+
+		for (k = 0; covered && k < ind->indnkeyatts; k++)
+		{
+			AttrNumber	att = ind->indkey.values[k];
+			ListCell   *ls;
+			bool		keyed = false;
+
+			if (att <= 0 || !TupleDescAttr(RelationGetDescr(rel), att - 1)->attnotnull)
+			{
+				covered = false;
+				break;
+			}
+			foreach(ls, query->sortClause)
+			{
+				TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, ls),
+														   query->targetList);
+				Var		   *var = (Var *) tle->expr;
+
+				if (IsA(var, Var) && var->varno == 1 && var->varattno == att)
+					keyed = true;
+			}
+			covered = keyed;
+		}
+		index_close(idx, AccessShareLock);
+		if (covered)
+		{
+			total = true;
+			break;
+		}
+	}
+	table_close(rel, AccessShareLock);
+	return total;
+}
+
+/*
  * SELECT the top-k query's result columns (visible_only: without the
- * hidden sort columns) FROM its input, in the window order, LIMIT/OFFSET.
+ * hidden sort columns) in the window order, LIMIT/OFFSET: the query
+ * without its ORDER BY and LIMIT as a subquery, ordered by its own output
+ * columns (every sort key is one), then by each column's text.
  */
 char *
 topk_window_sql(Query *query, bool visible_only)
 {
-	RangeTblEntry *rte = linitial_node(RangeTblEntry, query->rtable);
+	Query	   *inner = copyObject(query);
 	StringInfoData buf;
 	ListCell   *lc;
 	int			n = 0;
+
+	inner->sortClause = NIL;
+	inner->limitCount = NULL;
+	inner->limitOffset = NULL;
+	inner->limitOption = LIMIT_OPTION_DEFAULT;
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "SELECT ");
@@ -161,31 +223,30 @@ topk_window_sql(Query *query, bool visible_only)
 		if (visible_only && strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
 									strlen(STEPPING_HIDDEN_PREFIX)) == 0)
 			continue;
-		appendStringInfo(&buf, "%ss.%s AS %s", n++ ? ", " : "",
-						 quote_identifier(get_attname(rte->relid, input_column(tle), false)),
-						 quote_identifier(tle->resname));
+		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "", quote_identifier(tle->resname));
 	}
-	appendStringInfo(&buf, " FROM ONLY %s s ORDER BY ", qualified_relname(rte->relid));
+	appendStringInfo(&buf, " FROM (%s) s ORDER BY ", deparse_view_query(inner));
 	n = 0;
 	foreach(lc, query->sortClause)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
 
-		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "",
-						 quote_identifier(get_attname(rte->relid, input_column(tle), false)));
+		if (tle->resjunk)
+			elog(ERROR, "stepping: a top-k view's sort key is not one of its columns");
+		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "", quote_identifier(tle->resname));
 		topk_append_direction(&buf, sgc->sortop, sgc->nulls_first,
 							  exprType((Node *) tle->expr));
 	}
-	/* ties: by every column's text, bytewise */
-	foreach(lc, query->targetList)
+	/* ties: by every column's text, bytewise (none when a key is unique) */
+	foreach(lc, topk_order_is_total(query) ? NIL : query->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
 		if (tle->resjunk)
 			continue;
 		appendStringInfo(&buf, ", (s.%s)::pg_catalog.text COLLATE \"C\"",
-						 quote_identifier(get_attname(rte->relid, input_column(tle), false)));
+						 quote_identifier(tle->resname));
 	}
 	if (topk_limit(query) >= 0)
 		appendStringInfo(&buf, " LIMIT " INT64_FORMAT, topk_limit(query));

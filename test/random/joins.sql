@@ -2381,6 +2381,7 @@ BEGIN
                 CASE WHEN cardinality(wheres) > 0 THEN ' WHERE ' || array_to_string(wheres, ' AND ') ELSE '' END,
                 outp.tail);
     RETURN jsonb_build_object('q', q, 'cols', rj.names_list(outp.names), 'mask', mask, 'depth', depth + 1,
+                              'names', to_jsonb(outp.names),
                               'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags) u ORDER BY 1)));
 END $$;
 
@@ -2557,6 +2558,7 @@ BEGIN
         tags := tags || ('chain' || (depth + 1));
     END IF;
     RETURN jsonb_build_object('q', q, 'cols', rj.names_list(names), 'mask', mask, 'depth', depth + 1,
+                              'names', to_jsonb(names),
                               'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags || 'setop'::text) u ORDER BY 1)));
 END $$;
 
@@ -2567,6 +2569,7 @@ DECLARE
     x float8 := random();
     d jsonb;
     tries int := 0;
+    topk_ok bool := false;
 BEGIN
     IF allow_inner AND x < 0.2 AND NOT rj.disabled('chain') THEN
         -- an inner view, for later views to read: its outputs use the vocabulary
@@ -2586,9 +2589,38 @@ BEGIN
                                                   ELSE '[]'::jsonb END,
                                   'bo', d->'bo', 'expose', d->'cols', 'ctags', coalesce(d->'ctags', '[]'));
     ELSIF x < 0.36 AND NOT rj.disabled('setop') THEN
-        RETURN rj.gen_setop(srcs);
+        d := rj.gen_setop(srcs);
+    ELSE
+        d := rj.gen_join(srcs);
     END IF;
-    RETURN rj.gen_join(srcs);
+    IF NOT rj.disabled('topk') AND d ? 'names' AND rj.chance(0.12) THEN
+        -- only over columns whose text is immutable (a cast to text of a
+        -- timestamptz or an array is STABLE, and refused in a view)
+        BEGIN
+            EXECUTE format('CREATE TEMP VIEW rj_topk_probe AS %s', d->>'q');
+            SELECT coalesce(bool_and(p.provolatile = 'i'), false) INTO topk_ok
+              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_proc p ON p.oid = t.typoutput
+             WHERE a.attrelid = 'rj_topk_probe'::regclass AND a.attnum > 0;
+            DROP VIEW rj_topk_probe;
+        EXCEPTION WHEN OTHERS THEN
+            topk_ok := false;
+        END;
+    END IF;
+    IF topk_ok THEN
+        -- ORDER BY ... LIMIT over the join (top-k): a key over a column
+        -- (its text's length: every type has one, many rows tie), then every
+        -- column's text, so rows tied on all of it print the same and the
+        -- query as written has one answer to compare with
+        d := d || jsonb_build_object(
+            'q', format('SELECT * FROM (%s) s ORDER BY length((s.%s)::text)%s, %s LIMIT %s%s',
+                        d->>'q', quote_ident(d->'names'->>rj.ri(0, jsonb_array_length(d->'names') - 1)),
+                        rj.pick(ARRAY['', ' DESC', ' DESC NULLS LAST', ' NULLS FIRST']),
+                        (SELECT string_agg(format('(s.%s)::text COLLATE "C"', quote_ident(n)), ', ')
+                           FROM jsonb_array_elements_text(d->'names') n),
+                        rj.ri(0, 8), CASE WHEN rj.chance(0.3) THEN ' OFFSET ' || rj.ri(1, 3) ELSE '' END),
+            'tags', d->'tags' || '["topk"]'::jsonb);
+    END IF;
+    RETURN d;
 END $$;
 
 -- ------------------------------------------------------------------
