@@ -96,7 +96,7 @@ SELECT * FROM pg_temp.refused('SELECT x FROM errors_t TABLESAMPLE SYSTEM (50)');
 SELECT * FROM pg_temp.refused('SELECT g, x, count(*) AS c FROM errors_t GROUP BY GROUPING SETS ((g), (x))');
 SELECT * FROM pg_temp.refused('SELECT g, count(*) AS c FROM errors_t GROUP BY ROLLUP (g)');
 SELECT * FROM pg_temp.refused('SELECT g, count(*) AS c FROM errors_t GROUP BY CUBE (g)');
-SELECT * FROM pg_temp.refused('SELECT DISTINCT ON (g) g, x FROM errors_t');
+SELECT * FROM pg_temp.refused('SELECT DISTINCT ON (g) g, x FROM errors_t ORDER BY g, x LIMIT 1');
 
 -- more than one table, subqueries, CTEs, set operations
 SELECT * FROM pg_temp.refused('SELECT t.x, u.y FROM errors_t t JOIN errors_u u ON u.id = t.id');

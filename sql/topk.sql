@@ -190,5 +190,24 @@ BEGIN
     END LOOP;
 END $$;
 
+-- DDL: renames are followed (hidden sort expressions included), a type
+-- change of a column the ORDER BY reads is refused, DROP TABLE needs CASCADE
+CREATE TABLE topk_d (id int PRIMARY KEY, g int, x int, s text);
+INSERT INTO topk_d SELECT i, i % 3, (i * 7) % 20, 's' || i FROM generate_series(1, 30) i;
+SELECT stepping.create_view('topk_d_top', 'SELECT id, s FROM topk_d WHERE g <> 1 ORDER BY x % 7 DESC, id LIMIT 4');
+SELECT stepping.create_view('topk_d_grp', 'SELECT g, sum(x) AS t FROM topk_d GROUP BY g ORDER BY sum(x) DESC LIMIT 2');
+ALTER TABLE topk_d RENAME COLUMN x TO xx;
+ALTER TABLE topk_d RENAME TO topk_d2;
+SELECT name, normalized_query FROM stepping.views WHERE name::text LIKE 'topk_d%' ORDER BY 1;
+INSERT INTO topk_d2 VALUES (100, 0, 6, 'new'), (101, 2, 13, 'n2');
+DELETE FROM topk_d2 WHERE id IN (SELECT id FROM topk_d_top ORDER BY id LIMIT 2);
+ALTER TABLE topk_d2 ALTER COLUMN xx TYPE bigint;
+ALTER TABLE topk_d2 ADD COLUMN z int DEFAULT 5;
+UPDATE topk_d2 SET xx = xx + 3 WHERE id % 4 = 0;
+SELECT v, c.* FROM unnest(ARRAY['topk_d_top', 'topk_d_grp']) v, stepping.check_view(v::regclass) c;
+SELECT id, s FROM topk_d_top ORDER BY id;
+DROP TABLE topk_d2;
+DROP TABLE topk_d2 CASCADE;
+
 SELECT stepping.drop_view(name) FROM stepping.views WHERE name::text LIKE 'topk%' AND internal_of IS NULL ORDER BY name;
 SELECT count(*) AS left_behind FROM stepping.views WHERE name::text LIKE 'topk%';

@@ -169,7 +169,7 @@ typedef enum ViewKind
 {
 	VIEW_BAG,					/* filter/project only: rows kept as a bag */
 	VIEW_GROUPED,				/* GROUP BY, DISTINCT or global aggregate */
-	VIEW_TOPK					/* ORDER BY ... LIMIT over one internal view */
+	VIEW_TOPK					/* ORDER BY ... LIMIT, DISTINCT ON */
 } ViewKind;
 
 typedef enum AggKind
@@ -345,6 +345,19 @@ typedef struct TopkOpState
 								 * lazily */
 	char	   *index_advice;	/* CREATE INDEX the window would read through,
 								 * when the input has none (or NULL) */
+	/* DISTINCT ON: one window (of one row) per group of these columns */
+	int			nparts;
+	int		   *partcol;		/* circuit row column of each */
+	Oid		   *parttypes;
+	Oid		   *parteqops;		/* DISTINCT ON's equality */
+	Oid		   *partcolls;
+	char	   *part_sql;		/* window of one group, up to its WHERE ... */
+	char	   *part_tail;		/* ... and after it */
+	char	   *stored_sql;		/* the stored rows of one group (ctid first),
+								 * up to its WHERE */
+	List	   *partwhere;		/* per group column: "s.col OPERATOR(=) " */
+	void	  **part_plans;		/* per NULL pattern, lazily (SPIPlanPtr) */
+	void	  **stored_plans;	/* per NULL pattern, lazily (SPIPlanPtr) */
 } TopkOpState;
 
 /*
@@ -700,6 +713,7 @@ extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool n
 								  Oid type);
 extern int64 topk_limit(Query *query);
 extern bool topk_order_is_total(Query *query);
+extern List *topk_window_keys(Query *query);
 extern int64 topk_offset(Query *query);
 extern void topk_free_plan(Circuit *c);
 extern char *topk_window_sql(Query *query, bool visible_only);

@@ -241,13 +241,19 @@ collapse_spaces(const char *sql)
 static char *
 topk_index_advice(Circuit *c, Query *query)
 {
-	SortGroupClause *sgc = linitial_node(SortGroupClause, query->sortClause);
-	TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
-	Node	   *key = (Node *) tle->expr;
+	SortGroupClause *sgc;
+	TargetEntry *tle;
+	Node	   *key;
 	Relation	rel;
 	ListCell   *lc;
 	bool		found = false;
 	StringInfoData buf;
+
+	if (topk_window_keys(query) == NIL)
+		return NULL;
+	sgc = linitial_node(SortGroupClause, topk_window_keys(query));
+	tle = get_sortgroupclause_tle(sgc, query->targetList);
+	key = (Node *) tle->expr;
 
 	while (IsA(key, RelabelType))
 		key = (Node *) ((RelabelType *) key)->arg;
@@ -310,7 +316,7 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query)
 	}
 	topk_compile(c, query, p->visible);
 	initStringInfo(&keys);
-	foreach(lc, query->sortClause)
+	foreach(lc, topk_window_keys(query))
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
@@ -321,8 +327,12 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query)
 							  exprType((Node *) tle->expr));
 	}
 	if (!topk_order_is_total(query))
-		appendStringInfoString(&keys, ", then by every column's text (ties)");
-	if (c->topk.offset > 0)
+		appendStringInfoString(&keys, keys.len ? ", then by every column's text (ties)"
+							   : "every column's text");
+	if (c->topk.nparts > 0)
+		build_explain_line(c, "top-k per group (DISTINCT ON): the first row of each group in the order %s; a step reads and recomputes only the groups its rows belong to, and writes nothing for a row after its group's stored one",
+						   keys.data);
+	else if (c->topk.offset > 0)
 		build_explain_line(c, "top-k: rows " INT64_FORMAT " to " INT64_FORMAT " of the input ordered by %s; a change after the last stored row writes nothing, any other recomputes the window",
 						   c->topk.offset + 1, c->topk.offset + c->topk.limit, keys.data);
 	else

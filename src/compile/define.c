@@ -598,6 +598,16 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 static void
 validate_topk(Query *query)
 {
+	if (query->hasDistinctOn)
+	{
+		if (query->limitCount || query->limitOffset)
+			stepping_reject("DISTINCT ON together with LIMIT or OFFSET",
+							"Keep one row per group with DISTINCT ON, or the first rows of the query with ORDER BY ... LIMIT.");
+		if (query->hasAggs || query->groupClause)
+			stepping_reject("DISTINCT ON together with GROUP BY or aggregates",
+							"Group in a subquery in FROM and apply DISTINCT ON to it.");
+		return;
+	}
 	if (query->limitOption == LIMIT_OPTION_WITH_TIES)
 		stepping_reject("FETCH FIRST ... WITH TIES",
 						"Use FETCH FIRST n ROWS ONLY or LIMIT n; the view then keeps a fixed choice among ties.");
@@ -619,8 +629,6 @@ validate_topk(Query *query)
 		(query->limitOffset && !IsA(query->limitOffset, Const)))
 		stepping_reject("LIMIT or OFFSET that is not a constant",
 						"Write the number of rows as a literal.");
-	if (query->hasDistinctOn)
-		stepping_reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
 	if (topk_limit(query) < 0 || topk_offset(query) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
@@ -640,6 +648,16 @@ validate_topk(Query *query)
  * operator read the window's rows without scanning it (operators/topk.c).
  * Returns the view's query, and the internal view in *internal.
  */
+/* An ORDER BY key, or a DISTINCT ON expression, of a top-k query. */
+static bool
+is_window_key(Query *query, TargetEntry *tle)
+{
+	return tle->ressortgroupref != 0 &&
+		(get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) != NULL ||
+		 (query->hasDistinctOn &&
+		  get_sortgroupref_clause_noerr(tle->ressortgroupref, query->distinctClause) != NULL));
+}
+
 /*
  * Whether a top-k query reads one table through WHERE and expressions only:
  * then the view reads the table itself, without an internal view.
@@ -650,7 +668,8 @@ topk_reads_one_table(Query *query)
 	RangeTblEntry *rte;
 
 	if (list_length(query->rtable) != 1 || query->hasAggs || query->groupClause ||
-		query->distinctClause || query->setOperations || query->hasSubLinks ||
+		(query->distinctClause && !query->hasDistinctOn) ||
+		query->setOperations || query->hasSubLinks ||
 		query->hasWindowFuncs || query->hasTargetSRFs || query->cteList ||
 		query->havingQual || list_length(query->jointree->fromlist) != 1 ||
 		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
@@ -675,14 +694,53 @@ topk_over_table(Query *query)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		if (tle->resjunk && tle->ressortgroupref != 0 &&
-			get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) != NULL)
+		if (tle->resjunk && is_window_key(query, tle))
 		{
 			tle->resjunk = false;
 			tle->resname = psprintf("%ssort_%d", STEPPING_HIDDEN_PREFIX, ++nsort);
 		}
 	}
 	return analyze_view_query(deparse_view_query(query), true);
+}
+
+/* The input column of an output column or window key of a top-k query. */
+static const char *
+topk_input_column(Query *query, TargetEntry *tle, List *subnames)
+{
+	ListCell   *lc;
+	int			nvis = 0;
+	int			before = 0;
+
+	foreach(lc, query->targetList)
+		if (!lfirst_node(TargetEntry, lc)->resjunk)
+			nvis++;
+	/* output columns by position, then the junk window keys in order */
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *t2 = lfirst_node(TargetEntry, lc);
+
+		if (t2 == tle)
+			break;
+		if (tle->resjunk ? (t2->resjunk && is_window_key(query, t2)) : !t2->resjunk)
+			before++;
+	}
+	return quote_identifier((char *) list_nth(subnames, tle->resjunk ? nvis + before : before));
+}
+
+/* "col [DESC] [NULLS ...]" of a window key for CREATE INDEX; false: none */
+static bool
+topk_index_column(StringInfo buf, const char *col, Oid type, Oid sortop, bool nulls_first)
+{
+	TypeCacheEntry *t = lookup_type_cache(type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
+
+	appendStringInfo(buf, "%s%s", buf->len ? ", " : "", col);
+	if (sortop == t->lt_opr)
+		appendStringInfoString(buf, nulls_first ? " NULLS FIRST" : "");
+	else if (sortop == t->gt_opr)
+		appendStringInfoString(buf, nulls_first ? " DESC" : " DESC NULLS LAST");
+	else
+		return false;
+	return true;
 }
 
 static Query *
@@ -718,33 +776,58 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	sub->limitCount = NULL;
 	sub->limitOffset = NULL;
 	sub->limitOption = LIMIT_OPTION_DEFAULT;
+	if (sub->hasDistinctOn)
+	{
+		sub->distinctClause = NIL;
+		sub->hasDistinctOn = false;
+	}
 
-	/* sort expressions that are not output columns become columns */
+	/*
+	 * Window keys that are not output columns become columns.  The parser
+	 * appends junk entries after the output columns, so the input's columns
+	 * are the output columns, then the window keys.
+	 */
 	foreach(lc, sub->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
 		if (!tle->resjunk)
 			names = lappend(names, tle->resname);
-		else if (tle->ressortgroupref != 0 &&
-				 get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) != NULL)
+		else if (is_window_key(query, list_nth_node(TargetEntry, query->targetList,
+													foreach_current_index(lc))))
 		{
 			tle->resjunk = false;
 			tle->resname = psprintf("sort key %d", ++nsort);
 			names = lappend(names, tle->resname);
 		}
 	}
-	/*
-	 * The parser appends junk entries after the output columns, so the
-	 * input's columns are the output columns, then the sort keys.
-	 */
 	subnames = internal_column_names(names);
 	oid = create_subquery_view(sub, subnames, rv, counter);
 	*internal = lappend_oid(*internal, oid);
 
 	/* the view: the input's columns under the query's names */
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
+	initStringInfo(&order);
+	initStringInfo(&index);
+	if (query->hasDistinctOn)
+	{
+		appendStringInfoString(&sql, "SELECT DISTINCT ON (");
+		foreach(lc, query->distinctClause)
+		{
+			SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+			TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+			const char *col = topk_input_column(query, tle, subnames);
+
+			appendStringInfo(&sql, "%ss.%s", foreach_current_index(lc) ? ", " : "", col);
+			/* the partition leads the index when ORDER BY does not name it */
+			if (get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) == NULL)
+				indexable &= topk_index_column(&index, col, exprType((Node *) tle->expr),
+											   sgc->sortop, sgc->nulls_first);
+		}
+		appendStringInfoString(&sql, ") ");
+	}
+	else
+		appendStringInfoString(&sql, "SELECT ");
 	nsort = 0;
 	foreach(lc, query->targetList)
 	{
@@ -753,7 +836,7 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 		if (tle->resjunk)
 			continue;
 		appendStringInfo(&sql, "%ss.%s AS %s", nvis ? ", " : "",
-						 quote_identifier((char *) list_nth(subnames, nvis)),
+						 topk_input_column(query, tle, subnames),
 						 quote_identifier(tle->resname));
 		nvis++;
 	}
@@ -761,76 +844,31 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		if (!tle->resjunk || tle->ressortgroupref == 0 ||
-			get_sortgroupref_clause_noerr(tle->ressortgroupref, query->sortClause) == NULL)
+		if (!tle->resjunk || !is_window_key(query, tle))
 			continue;
-		appendStringInfo(&sql, ", s.%s AS %s",
-						 quote_identifier((char *) list_nth(subnames, nvis + nsort)),
-						 quote_identifier(psprintf("%ssort_%d", STEPPING_HIDDEN_PREFIX, nsort + 1)));
-		nsort++;
+		appendStringInfo(&sql, ", s.%s AS %s", topk_input_column(query, tle, subnames),
+						 quote_identifier(psprintf("%ssort_%d", STEPPING_HIDDEN_PREFIX, ++nsort)));
 	}
-	initStringInfo(&order);
-	initStringInfo(&index);
 	foreach(lc, query->sortClause)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
 		Oid			type = exprType((Node *) tle->expr);
-		TypeCacheEntry *t = lookup_type_cache(type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
-		int			pos;
-		ListCell   *lc2;
-		const char *col;
+		const char *col = topk_input_column(query, tle, subnames);
 
-		/* the input column: output columns by position, then sort keys */
-		if (tle->resjunk)
-		{
-			/* junk sort keys come after every output column */
-			int			before = 0;
-
-			foreach(lc2, query->targetList)
-			{
-				TargetEntry *t2 = lfirst_node(TargetEntry, lc2);
-
-				if (t2 == tle)
-					break;
-				if (t2->resjunk && t2->ressortgroupref != 0 &&
-					get_sortgroupref_clause_noerr(t2->ressortgroupref, query->sortClause) != NULL)
-					before++;
-			}
-			pos = nvis + before;
-		}
-		else
-		{
-			int			before = 0;
-
-			foreach(lc2, query->targetList)
-			{
-				TargetEntry *t2 = lfirst_node(TargetEntry, lc2);
-
-				if (t2 == tle)
-					break;
-				if (!t2->resjunk)
-					before++;
-			}
-			pos = before;
-		}
-		col = quote_identifier((char *) list_nth(subnames, pos));
 		appendStringInfo(&order, "%ss.%s", foreach_current_index(lc) ? ", " : "", col);
 		topk_append_direction(&order, sgc->sortop, sgc->nulls_first, type);
-		appendStringInfo(&index, "%s%s", foreach_current_index(lc) ? ", " : "", col);
-		if (sgc->sortop == t->lt_opr)
-			appendStringInfoString(&index, sgc->nulls_first ? " NULLS FIRST" : "");
-		else if (sgc->sortop == t->gt_opr)
-			appendStringInfoString(&index, sgc->nulls_first ? " DESC" : " DESC NULLS LAST");
-		else
-			indexable = false;
+		indexable &= topk_index_column(&index, col, type, sgc->sortop, sgc->nulls_first);
 	}
-	appendStringInfo(&sql, " FROM %s s ORDER BY %s LIMIT " INT64_FORMAT,
-					 qualified_relname(oid), order.data, topk_limit(query));
+	appendStringInfo(&sql, " FROM %s s", qualified_relname(oid));
+	if (order.len > 0)
+		appendStringInfo(&sql, " ORDER BY %s", order.data);
+	if (query->limitCount)
+		appendStringInfo(&sql, " LIMIT " INT64_FORMAT, topk_limit(query));
 	if (topk_offset(query) > 0)
 		appendStringInfo(&sql, " OFFSET " INT64_FORMAT, topk_offset(query));
 
-	if (indexable)
+	if (indexable && index.len > 0)
 	{
 		char	   *stmt = psprintf("CREATE INDEX ON %s (%s)", qualified_relname(oid), index.data);
 
@@ -941,7 +979,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 
 	/* ORDER BY ... LIMIT: the view selects from the query without them */
 	internal = NIL;
-	if (query->limitCount || query->limitOffset)
+	if (query->limitCount || query->limitOffset || query->hasDistinctOn)
 		query = rewrite_topk(query, rv, &counter, &internal);
 
 	/* WITH queries first: the rewrites below deparse what reads them */

@@ -325,7 +325,7 @@ plan_view(Query *query)
 	}
 
 	/* ORDER BY ... LIMIT over its internal view (define.c rewrite_topk) */
-	if (query->sortClause && query->limitCount)
+	if ((query->sortClause && query->limitCount) || query->hasDistinctOn)
 	{
 		p->kind = VIEW_TOPK;
 		return p;
@@ -498,9 +498,19 @@ shape_result_table(Query *query)
 								   exprCollation((Node *) tle->expr)));
 	}
 
-	/* the window's rows: at most LIMIT of them, found by a scan */
+	/*
+	 * The window's rows: at most LIMIT of them, found by a scan; per
+	 * DISTINCT ON group, found through an index on the group's columns.
+	 */
 	if (p->kind == VIEW_TOPK)
+	{
+		foreach(lc, query->hasDistinctOn ? query->distinctClause : NIL)
+			s->keycolnames = lappend(s->keycolnames,
+									 get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+															 query->targetList)->resname);
+		s->key_unique = false;
 		return s;
+	}
 
 	if (p->kind == VIEW_BAG)
 	{

@@ -530,17 +530,19 @@ is_topk_form(Query *query)
 	if (list_length(query->rtable) != 1 ||
 		linitial_node(RangeTblEntry, query->rtable)->rtekind != RTE_RELATION)
 		return false;
+	/* ORDER BY ... LIMIT, or DISTINCT ON (without LIMIT) */
+	if (query->hasDistinctOn ? (query->limitCount || query->limitOffset)
+		: (query->distinctClause || topk_limit(query) < 0))
+		return false;
 	/* over one base table: WHERE and expressions, checked as any view's */
 	if (!catalog_is_result_table(linitial_node(RangeTblEntry, query->rtable)->relid))
-		return !(query->hasAggs || query->groupClause || query->distinctClause ||
+		return !(query->hasAggs || query->groupClause ||
 				 query->hasWindowFuncs || query->hasSubLinks || query->setOperations ||
-				 query->hasTargetSRFs || query->limitOption == LIMIT_OPTION_WITH_TIES ||
-				 topk_limit(query) < 0);
+				 query->hasTargetSRFs || query->limitOption == LIMIT_OPTION_WITH_TIES);
 	/* over its internal view: columns of it, nothing else */
 	if (query->jointree->quals != NULL || query->hasAggs || query->groupClause ||
-		query->distinctClause || query->hasWindowFuncs || query->hasSubLinks ||
-		query->setOperations || query->limitOption == LIMIT_OPTION_WITH_TIES ||
-		topk_limit(query) < 0)
+		query->hasWindowFuncs || query->hasSubLinks ||
+		query->setOperations || query->limitOption == LIMIT_OPTION_WITH_TIES)
 		return false;
 	foreach(lc, query->targetList)
 	{
@@ -577,8 +579,9 @@ validate_view_query(Query *query)
 	}
 	if (query->rowMarks || query->hasForUpdate)
 		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
-	if (query->limitCount && query->sortClause && is_topk_form(query))
-		topk = true;			/* ORDER BY ... LIMIT over its input view */
+	if (((query->limitCount && query->sortClause) || query->hasDistinctOn) &&
+		is_topk_form(query))
+		topk = true;			/* ORDER BY ... LIMIT, DISTINCT ON: the window */
 	else if (query->sortClause)
 		stepping_reject_because("ORDER BY", "A view's rows have no order.",
 			   "Remove ORDER BY and sort when you read the result table, or add a LIMIT to keep the first rows.");
@@ -592,9 +595,9 @@ validate_view_query(Query *query)
 		stepping_reject("a subquery in HAVING", NULL);
 	if (query->groupingSets)
 		stepping_reject("GROUPING SETS, ROLLUP or CUBE", "Use a plain GROUP BY.");
-	if (query->hasDistinctOn)
-		stepping_reject("DISTINCT ON", "Use SELECT DISTINCT or GROUP BY.");
-	if (query->distinctClause && (query->groupClause || query->hasAggs))
+	if (query->hasDistinctOn && !topk)
+		stepping_reject("DISTINCT ON here", "Use SELECT DISTINCT or GROUP BY.");
+	if (query->distinctClause && !topk && (query->groupClause || query->hasAggs))
 		stepping_reject("DISTINCT together with GROUP BY or aggregates", "Use GROUP BY alone.");
 
 	if (query->jointree->fromlist == NIL && !query->setOperations)

@@ -70,6 +70,8 @@
 
 #include "stepping.h"
 
+static RowHash *fresh_rows(Circuit *c);
+
 /* One row of the stored window, and where it is. */
 typedef struct WindowRow
 {
@@ -193,41 +195,45 @@ topk_order_is_total(Query *query)
 	return total;
 }
 
+/* The keys of the window order: ORDER BY, else the DISTINCT ON list. */
+List *
+topk_window_keys(Query *query)
+{
+	return query->sortClause ? query->sortClause
+		: query->hasDistinctOn ? query->distinctClause : NIL;
+}
+
 /*
- * SELECT the top-k query's result columns (visible_only: without the
- * hidden sort columns) in the window order, LIMIT/OFFSET: the query
- * without its ORDER BY and LIMIT as a subquery, ordered by its own output
- * columns (every sort key is one), then by each column's text.
+ * The pieces of the window query: the query without its ORDER BY, LIMIT and
+ * DISTINCT ON (deparsed), and the ORDER BY list over its output columns
+ * (every window key is one), ties included.
  */
-char *
-topk_window_sql(Query *query, bool visible_only)
+static char *
+inner_sql(Query *query)
 {
 	Query	   *inner = copyObject(query);
-	StringInfoData buf;
-	ListCell   *lc;
-	int			n = 0;
 
 	inner->sortClause = NIL;
 	inner->limitCount = NULL;
 	inner->limitOffset = NULL;
 	inner->limitOption = LIMIT_OPTION_DEFAULT;
+	if (inner->hasDistinctOn)
+	{
+		inner->distinctClause = NIL;
+		inner->hasDistinctOn = false;
+	}
+	return deparse_view_query(inner);
+}
+
+static char *
+order_sql(Query *query)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "SELECT ");
-	foreach(lc, query->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-
-		if (tle->resjunk)
-			continue;
-		if (visible_only && strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
-									strlen(STEPPING_HIDDEN_PREFIX)) == 0)
-			continue;
-		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "", quote_identifier(tle->resname));
-	}
-	appendStringInfo(&buf, " FROM (%s) s ORDER BY ", deparse_view_query(inner));
-	n = 0;
-	foreach(lc, query->sortClause)
+	foreach(lc, topk_window_keys(query))
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
@@ -245,9 +251,60 @@ topk_window_sql(Query *query, bool visible_only)
 
 		if (tle->resjunk)
 			continue;
-		appendStringInfo(&buf, ", (s.%s)::pg_catalog.text COLLATE \"C\"",
+		appendStringInfo(&buf, "%s(s.%s)::pg_catalog.text COLLATE \"C\"", n++ ? ", " : "",
 						 quote_identifier(tle->resname));
 	}
+	return buf.data;
+}
+
+/* The result columns as s.<name> (visible_only: without hidden ones). */
+static char *
+select_sql(Query *query, bool visible_only)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (tle->resjunk)
+			continue;
+		if (visible_only && strncmp(tle->resname, STEPPING_HIDDEN_PREFIX,
+									strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			continue;
+		appendStringInfo(&buf, "%ss.%s", n++ ? ", " : "", quote_identifier(tle->resname));
+	}
+	return buf.data;
+}
+
+/*
+ * SELECT the top-k query's result columns (visible_only: without the
+ * hidden sort columns) in the window order, LIMIT/OFFSET (DISTINCT ON: the
+ * first row of each group): the query without them as a subquery, ordered
+ * by its own output columns, then by each column's text.
+ */
+char *
+topk_window_sql(Query *query, bool visible_only)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT ");
+	if (query->hasDistinctOn)
+	{
+		appendStringInfoString(&buf, "DISTINCT ON (");
+		foreach(lc, query->distinctClause)
+			appendStringInfo(&buf, "%ss.%s", foreach_current_index(lc) ? ", " : "",
+							 quote_identifier(get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+																	  query->targetList)->resname));
+		appendStringInfoString(&buf, ") ");
+	}
+	appendStringInfo(&buf, "%s FROM (%s) s ORDER BY %s", select_sql(query, visible_only),
+					 inner_sql(query), order_sql(query));
 	if (topk_limit(query) >= 0)
 		appendStringInfo(&buf, " LIMIT " INT64_FORMAT, topk_limit(query));
 	if (topk_offset(query) > 0)
@@ -269,10 +326,10 @@ topk_compile(Circuit *c, Query *query, List *visible)
 
 	t->limit = topk_limit(query);
 	t->offset = topk_offset(query);
-	t->nkeys = list_length(query->sortClause);
+	t->nkeys = list_length(topk_window_keys(query));
 	t->keycol = palloc(sizeof(int) * Max(t->nkeys, 1));
 	t->ssup = palloc0(sizeof(SortSupportData) * Max(t->nkeys, 1));
-	foreach(lc, query->sortClause)
+	foreach(lc, topk_window_keys(query))
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
@@ -297,14 +354,75 @@ topk_compile(Circuit *c, Query *query, List *visible)
 	t->window_sql = topk_window_sql(query, false);
 	t->check_sql = topk_window_sql(query, true);
 	t->plan = NULL;
+
+	/* DISTINCT ON: a window of one row per group */
+	t->nparts = query->hasDistinctOn ? list_length(query->distinctClause) : 0;
+	if (t->nparts == 0)
+		return;
+	if (t->nparts > 8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stepping cannot maintain DISTINCT ON with more than 8 expressions")));
+	t->limit = 1;
+	t->partcol = palloc(sizeof(int) * t->nparts);
+	t->parttypes = palloc(sizeof(Oid) * t->nparts);
+	t->parteqops = palloc(sizeof(Oid) * t->nparts);
+	t->partcolls = palloc(sizeof(Oid) * t->nparts);
+	t->partwhere = NIL;
+	i = 0;
+	foreach(lc, query->distinctClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+		ListCell   *lv;
+
+		if (!sgc->hashable)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("stepping cannot maintain DISTINCT ON over type %s",
+							format_type_be(exprType((Node *) tle->expr))),
+					 errdetail("Its groups are told apart by hashing, and the type has no hash function.")));
+		t->partcol[i] = -1;
+		foreach(lv, visible)
+			if (lfirst(lv) == (void *) tle)
+				t->partcol[i] = foreach_current_index(lv);
+		if (t->partcol[i] < 0)
+			elog(ERROR, "stepping: a DISTINCT ON expression is not one of the view's columns");
+		t->parttypes[i] = exprType((Node *) tle->expr);
+		t->parteqops[i] = sgc->eqop;
+		t->partcolls[i] = exprCollation((Node *) tle->expr);
+		t->partwhere = lappend(t->partwhere,
+							   psprintf("%s OPERATOR(%s.%s) ", quote_identifier(tle->resname),
+										quote_identifier(get_namespace_name(get_func_namespace(get_opcode(sgc->eqop)))),
+										get_opname(sgc->eqop)));
+		i++;
+	}
+	/* the SQL text is no format: it may hold a % of its own */
+	t->part_sql = psprintf("SELECT %s FROM (%s) s WHERE ",
+						   select_sql(query, false), inner_sql(query));
+	t->part_tail = psprintf(" ORDER BY %s LIMIT 1", order_sql(query));
+	t->stored_sql = psprintf("SELECT s.ctid, %s FROM ONLY %s s WHERE ",
+							 select_sql(query, false), c->viewname);
+	t->part_plans = palloc0(sizeof(void *) * (1 << t->nparts));
+	t->stored_plans = palloc0(sizeof(void *) * (1 << t->nparts));
 }
 
 void
 topk_free_plan(Circuit *c)
 {
+	int			i;
+
 	if (c->topk.plan)
 		SPI_freeplan((SPIPlanPtr) c->topk.plan);
 	c->topk.plan = NULL;
+	for (i = 0; c->topk.nparts > 0 && i < (1 << c->topk.nparts); i++)
+	{
+		if (c->topk.part_plans[i])
+			SPI_freeplan((SPIPlanPtr) c->topk.part_plans[i]);
+		if (c->topk.stored_plans[i])
+			SPI_freeplan((SPIPlanPtr) c->topk.stored_plans[i]);
+		c->topk.part_plans[i] = c->topk.stored_plans[i] = NULL;
+	}
 }
 
 /* Order of two rows by the ORDER BY keys alone (ties compare equal). */
@@ -357,40 +475,6 @@ read_window(Circuit *c, ResultWriter *w)
 }
 
 /*
- * Whether the step can change the window: always when the window is not
- * full (every row of the input is in it or before it), otherwise when a
- * changed row sorts at or before the window's last row.
- */
-static bool
-step_reaches_window(Circuit *c, RowHash *zset, List *window)
-{
-	TopkOpState *t = &c->topk;
-	WindowRow  *last = NULL;
-	ListCell   *lc;
-	uint64		i;
-
-	if (list_length(window) < t->limit)
-		return true;
-	foreach(lc, window)
-	{
-		WindowRow  *r = (WindowRow *) lfirst(lc);
-
-		if (last == NULL || compare_keys(t, r->values, r->isnull,
-										 last->values, last->isnull) > 0)
-			last = r;
-	}
-	for (i = 0; i < zset->nentries; i++)
-	{
-		RowEntry   *e = zset->order[i];
-
-		if (e->weight != 0 &&
-			compare_keys(t, e->values, e->isnull, last->values, last->isnull) <= 0)
-			return true;
-	}
-	return false;
-}
-
-/*
  * The window as the input holds it now, as a Z-set of its rows with
  * weight +1 each, in the step's memory.
  */
@@ -398,13 +482,6 @@ static RowHash *
 recompute_window(Circuit *c)
 {
 	TopkOpState *t = &c->topk;
-	RowHash    *fresh = rowhash_create(CurrentMemoryContext, ROWHASH_IMAGE,
-									   c->nrowcols, c->nrowcols, c->rowtypes,
-									   NULL, NULL);
-	Datum	   *values = palloc(sizeof(Datum) * c->nrowcols);
-	bool	   *isnull = palloc(sizeof(bool) * c->nrowcols);
-	MemoryContext step = CurrentMemoryContext;
-	uint64		r;
 
 	if (t->plan == NULL)
 	{
@@ -419,47 +496,144 @@ recompute_window(Circuit *c)
 	/* the active snapshot: taken after the view lock, it sees the step */
 	if (SPI_execute_plan((SPIPlanPtr) t->plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "stepping: the window query of \"%s\" failed", c->viewlabel);
+	return fresh_rows(c);
+}
+
+/*
+ * The kept plan of head || WHERE || tail (part_sql or stored_sql) for one
+ * NULL pattern of the group columns: s.col = $i for each non-NULL one,
+ * s.col IS NULL else.
+ */
+static SPIPlanPtr
+group_plan(Circuit *c, void **plans, const char *head, const char *tail,
+		   bool *isnull)
+{
+	TopkOpState *t = &c->topk;
+	int			pattern = 0;
+	int			i;
+	int			nargs = 0;
+	Oid			argtypes[8];
+	StringInfoData where;
+	ListCell   *lc;
+	SPIPlanPtr	plan;
+
+	for (i = 0; i < t->nparts; i++)
+		if (isnull[i])
+			pattern |= 1 << i;
+	if (plans[pattern])
+		return (SPIPlanPtr) plans[pattern];
+	initStringInfo(&where);
+	foreach(lc, t->partwhere)
+	{
+		i = foreach_current_index(lc);
+		if (i > 0)
+			appendStringInfoString(&where, " AND ");
+		if (isnull[i])
+		{
+			/* the column name, without the operator */
+			const char *w = (const char *) lfirst(lc);
+
+			appendStringInfo(&where, "s.%.*s IS NULL", (int) (strstr(w, " OPERATOR(") - w), w);
+		}
+		else
+		{
+			argtypes[nargs] = t->parttypes[i];
+			appendStringInfo(&where, "s.%s$%d", (char *) lfirst(lc), ++nargs);
+		}
+	}
+	plan = SPI_prepare(psprintf("%s%s%s", head, where.data, tail), nargs, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "stepping: could not prepare a group's window of \"%s\": %s",
+			 c->viewlabel, SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	plans[pattern] = plan;
+	return plan;
+}
+
+/* Run a group's plan: its rows, copied into the step's memory. */
+static void
+run_group_plan(Circuit *c, SPIPlanPtr plan, Datum *pv, bool *pn)
+{
+	Datum		args[8];
+	char		nulls[8] = {0};
+	int			i,
+				n = 0;
+
+	for (i = 0; i < c->topk.nparts; i++)
+	{
+		if (pn[i])
+			continue;
+		args[n] = pv[i];
+		nulls[n] = ' ';
+		n++;
+	}
+	if (SPI_execute_plan(plan, args, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "stepping: a group's window query of \"%s\" failed", c->viewlabel);
+}
+
+/* The stored rows of one group, with their TIDs. */
+static List *
+read_group(Circuit *c, Datum *pv, bool *pn)
+{
+	List	   *rows = NIL;
+	uint64		r;
+
+	run_group_plan(c, group_plan(c, c->topk.stored_plans, c->topk.stored_sql, "", pn), pv, pn);
 	for (r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
-		MemoryContext old;
+		WindowRow  *w = palloc(sizeof(WindowRow));
+		bool		null;
+		int			i;
+
+		w->tid = *((ItemPointer) DatumGetPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &null)));
+		w->values = palloc(sizeof(Datum) * c->nrowcols);
+		w->isnull = palloc(sizeof(bool) * c->nrowcols);
+		for (i = 0; i < c->nrowcols; i++)
+		{
+			Datum		v = SPI_getbinval(tup, SPI_tuptable->tupdesc, i + 2, &w->isnull[i]);
+
+			w->values[i] = w->isnull[i] ? (Datum) 0
+				: datumCopy(v, c->rowtypbyval[i], c->rowtyplen[i]);
+		}
+		rows = lappend(rows, w);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return rows;
+}
+
+/* The SPI result's rows as a Z-set of weight +1 each, in the step's memory. */
+static RowHash *
+fresh_rows(Circuit *c)
+{
+	RowHash    *fresh = rowhash_create(CurrentMemoryContext, ROWHASH_IMAGE,
+									   c->nrowcols, c->nrowcols, c->rowtypes,
+									   NULL, NULL);
+	Datum	   *values = palloc(sizeof(Datum) * c->nrowcols);
+	bool	   *isnull = palloc(sizeof(bool) * c->nrowcols);
+	uint64		r;
+
+	for (r = 0; r < SPI_processed; r++)
+	{
 		bool		found;
-		RowEntry   *e;
 		int			i;
 
 		for (i = 0; i < c->nrowcols; i++)
-			values[i] = SPI_getbinval(tup, SPI_tuptable->tupdesc, i + 1, &isnull[i]);
-		old = MemoryContextSwitchTo(step);
-		e = rowhash_lookup(fresh, values, isnull, &found);
-		MemoryContextSwitchTo(old);
-		e->weight++;
+			values[i] = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc,
+									  i + 1, &isnull[i]);
+		rowhash_lookup(fresh, values, isnull, &found)->weight++;
 	}
 	SPI_freetuptable(SPI_tuptable);
 	return fresh;
 }
 
-void
-topk_apply(Circuit *c, RowHash *zset, bool refresh)
+/* Delete the stored rows the new window lacks, insert the ones it adds. */
+static void
+write_difference(ResultWriter *w, List *window, RowHash *fresh)
 {
-	TopkOpState *t = &c->topk;
-	ResultWriter *w;
-	List	   *window;
-	RowHash    *fresh;
 	ListCell   *lc;
 	uint64		i;
 
-	if (t->limit == 0)
-		return;					/* LIMIT 0: nothing ever enters */
-	w = writer_open(c);
-	window = read_window(c, w);
-	if (!refresh && !step_reaches_window(c, zset, window))
-	{
-		writer_close(w);
-		return;
-	}
-	fresh = recompute_window(c);
-
-	/* keep the stored rows the new window has; delete the others */
 	foreach(lc, window)
 	{
 		WindowRow  *r = (WindowRow *) lfirst(lc);
@@ -479,5 +653,117 @@ topk_apply(Circuit *c, RowHash *zset, bool refresh)
 		for (k = 0; k < e->weight; k++)
 			writer_insert(w, e->values, e->isnull);
 	}
+}
+
+/* Whether a row sorts at or before the last of a full window. */
+static bool
+reaches(Circuit *c, List *window, List *changed)
+{
+	TopkOpState *t = &c->topk;
+	WindowRow  *last = NULL;
+	ListCell   *lc;
+
+	if (list_length(window) < t->limit)
+		return true;
+	foreach(lc, window)
+	{
+		WindowRow  *r = (WindowRow *) lfirst(lc);
+
+		if (last == NULL || compare_keys(t, r->values, r->isnull,
+										 last->values, last->isnull) > 0)
+			last = r;
+	}
+	foreach(lc, changed)
+	{
+		RowEntry   *e = (RowEntry *) lfirst(lc);
+
+		if (compare_keys(t, e->values, e->isnull, last->values, last->isnull) <= 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * DISTINCT ON: the groups the step's rows belong to (by DISTINCT ON's
+ * equality), each tested against its own stored row and recomputed alone.
+ */
+static void
+apply_groups(Circuit *c, ResultWriter *w, RowHash *zset)
+{
+	TopkOpState *t = &c->topk;
+	RowHash    *groups = rowhash_create(CurrentMemoryContext, ROWHASH_TYPED,
+										t->nparts, t->nparts, t->parttypes,
+										t->parteqops, t->partcolls);
+	List	  **changed = palloc0(sizeof(List *) * Max(zset->nentries, 1));
+	Datum		pv[8];
+	bool		pn[8];
+	uint64		i;
+	int			k;
+
+	for (i = 0; i < zset->nentries; i++)
+	{
+		RowEntry   *e = zset->order[i];
+		RowEntry   *g;
+		bool		found;
+
+		if (e->weight == 0)
+			continue;
+		for (k = 0; k < t->nparts; k++)
+		{
+			pv[k] = e->values[t->partcol[k]];
+			pn[k] = e->isnull[t->partcol[k]];
+		}
+		g = rowhash_lookup(groups, pv, pn, &found);
+		if (!found)
+			g->weight = groups->nentries - 1;	/* the group's ordinal */
+		changed[g->weight] = lappend(changed[g->weight], e);
+	}
+	for (i = 0; i < groups->nentries; i++)
+	{
+		RowEntry   *g = groups->order[i];
+		List	   *window;
+
+		CHECK_FOR_INTERRUPTS();
+		window = read_group(c, g->values, g->isnull);
+		if (!reaches(c, window, changed[g->weight]))
+			continue;
+		run_group_plan(c, group_plan(c, t->part_plans, t->part_sql, t->part_tail, g->isnull),
+					   g->values, g->isnull);
+		write_difference(w, window, fresh_rows(c));
+	}
+}
+
+void
+topk_apply(Circuit *c, RowHash *zset, bool refresh)
+{
+	TopkOpState *t = &c->topk;
+	ResultWriter *w;
+	List	   *window;
+	uint64		i;
+
+	if (t->limit == 0)
+		return;					/* LIMIT 0: nothing ever enters */
+	w = writer_open(c);
+	if (t->nparts > 0 && !refresh)
+	{
+		apply_groups(c, w, zset);
+		writer_close(w);
+		return;
+	}
+	window = read_window(c, w);
+	if (!refresh)
+	{
+		List	   *changed = NIL;
+
+		for (i = 0; i < zset->nentries; i++)
+			if (zset->order[i]->weight != 0)
+				changed = lappend(changed, zset->order[i]);
+		if (!reaches(c, window, changed))
+		{
+			writer_close(w);
+			return;
+		}
+	}
+	write_difference(w, window, recompute_window(c));
 	writer_close(w);
 }

@@ -527,7 +527,17 @@ BEGIN
             exprs := exprs || 'id'::text;
         END IF;
         q := format('SELECT %s%s FROM %s%s', dis, array_to_string(items, ', '), tbl, w);
-        IF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.25) THEN
+        IF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.12) THEN
+            -- DISTINCT ON (key): the first row of each group by another
+            -- expression, then every output expression's text (one answer)
+            kind := 'distinct_on';
+            it := rnd.pickf(rnd.proj_items(false));
+            SELECT string_agg(format('(%s)::text COLLATE "C"', e), ', ') INTO tie FROM unnest(exprs) e;
+            q := format('SELECT DISTINCT ON (%s) %s FROM %s%s ORDER BY %s, %s%s, %s',
+                        it, array_to_string(items, ', '), tbl, w, it,
+                        rnd.pickf(rnd.proj_items(false)),
+                        rnd.pick(ARRAY['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST']), tie);
+        ELSIF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.25) THEN
             -- ORDER BY ... LIMIT (top-k): a random key, then every output
             -- expression's text, so rows tied on all of it print the same
             -- and the query as written has one answer to compare with
