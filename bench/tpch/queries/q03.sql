@@ -1,4 +1,4 @@
--- TPC-H Q3, shipping priority (SEGMENT = BUILDING, DATE = 1995-03-15); ORDER BY and LIMIT 10 dropped
+-- TPC-H Q3, shipping priority (SEGMENT = BUILDING, DATE = 1995-03-15); its ORDER BY and LIMIT 10 kept (a top-k view)
 select
     l_orderkey,
     sum(l_extendedprice * (1 - l_discount)) as revenue,
@@ -18,3 +18,7 @@ group by
     l_orderkey,
     o_orderdate,
     o_shippriority
+order by
+    revenue desc,
+    o_orderdate
+limit 10

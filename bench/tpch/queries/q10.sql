@@ -1,4 +1,4 @@
--- TPC-H Q10, returned item reporting (DATE = 1993-10-01); ORDER BY and LIMIT 20 dropped
+-- TPC-H Q10, returned item reporting (DATE = 1993-10-01); its ORDER BY and LIMIT 20 kept (a top-k view)
 select
     c_custkey,
     c_name,
@@ -28,3 +28,6 @@ group by
     n_name,
     c_address,
     c_comment
+order by
+    revenue desc
+limit 20
