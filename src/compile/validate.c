@@ -245,7 +245,7 @@ check_expr_walker(Node *node, void *context)
 		return false;
 	}
 	if (IsA(node, WindowFunc))
-		stepping_reject("window functions", "Remove the OVER clause.");
+		stepping_reject("window functions", "Remove the OVER clause. Maintained instead: ORDER BY ... LIMIT n, SELECT DISTINCT ON, and a subquery's row_number() = 1 (the first row per group).");
 	if (IsA(node, GroupingFunc))
 		stepping_reject("GROUPING()", NULL);
 	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
@@ -588,7 +588,7 @@ validate_view_query(Query *query)
 	else if (query->limitCount || query->limitOffset)
 		stepping_reject("LIMIT or OFFSET here", "Remove LIMIT/OFFSET; filter with WHERE instead.");
 	if (query->hasWindowFuncs)
-		stepping_reject("window functions", "Remove the OVER clause.");
+		stepping_reject("window functions", "Remove the OVER clause. Maintained instead: ORDER BY ... LIMIT n, SELECT DISTINCT ON, and a subquery's row_number() = 1 (the first row per group).");
 	if (query->hasTargetSRFs)
 		stepping_reject("set-returning functions in the select list", NULL);
 	if (checkExprHasSubLink(query->havingQual))
