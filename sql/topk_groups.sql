@@ -108,19 +108,41 @@ SELECT count(*) AS left_behind FROM stepping.views WHERE name::text LIKE 'tg%';
 
 -- the first row per group written with row_number(): rewritten to DISTINCT ON
 -- (rn = 1, rn <= 1, rn < 2, either side; rn itself is 1), and without
--- PARTITION BY to ORDER BY ... LIMIT 1; more rows per group are refused
+-- PARTITION BY to ORDER BY ... LIMIT 1; k rows per group (rn <= k, rn
+-- BETWEEN a AND b) over one table are maintained per group with rn filled in
 CREATE TABLE tg_rn (id int PRIMARY KEY, u int, at int, v text);
 INSERT INTO tg_rn SELECT i, i % 5, (i * 7) % 23, 'v' || i FROM generate_series(1, 40) i;
 SELECT stepping.create_view('tg_rn1', 'SELECT id, u, at FROM (SELECT id, u, at, row_number() OVER (PARTITION BY u ORDER BY at DESC, id) AS rn FROM tg_rn) s WHERE rn = 1');
 SELECT stepping.create_view('tg_rn2', 'SELECT * FROM (SELECT id, v, row_number() OVER (PARTITION BY u % 2 ORDER BY at) AS r FROM tg_rn WHERE id > 3) s WHERE r <= 1');
 SELECT stepping.create_view('tg_rn3', 'SELECT s.id FROM (SELECT id, row_number() OVER (ORDER BY at DESC, id) AS rn FROM tg_rn) s WHERE 2 > s.rn');
-SELECT stepping.create_view('tg_rn4', 'SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY u ORDER BY at) AS rn FROM tg_rn) s WHERE rn <= 3');
+SELECT stepping.create_view('tg_rn4', 'SELECT id, rn FROM (SELECT id, row_number() OVER (PARTITION BY u ORDER BY at, id) AS rn FROM tg_rn) s WHERE rn <= 3');
+SELECT stepping.create_view('tg_rn5', 'SELECT * FROM (SELECT id, u, v, row_number() OVER (PARTITION BY u ORDER BY at DESC) AS pos FROM tg_rn WHERE id % 4 <> 0) s WHERE pos BETWEEN 2 AND 4');
+SELECT stepping.create_view('tg_rn6', 'SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY u % 3, v ORDER BY at) AS rn FROM tg_rn) s WHERE 3 > rn');
+-- refused: k rows per group over a join, rank(), another filter beside rn
+SELECT stepping.create_view('tg_rn7', 'SELECT id FROM (SELECT r.id, row_number() OVER (PARTITION BY r.u ORDER BY r.at) AS rn FROM tg_rn r JOIN tg_shop s ON s.shop = r.u) q WHERE rn <= 2');
+SELECT stepping.create_view('tg_rn7', 'SELECT id FROM (SELECT id, rank() OVER (PARTITION BY u ORDER BY at) AS rk FROM tg_rn) s WHERE rk <= 2');
+SELECT stepping.create_view('tg_rn7', 'SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY u ORDER BY at) AS rn FROM tg_rn) s WHERE rn <= 2 AND id > 3');
 SELECT name, kind, normalized_query FROM stepping.views WHERE name::text LIKE 'tg_rn%' ORDER BY 1;
 INSERT INTO tg_rn VALUES (100, 1, 50, 'new'), (101, 2, -1, 'x');
 DELETE FROM tg_rn WHERE id IN (SELECT id FROM tg_rn1);
 UPDATE tg_rn SET at = at + 5 WHERE id % 3 = 0;
 UPDATE tg_rn SET u = NULL WHERE id % 7 = 0;
-SELECT v, c.* FROM unnest(ARRAY['tg_rn1', 'tg_rn2', 'tg_rn3']) v, stepping.check_view(v::regclass) c;
+SELECT v, c.* FROM unnest(ARRAY['tg_rn1', 'tg_rn2', 'tg_rn3', 'tg_rn4', 'tg_rn5', 'tg_rn6']) v, stepping.check_view(v::regclass) c;
+SELECT * FROM stepping.explain_view('tg_rn4') e WHERE e LIKE '%top-k%' OR e LIKE '%window%';
+-- rows 1 .. 3 of each group with their numbers, as the query numbers them
+-- (at, id decides: no ties)
+SELECT count(*) AS rn4_wrong FROM (
+  (SELECT id, rn FROM tg_rn4 EXCEPT ALL SELECT id, rn FROM (SELECT id, row_number() OVER (PARTITION BY u ORDER BY at, id) AS rn FROM tg_rn) s WHERE rn <= 3)
+  UNION ALL
+  (SELECT id, rn FROM (SELECT id, row_number() OVER (PARTITION BY u ORDER BY at, id) AS rn FROM tg_rn) s WHERE rn <= 3 EXCEPT ALL SELECT id, rn FROM tg_rn4)) d;
+-- a new first row renumbers its group's rows, another group is left alone
+SELECT pg_stat_force_next_flush();
+CREATE TEMP TABLE tg_w4 AS SELECT n_tup_ins + n_tup_upd + n_tup_del AS w FROM pg_stat_user_tables WHERE relname = 'tg_rn4';
+INSERT INTO tg_rn VALUES (200, 4, -100, 'first');
+SELECT pg_stat_force_next_flush();
+SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del - w.w AS writes FROM pg_stat_user_tables s, tg_w4 w WHERE s.relname = 'tg_rn4';
+SELECT r.id, r.rn FROM tg_rn4 r JOIN tg_rn t USING (id) WHERE t.u = 4 ORDER BY r.rn;
+SELECT v, c.* FROM unnest(ARRAY['tg_rn4', 'tg_rn5', 'tg_rn6']) v, stepping.check_view(v::regclass) c;
 -- compared with the query as written (row_number() over ties is arbitrary,
 -- and these orders have none: id or at decides)
 SELECT count(*) AS rn1_wrong FROM (

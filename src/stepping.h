@@ -706,9 +706,24 @@ extern List *probe_prepare(Circuit *c);
 extern bool probe_input_delta(Circuit *c, int delta_rt, List *chunks,
 							  struct RunState *rs);
 
+/* compile/row_number.c: row_number() <= k per group */
+typedef struct RowNumberSpec
+{
+	int64		first;			/* rows first .. last of each group */
+	int64		last;
+	AttrNumber	rnatt;			/* the subquery's row_number() column */
+	struct WindowClause *window;
+	Query	   *sub;
+} RowNumberSpec;
+extern bool row_number_form(Query *query, RowNumberSpec *spec);
+extern Query *rewrite_row_number(Query *query);
+extern Query *row_number_mapped(Query *query, RowNumberSpec *spec);
+
 /* operators/topk.c */
 extern void topk_apply(Circuit *c, RowHash *zset, bool refresh);
 extern void topk_compile(Circuit *c, Query *query, List *visible);
+extern void topk_set_row_number(Circuit *c, Query *windowed, Query *mapped,
+								struct RowNumberSpec *spec);
 extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool nulls_first,
 								  Oid type);
 extern int64 topk_limit(Query *query);

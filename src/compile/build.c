@@ -297,7 +297,8 @@ topk_index_advice(Circuit *c, Query *query)
  * then hidden sort keys); the operator keeps the window (operators/topk.c).
  */
 static void
-compile_topk(Circuit *c, ViewPlan *p, Query *query)
+compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
+			 RowNumberSpec *rns)
 {
 	ListCell   *lc;
 	int			i = 0;
@@ -315,6 +316,8 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query)
 		i++;
 	}
 	topk_compile(c, query, p->visible);
+	if (windowed)
+		topk_set_row_number(c, windowed, query, rns);
 	initStringInfo(&keys);
 	foreach(lc, topk_window_keys(query))
 	{
@@ -329,7 +332,10 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query)
 	if (!topk_order_is_total(query))
 		appendStringInfoString(&keys, keys.len ? ", then by every column's text (ties)"
 							   : "every column's text");
-	if (c->topk.nparts > 0)
+	if (windowed)
+		build_explain_line(c, "top-k per group (row_number()): rows " INT64_FORMAT " to " INT64_FORMAT " of each group in the order %s, numbered; a step reads and recomputes only the groups its rows belong to, and writes nothing for a row after its group's last stored one",
+						   c->topk.offset + 1, c->topk.offset + c->topk.limit, keys.data);
+	else if (c->topk.nparts > 0)
 		build_explain_line(c, "top-k per group (DISTINCT ON): the first row of each group in the order %s; a step reads and recomputes only the groups its rows belong to, and writes nothing for a row after its group's stored one",
 						   keys.data);
 	else if (c->topk.offset > 0)
@@ -625,6 +631,9 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 {
 	MemoryContext cxt,
 				old;
+	RowNumberSpec rns;
+	Query	   *mapped;
+	Query	   *rnquery;
 	Circuit    *c;
 	Query	   *query;
 	ViewPlan   *p;
@@ -645,6 +654,11 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 
 	query = analyze_view_query(query_sql, true);
 	validate_view_query(query);
+	/* row_number() <= k per group: the query without the window */
+	rnquery = query;
+	mapped = row_number_mapped(query, &rns);
+	if (mapped)
+		query = mapped;
 	p = plan_view(query);
 	c->kind = p->kind;
 	c->global = p->global;
@@ -672,7 +686,9 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	if (c->kind == VIEW_BAG)
 		compile_bag(c, p, result);
 	else if (c->kind == VIEW_TOPK)
-		compile_topk(c, p, query);
+	{
+		compile_topk(c, p, query, mapped ? rnquery : NULL, &rns);
+	}
 	else
 		compile_grouped(c, p, result);
 

@@ -883,152 +883,6 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	return analyze_view_query(sql.data, true);
 }
 
-/*
- * The first row of each group written with row_number():
- *
- *   SELECT ... FROM (SELECT ..., row_number() OVER (PARTITION BY p ORDER BY o)
- *                    AS rn FROM ...) s WHERE rn = 1        (or rn <= 1, rn < 2)
- *
- * is the same as SELECT DISTINCT ON (p) ... FROM ... ORDER BY p, o (and,
- * without PARTITION BY, ORDER BY o LIMIT 1), with rn itself the constant 1:
- * the query is rewritten so, over the subquery's own FROM.  Returns NULL
- * when the query is not of that shape.
- */
-static Query *
-rewrite_first_row_number(Query *query)
-{
-	RangeTblEntry *rte;
-	Query	   *sub;
-	OpExpr	   *op;
-	Var		   *var;
-	Const	   *cst;
-	TargetEntry *rntle;
-	WindowFunc *wf;
-	WindowClause *wc;
-	char	   *opname;
-	int64		k;
-	List	   *tlist = NIL;
-	ListCell   *lc;
-	AttrNumber	resno = 1;
-	Bitmapset  *used = NULL;
-
-	if (list_length(query->rtable) != 1 || query->hasAggs || query->groupClause ||
-		query->distinctClause || query->sortClause || query->limitCount ||
-		query->limitOffset || query->hasWindowFuncs || query->hasSubLinks ||
-		query->setOperations || query->cteList ||
-		list_length(query->jointree->fromlist) != 1 ||
-		!IsA(linitial(query->jointree->fromlist), RangeTblRef) ||
-		query->jointree->quals == NULL || !IsA(query->jointree->quals, OpExpr))
-		return NULL;
-	rte = linitial_node(RangeTblEntry, query->rtable);
-	if (rte->rtekind != RTE_SUBQUERY || rte->lateral)
-		return NULL;
-	sub = rte->subquery;
-	if (!sub->hasWindowFuncs || list_length(sub->windowClause) != 1 ||
-		sub->hasAggs || sub->groupClause || sub->distinctClause ||
-		sub->sortClause || sub->limitCount || sub->limitOffset || sub->setOperations)
-		return NULL;
-
-	/* rn = 1, rn <= 1, rn < 2 (either side) */
-	op = (OpExpr *) query->jointree->quals;
-	if (list_length(op->args) != 2)
-		return NULL;
-	var = (Var *) linitial(op->args);
-	cst = (Const *) lsecond(op->args);
-	opname = get_opname(op->opno);
-	if (IsA(var, Const) && IsA(cst, Var))
-	{
-		Node	   *tmp = (Node *) var;
-
-		var = (Var *) cst;
-		cst = (Const *) tmp;
-		opname = strcmp(opname, "<=") == 0 ? ">=" : strcmp(opname, "<") == 0 ? ">"
-			: strcmp(opname, ">=") == 0 ? "<=" : strcmp(opname, ">") == 0 ? "<" : opname;
-	}
-	if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0 ||
-		!IsA(cst, Const) || cst->constisnull ||
-		(cst->consttype != INT8OID && cst->consttype != INT4OID))
-		return NULL;
-	k = cst->consttype == INT8OID ? DatumGetInt64(cst->constvalue) : DatumGetInt32(cst->constvalue);
-	if (!((strcmp(opname, "=") == 0 && k == 1) || (strcmp(opname, "<=") == 0 && k == 1) ||
-		  (strcmp(opname, "<") == 0 && k == 2)))
-		return NULL;
-	rntle = list_nth_node(TargetEntry, sub->targetList, var->varattno - 1);
-	wf = (WindowFunc *) rntle->expr;
-	if (!IsA(wf, WindowFunc) || wf->winfnoid != F_ROW_NUMBER)
-		return NULL;
-	wc = linitial_node(WindowClause, sub->windowClause);
-	foreach(lc, sub->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-
-		if (tle != rntle && contain_window_function((Node *) tle->expr))
-			return NULL;
-	}
-
-	/* the outer columns, over the subquery's FROM; rn is 1 */
-	sub = copyObject(sub);
-	foreach(lc, query->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		Var		   *v = (Var *) tle->expr;
-		TargetEntry *st;
-		TargetEntry *nt;
-
-		if (tle->resjunk)
-			continue;
-		if (!IsA(v, Var) || v->varno != 1 || v->varlevelsup != 0 || v->varattno <= 0)
-			return NULL;
-		st = list_nth_node(TargetEntry, sub->targetList, v->varattno - 1);
-		if (st->expr != NULL && IsA(st->expr, WindowFunc))
-			nt = makeTargetEntry((Expr *) makeConst(INT8OID, -1, InvalidOid, 8,
-													Int64GetDatum(1), false, FLOAT8PASSBYVAL),
-								 resno++, tle->resname, false);
-		else
-		{
-			nt = makeTargetEntry(copyObject(st->expr), resno++, tle->resname, false);
-			/* the first use of a window key carries its reference */
-			if (st->ressortgroupref != 0 && !bms_is_member(st->ressortgroupref, used))
-			{
-				nt->ressortgroupref = st->ressortgroupref;
-				used = bms_add_member(used, st->ressortgroupref);
-			}
-		}
-		tlist = lappend(tlist, nt);
-	}
-	/* window keys the outer query does not output: junk entries */
-	foreach(lc, sub->targetList)
-	{
-		TargetEntry *st = lfirst_node(TargetEntry, lc);
-
-		if (st->ressortgroupref != 0 && !bms_is_member(st->ressortgroupref, used) &&
-			(get_sortgroupref_clause_noerr(st->ressortgroupref, wc->partitionClause) ||
-			 get_sortgroupref_clause_noerr(st->ressortgroupref, wc->orderClause)))
-		{
-			TargetEntry *nt = makeTargetEntry(copyObject(st->expr), resno++, NULL, true);
-
-			nt->ressortgroupref = st->ressortgroupref;
-			used = bms_add_member(used, st->ressortgroupref);
-			tlist = lappend(tlist, nt);
-		}
-	}
-	sub->targetList = tlist;
-	sub->windowClause = NIL;
-	sub->hasWindowFuncs = false;
-	sub->sortClause = list_concat(list_copy(wc->partitionClause), wc->orderClause);
-	if (wc->partitionClause)
-	{
-		sub->distinctClause = list_copy(wc->partitionClause);
-		sub->hasDistinctOn = true;
-	}
-	else
-	{
-		sub->limitCount = (Node *) makeConst(INT8OID, -1, InvalidOid, 8,
-											 Int64GetDatum(1), false, FLOAT8PASSBYVAL);
-		sub->limitOption = LIMIT_OPTION_COUNT;
-	}
-	return analyze_view_query(deparse_view_query(sub), true);
-}
 
 /*
  * A INTERSECT B and A EXCEPT B (set semantics) are rewritten into what the
@@ -1126,12 +980,15 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	int			counter = 0;
 	Query	   *rewritten;
 
-	/* row_number() = 1 in a subquery: DISTINCT ON */
+	/*
+	 * row_number() <= k in a subquery: the first row per group (k = 1) is
+	 * a DISTINCT ON; k rows per group keep the windowed form (row_number.c)
+	 */
 	{
-		Query	   *first = rewrite_first_row_number(query);
+		Query	   *windowed = rewrite_row_number(query);
 
-		if (first)
-			query = first;
+		if (windowed)
+			query = windowed;
 	}
 
 	/* ORDER BY ... LIMIT: the view selects from the query without them */
@@ -1146,7 +1003,9 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 		query = rewritten;
 	check_subquery_privileges(query);
 	internal = list_concat(internal, rewrite_scalar_subqueries(query, rv, &counter));
-	internal = list_concat(internal, materialize_subqueries(query, rv, &counter));
+	/* (the windowed row_number() form keeps its subquery) */
+	if (row_number_mapped(query, NULL) == NULL)
+		internal = list_concat(internal, materialize_subqueries(query, rv, &counter));
 	validate_view_query(query);
 	(void) ExecCheckRTPerms(query->rtable, true);
 	stored_sql = deparse_view_query(query);

@@ -277,9 +277,13 @@ plan_view(Query *query)
 {
 	ViewPlan   *p = palloc0(sizeof(ViewPlan));
 	ListCell   *lc;
+	Query	   *mapped = row_number_mapped(query, NULL);
 	ListCell   *lc2;
 	List	   *sgcs;
 	int			i;
+
+	if (mapped)
+		query = mapped;
 
 	p->baseid = linitial_oid(view_base_tables(query));
 	p->setop = (query->setOperations != NULL);
@@ -480,10 +484,15 @@ hidden_grouped_columns(ViewPlan *p, ResultShape *s, bool keys_too)
 ResultShape *
 shape_result_table(Query *query)
 {
-	ViewPlan   *p = plan_view(query);
+	ViewPlan   *p;
+	Query	   *mapped = row_number_mapped(query, NULL);
 	ResultShape *s = palloc0(sizeof(ResultShape));
 	ListCell   *lc;
 	int			i;
+
+	if (mapped)
+		query = mapped;
+	p = plan_view(query);
 
 	s->kind = p->kind;
 	s->global = p->global;

@@ -440,6 +440,10 @@ view_base_tables(Query *query)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+	Query	   *mapped = row_number_mapped(query, NULL);
+
+	if (mapped)
+		query = mapped;
 
 	if (query->setOperations)
 	{
@@ -565,6 +569,14 @@ validate_view_query(Query *query)
 	ListCell   *lc;
 	List	   *names = NIL;
 	bool		topk = false;	/* its hidden sort keys are named by us */
+	Query	   *mapped = row_number_mapped(query, NULL);
+
+	/* row_number() <= k per group: what is maintained is the mapped query */
+	if (mapped)
+	{
+		validate_view_query(mapped);
+		return;
+	}
 
 	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
 		ereport(ERROR,

@@ -407,6 +407,81 @@ topk_compile(Circuit *c, Query *query, List *visible)
 	t->stored_plans = palloc0(sizeof(void *) * (1 << t->nparts));
 }
 
+/*
+ * row_number() <= k per group (compile/row_number.c): compiled from the
+ * mapped query, a DISTINCT ON with rn a NULL column; now the window holds
+ * rows first .. last of each group and rn is filled in by the window
+ * queries: row_number() over the group's window order.
+ */
+void
+topk_set_row_number(Circuit *c, Query *windowed, Query *mapped, RowNumberSpec *spec)
+{
+	TopkOpState *t = &c->topk;
+	StringInfoData all,
+				vis,
+				grp;
+	ListCell   *lc;
+	int			n = 0,
+				nv = 0,
+				pos = 0;
+	char	   *order = order_sql(mapped);
+	char	   *inner = inner_sql(mapped);
+	char	   *rnname = NULL;
+
+	t->limit = spec->last - spec->first + 1;
+	t->offset = spec->first - 1;
+	/* the result column that holds rn, if the query outputs it */
+	foreach(lc, windowed->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Var		   *v = (Var *) tle->expr;
+
+		if (!tle->resjunk && IsA(v, Var) && v->varattno == spec->rnatt && rnname == NULL)
+			rnname = tle->resname;
+	}
+	initStringInfo(&all);
+	initStringInfo(&vis);
+	initStringInfo(&grp);
+	foreach(lc, mapped->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		bool		hidden;
+		bool		isrn;
+
+		if (tle->resjunk)
+			continue;
+		hidden = strncmp(tle->resname, STEPPING_HIDDEN_PREFIX, strlen(STEPPING_HIDDEN_PREFIX)) == 0;
+		isrn = rnname && strcmp(tle->resname, rnname) == 0 && IsA(tle->expr, Const);
+		appendStringInfo(&all, "%s%s", n ? ", " : "",
+						 isrn ? "w.__stepping_rn" : psprintf("w.%s", quote_identifier(tle->resname)));
+		appendStringInfo(&grp, "%s%s", n++ ? ", " : "",
+						 isrn ? psprintf("row_number() OVER (ORDER BY %s)", order)
+						 : psprintf("s.%s", quote_identifier(tle->resname)));
+		if (!hidden)
+			appendStringInfo(&vis, "%s%s", nv++ ? ", " : "",
+							 isrn ? "w.__stepping_rn" : psprintf("w.%s", quote_identifier(tle->resname)));
+		pos++;
+	}
+	(void) pos;
+	{
+		StringInfoData parts;
+
+		initStringInfo(&parts);
+		foreach(lc, mapped->distinctClause)
+			appendStringInfo(&parts, "%ss.%s", foreach_current_index(lc) ? ", " : "",
+							 quote_identifier(get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+																	  mapped->targetList)->resname));
+		t->window_sql = psprintf("SELECT %s FROM (SELECT s.*, row_number() OVER (PARTITION BY %s ORDER BY %s) AS __stepping_rn FROM (%s) s) w WHERE w.__stepping_rn > " INT64_FORMAT " AND w.__stepping_rn <= " INT64_FORMAT,
+								 all.data, parts.data, order, inner, t->offset, t->offset + t->limit);
+		t->check_sql = psprintf("SELECT %s FROM (SELECT s.*, row_number() OVER (PARTITION BY %s ORDER BY %s) AS __stepping_rn FROM (%s) s) w WHERE w.__stepping_rn > " INT64_FORMAT " AND w.__stepping_rn <= " INT64_FORMAT,
+								vis.data, parts.data, order, inner, t->offset, t->offset + t->limit);
+	}
+	t->part_sql = psprintf("SELECT %s FROM (%s) s WHERE ", grp.data, inner);
+	t->part_tail = psprintf(" ORDER BY %s LIMIT " INT64_FORMAT " OFFSET " INT64_FORMAT,
+							order, t->limit, t->offset);
+	t->plan = NULL;
+}
+
 void
 topk_free_plan(Circuit *c)
 {

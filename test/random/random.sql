@@ -527,7 +527,18 @@ BEGIN
             exprs := exprs || 'id'::text;
         END IF;
         q := format('SELECT %s%s FROM %s%s', dis, array_to_string(items, ', '), tbl, w);
-        IF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.12) THEN
+        IF kind = 'bag' AND NOT rnd.disabled('topk') AND w = '' AND rnd.chance(0.25) THEN
+            -- row_number() <= k per group (k = 1 becomes a DISTINCT ON),
+            -- ordered by an expression, then every output expression's text
+            kind := 'row_number';
+            it := rnd.pickf(rnd.proj_items(false));
+            SELECT string_agg(format('(%s)::text COLLATE "C"', e), ', ') INTO tie FROM unnest(exprs) e;
+            q := format('SELECT * FROM (SELECT %s, row_number() OVER (PARTITION BY %s ORDER BY %s%s, %s) AS rn_ FROM %s) s WHERE rn_ <= %s',
+                        array_to_string(items, ', '), it, rnd.pickf(rnd.proj_items(false)),
+                        rnd.pick(ARRAY['', ' DESC', ' NULLS FIRST']), tie,
+                        regexp_replace(tbl, '^ONLY ', ''), rnd.ri(1, 3));
+            names := names || 'rn_'::text;
+        ELSIF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.12) THEN
             -- DISTINCT ON (key): the first row of each group by another
             -- expression, then every output expression's text (one answer)
             kind := 'distinct_on';
