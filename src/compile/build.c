@@ -241,53 +241,71 @@ collapse_spaces(const char *sql)
 static char *
 topk_index_advice(Circuit *c, Query *query)
 {
-	SortGroupClause *sgc;
-	TargetEntry *tle;
-	Node	   *key;
+	List	   *keys = topk_window_keys(query);
 	Relation	rel;
 	ListCell   *lc;
 	bool		found = false;
+	int			nwant;
+	int			k;
+	AttrNumber	want[INDEX_MAX_KEYS];
 	StringInfoData buf;
 
-	if (topk_window_keys(query) == NIL)
-		return NULL;
-	sgc = linitial_node(SortGroupClause, topk_window_keys(query));
-	tle = get_sortgroupclause_tle(sgc, query->targetList);
-	key = (Node *) tle->expr;
+	if (keys == NIL || catalog_is_result_table(c->baseid))
+		return NULL;			/* (an internal view is indexed by create_view) */
 
-	while (IsA(key, RelabelType))
-		key = (Node *) ((RelabelType *) key)->arg;
-	if (catalog_is_result_table(c->baseid))
-		return NULL;			/* its internal view: indexed by create_view */
+	/*
+	 * The window reads one group (DISTINCT ON, row_number()) or the whole
+	 * input: an index should lead with the group columns and then the
+	 * first ORDER BY key, or with the first ORDER BY key.
+	 */
+	nwant = Min(list_length(keys), c->topk.nparts + 1);
+	for (k = 0; k < nwant; k++)
+	{
+		TargetEntry *tle = get_sortgroupclause_tle(list_nth_node(SortGroupClause, keys, k),
+												   query->targetList);
+		Node	   *key = (Node *) tle->expr;
+
+		while (IsA(key, RelabelType))
+			key = (Node *) ((RelabelType *) key)->arg;
+		if (!IsA(key, Var))
+			return NULL;		/* expressions: no advice */
+		want[k] = ((Var *) key)->varattno;
+	}
 	rel = table_open(c->baseid, AccessShareLock);
 	foreach(lc, RelationGetIndexList(rel))
 	{
 		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
-		AttrNumber	first = idx->rd_index->indkey.values[0];
 
-		if (idx->rd_rel->relam == BTREE_AM_OID && idx->rd_index->indnkeyatts > 0 &&
+		if (idx->rd_rel->relam == BTREE_AM_OID && idx->rd_index->indnkeyatts >= nwant &&
 			idx->rd_indpred == NIL && idx->rd_index->indisvalid)
 		{
-			if (IsA(key, Var))
-				found = (first == ((Var *) key)->varattno);
-			else if (first == 0)
-			{
-				List	   *exprs = RelationGetIndexExpressions(idx);
-
-				found = exprs != NIL && equal(linitial(exprs), key);
-			}
+			found = true;
+			for (k = 0; k < nwant && found; k++)
+				found = (idx->rd_index->indkey.values[k] == want[k]);
 		}
 		index_close(idx, AccessShareLock);
 		if (found)
 			break;
 	}
 	table_close(rel, AccessShareLock);
-	if (found || !IsA(key, Var))
+	if (found)
 		return NULL;
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "CREATE INDEX ON %s (%s", c->basename,
-					 quote_identifier(get_attname(c->baseid, ((Var *) key)->varattno, false)));
-	topk_append_direction(&buf, sgc->sortop, sgc->nulls_first, exprType(key));
+	appendStringInfo(&buf, "CREATE INDEX ON %s (", c->basename);
+	foreach(lc, keys)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		TargetEntry *tle = get_sortgroupclause_tle(sgc, query->targetList);
+		Node	   *key = (Node *) tle->expr;
+
+		while (IsA(key, RelabelType))
+			key = (Node *) ((RelabelType *) key)->arg;
+		if (!IsA(key, Var))
+			break;
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "",
+						 quote_identifier(get_attname(c->baseid, ((Var *) key)->varattno, false)));
+		topk_append_direction(&buf, sgc->sortop, sgc->nulls_first, exprType(key));
+	}
 	appendStringInfoString(&buf, ");");
 	return buf.data;
 }
@@ -347,7 +365,7 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
 	build_explain_line(c, "  window: %s", collapse_spaces(c->topk.window_sql));
 	c->topk.index_advice = topk_index_advice(c, query);
 	if (c->topk.index_advice)
-		build_explain_line(c, "  no index leads with the first ORDER BY key: each recompute sorts the table (%s)",
+		build_explain_line(c, "  no index leads with the window's keys: each recompute sorts the table or its group (%s)",
 						   c->topk.index_advice);
 	build_explain_line(c, "  steps serialize on the view lock");
 }

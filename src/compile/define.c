@@ -1051,8 +1051,8 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 				 errhint("%s", (char *) lfirst(lc))));
 	if (c->kind == VIEW_TOPK && c->topk.index_advice)
 		ereport(NOTICE,
-				(errmsg("the first ORDER BY key of stepping view \"%s\" has no index", c->viewlabel),
-				 errdetail("A change that reaches the view's rows reads them again by sorting the table."),
+				(errmsg("no index of the table leads with the window keys of stepping view \"%s\"", c->viewlabel),
+				 errdetail("A change that reaches the view's rows reads them again by sorting the table, or the rows of their group."),
 				 errhint("%s", c->topk.index_advice)));
 	if (c->grouped.index_advice)
 		ereport(NOTICE,
