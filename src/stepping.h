@@ -729,6 +729,8 @@ extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool n
 extern int64 topk_limit(Query *query);
 extern bool topk_order_is_total(Query *query);
 extern List *topk_window_keys(Query *query);
+extern void topk_strip_window(Query *query);
+extern bool query_reads_one_table(Query *query);
 extern int64 topk_offset(Query *query);
 extern void topk_free_plan(Circuit *c);
 extern char *topk_window_sql(Query *query, bool visible_only);

@@ -667,18 +667,10 @@ is_window_key(Query *query, TargetEntry *tle)
 static bool
 topk_reads_one_table(Query *query)
 {
-	RangeTblEntry *rte;
-
-	if (list_length(query->rtable) != 1 || query->hasAggs || query->groupClause ||
-		(query->distinctClause && !query->hasDistinctOn) ||
-		query->setOperations || query->hasSubLinks ||
-		query->hasWindowFuncs || query->hasTargetSRFs || query->cteList ||
-		query->havingQual || list_length(query->jointree->fromlist) != 1 ||
-		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
-		return false;
-	rte = linitial_node(RangeTblEntry, query->rtable);
-	return rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_RELATION &&
-		!catalog_is_result_table(rte->relid);
+	return !(query->hasAggs || query->groupClause ||
+			 (query->distinctClause && !query->hasDistinctOn) ||
+			 query->setOperations || query->hasWindowFuncs || query->havingQual) &&
+		query_reads_one_table(query);
 }
 
 /*
@@ -774,15 +766,7 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	}
 	if (topk_reads_one_table(query))
 		return topk_over_table(sub);
-	sub->sortClause = NIL;
-	sub->limitCount = NULL;
-	sub->limitOffset = NULL;
-	sub->limitOption = LIMIT_OPTION_DEFAULT;
-	if (sub->hasDistinctOn)
-	{
-		sub->distinctClause = NIL;
-		sub->hasDistinctOn = false;
-	}
+	topk_strip_window(sub);
 
 	/*
 	 * Window keys that are not output columns become columns.  The parser

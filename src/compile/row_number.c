@@ -228,17 +228,22 @@ without_window(Query *query, RowNumberSpec *spec, Expr *rnexpr, bool hidden_keys
 	return analyze_view_query(deparse_view_query(sub), true);
 }
 
-/* Whether the subquery reads one table through WHERE and expressions. */
-static bool
-reads_one_table(Query *sub)
+/*
+ * Whether a query reads one plain table (not a view's result table), with
+ * no joins, subqueries, set-returning functions in its select list or WITH
+ * queries: only WHERE and expressions stand between the table and its rows.
+ * (Its aggregates, grouping and window functions are the caller's to judge.)
+ */
+bool
+query_reads_one_table(Query *query)
 {
 	RangeTblEntry *rte;
 
-	if (list_length(sub->rtable) != 1 || sub->hasSubLinks || sub->hasTargetSRFs ||
-		sub->cteList || list_length(sub->jointree->fromlist) != 1 ||
-		!IsA(linitial(sub->jointree->fromlist), RangeTblRef))
+	if (list_length(query->rtable) != 1 || query->hasSubLinks || query->hasTargetSRFs ||
+		query->cteList || list_length(query->jointree->fromlist) != 1 ||
+		!IsA(linitial(query->jointree->fromlist), RangeTblRef))
 		return false;
-	rte = linitial_node(RangeTblEntry, sub->rtable);
+	rte = linitial_node(RangeTblEntry, query->rtable);
 	return rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_RELATION &&
 		!catalog_is_result_table(rte->relid);
 }
@@ -267,7 +272,7 @@ rewrite_row_number(Query *query)
 		return without_window(query, &spec,
 							  (Expr *) makeConst(INT8OID, -1, InvalidOid, 8, Int64GetDatum(1),
 												 false, FLOAT8PASSBYVAL), false);
-	if (!reads_one_table(spec.sub) || spec.window->partitionClause == NIL || spec.last < 0)
+	if (!query_reads_one_table(spec.sub) || spec.window->partitionClause == NIL || spec.last < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("stepping cannot maintain this row_number() filter"),

@@ -208,20 +208,27 @@ topk_window_keys(Query *query)
  * DISTINCT ON (deparsed), and the ORDER BY list over its output columns
  * (every window key is one), ties included.
  */
+/* Remove a query's window clauses, in place: ORDER BY, LIMIT, DISTINCT ON. */
+void
+topk_strip_window(Query *query)
+{
+	query->sortClause = NIL;
+	query->limitCount = NULL;
+	query->limitOffset = NULL;
+	query->limitOption = LIMIT_OPTION_DEFAULT;
+	if (query->hasDistinctOn)
+	{
+		query->distinctClause = NIL;
+		query->hasDistinctOn = false;
+	}
+}
+
 static char *
 inner_sql(Query *query)
 {
 	Query	   *inner = copyObject(query);
 
-	inner->sortClause = NIL;
-	inner->limitCount = NULL;
-	inner->limitOffset = NULL;
-	inner->limitOption = LIMIT_OPTION_DEFAULT;
-	if (inner->hasDistinctOn)
-	{
-		inner->distinctClause = NIL;
-		inner->hasDistinctOn = false;
-	}
+	topk_strip_window(inner);
 	return deparse_view_query(inner);
 }
 
@@ -422,8 +429,7 @@ topk_set_row_number(Circuit *c, Query *windowed, Query *mapped, RowNumberSpec *s
 				grp;
 	ListCell   *lc;
 	int			n = 0,
-				nv = 0,
-				pos = 0;
+				nv = 0;
 	char	   *order = order_sql(mapped);
 	char	   *inner = inner_sql(mapped);
 	char	   *rnname = NULL;
@@ -460,21 +466,21 @@ topk_set_row_number(Circuit *c, Query *windowed, Query *mapped, RowNumberSpec *s
 		if (!hidden)
 			appendStringInfo(&vis, "%s%s", nv++ ? ", " : "",
 							 isrn ? "w.__stepping_rn" : psprintf("w.%s", quote_identifier(tle->resname)));
-		pos++;
 	}
-	(void) pos;
 	{
 		StringInfoData parts;
+		char	   *numbered;
 
 		initStringInfo(&parts);
 		foreach(lc, mapped->distinctClause)
 			appendStringInfo(&parts, "%ss.%s", foreach_current_index(lc) ? ", " : "",
 							 quote_identifier(get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
 																	  mapped->targetList)->resname));
-		t->window_sql = psprintf("SELECT %s FROM (SELECT s.*, row_number() OVER (PARTITION BY %s ORDER BY %s) AS __stepping_rn FROM (%s) s) w WHERE w.__stepping_rn > " INT64_FORMAT " AND w.__stepping_rn <= " INT64_FORMAT,
-								 all.data, parts.data, order, inner, t->offset, t->offset + t->limit);
-		t->check_sql = psprintf("SELECT %s FROM (SELECT s.*, row_number() OVER (PARTITION BY %s ORDER BY %s) AS __stepping_rn FROM (%s) s) w WHERE w.__stepping_rn > " INT64_FORMAT " AND w.__stepping_rn <= " INT64_FORMAT,
-								vis.data, parts.data, order, inner, t->offset, t->offset + t->limit);
+		/* every group numbered, its rows first .. last kept */
+		numbered = psprintf(" FROM (SELECT s.*, row_number() OVER (PARTITION BY %s ORDER BY %s) AS __stepping_rn FROM (%s) s) w WHERE w.__stepping_rn > " INT64_FORMAT " AND w.__stepping_rn <= " INT64_FORMAT,
+							parts.data, order, inner, t->offset, t->offset + t->limit);
+		t->window_sql = psprintf("SELECT %s%s", all.data, numbered);
+		t->check_sql = psprintf("SELECT %s%s", vis.data, numbered);
 	}
 	t->part_sql = psprintf("SELECT %s FROM (%s) s WHERE ", grp.data, inner);
 	t->part_tail = psprintf(" ORDER BY %s LIMIT " INT64_FORMAT " OFFSET " INT64_FORMAT,
