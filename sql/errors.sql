@@ -41,7 +41,7 @@ END
 $$;
 
 -- as a user sees it
-SELECT stepping.create_view('errors_v', 'SELECT g, x, rank() OVER (ORDER BY x) AS r FROM errors_t');
+SELECT stepping.create_view('errors_v', 'SELECT g, x FROM errors_t WHERE x IN (SELECT rank() OVER (ORDER BY x) FROM errors_t)');
 SELECT stepping.create_view('errors_v', 'SELECT x FROM errors_t ORDER BY x');
 SELECT stepping.create_view('errors_v', 'SELECT g, x + 1 FROM errors_t');
 SELECT to_regclass('errors_v');
@@ -88,8 +88,9 @@ SELECT * FROM pg_temp.refused('SELECT x FROM errors_t ORDER BY x');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t LIMIT 1');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t OFFSET 1');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t FETCH FIRST 1 ROW ONLY');
-SELECT * FROM pg_temp.refused('SELECT x, sum(x) OVER () AS s FROM errors_t');
-SELECT * FROM pg_temp.refused('SELECT x, row_number() OVER (ORDER BY x) AS rn FROM errors_t');
+SELECT * FROM pg_temp.refused('SELECT x FROM errors_t WHERE x > (SELECT sum(x) OVER () FROM errors_t LIMIT 1)');
+SELECT * FROM pg_temp.refused('SELECT x, rank() OVER (ORDER BY x) AS rn FROM errors_t ORDER BY rn');
+SELECT * FROM pg_temp.refused('SELECT x, last_value(x) OVER (ORDER BY g) AS l FROM errors_t');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t FOR UPDATE');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t FOR SHARE');
 SELECT * FROM pg_temp.refused('SELECT x FROM errors_t TABLESAMPLE SYSTEM (50)');

@@ -358,6 +358,10 @@ typedef struct TopkOpState
 	List	   *partwhere;		/* per group column: "s.col OPERATOR(=) " */
 	void	  **part_plans;		/* per NULL pattern, lazily (SPIPlanPtr) */
 	void	  **stored_plans;	/* per NULL pattern, lazily (SPIPlanPtr) */
+	struct Query *window_query; /* window functions (compile/window.c): the
+								 * stored query, whose groups are its
+								 * partitions, every row kept (limit -1);
+								 * else NULL */
 } TopkOpState;
 
 /*
@@ -719,11 +723,18 @@ extern bool row_number_form(Query *query, RowNumberSpec *spec);
 extern Query *rewrite_row_number(Query *query);
 extern Query *row_number_mapped(Query *query, RowNumberSpec *spec);
 
+/* compile/window.c: window functions, maintained per partition */
+extern bool window_stored_form(Query *query);
+extern Query *window_mapped(Query *query);
+extern Query *view_mapped_query(Query *query);
+extern char *window_part_sql(Query *stored, int nparts, const bool *isnull);
+
 /* operators/topk.c */
 extern void topk_apply(Circuit *c, RowHash *zset, bool refresh);
 extern void topk_compile(Circuit *c, Query *query, List *visible);
 extern void topk_set_row_number(Circuit *c, Query *windowed, Query *mapped,
 								struct RowNumberSpec *spec);
+extern void topk_set_window(Circuit *c, Query *stored);
 extern void topk_append_direction(struct StringInfoData *buf, Oid sortop, bool nulls_first,
 								  Oid type);
 extern int64 topk_limit(Query *query);

@@ -156,6 +156,13 @@ SELECT stepping.create_view('public.latest_events',
   $$SELECT kind, n FROM public.events ORDER BY at_day DESC, n LIMIT 4 OFFSET 1$$);
 SELECT stepping.create_view('public.last_event_per_kind',
   $$SELECT DISTINCT ON (kind) kind, n, at_day FROM public.events ORDER BY kind, at_day DESC$$);
+SELECT stepping.create_view('public.event_ranks',
+  $$SELECT kind, n, rank() OVER (PARTITION BY kind ORDER BY n DESC) AS r,
+           sum(n) OVER (PARTITION BY kind ORDER BY at_day, n ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pair
+      FROM public.events$$);
+SELECT stepping.create_view('reports."Region Places"',
+  $$SELECT c."Region", sum(o.amount) AS total, dense_rank() OVER (ORDER BY sum(o.amount) DESC NULLS LAST) AS place
+      FROM "Sales Data"."Customers" c JOIN "Sales Data"."Orders" o ON o."CustId" = c."CustId" GROUP BY c."Region"$$);
 SQL
 ); then
     echo "$out"

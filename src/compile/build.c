@@ -316,7 +316,7 @@ topk_index_advice(Circuit *c, Query *query)
  */
 static void
 compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
-			 RowNumberSpec *rns)
+			 RowNumberSpec *rns, Query *window_stored)
 {
 	ListCell   *lc;
 	int			i = 0;
@@ -336,6 +336,21 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
 	topk_compile(c, query, p->visible);
 	if (windowed)
 		topk_set_row_number(c, windowed, query, rns);
+	if (window_stored)
+	{
+		topk_set_window(c, window_stored);
+		build_explain_line(c, "window functions, per partition of %s: a step recomputes the partitions its rows belong to (the stored query with the partition's equality in its WHERE) and writes only the rows that changed",
+						   IsA(get_sortgroupclause_tle(linitial_node(SortGroupClause, query->distinctClause),
+														query->targetList)->expr, Const) ? "the whole view (no PARTITION BY shared by every window)"
+						   : "the PARTITION BY every window shares");
+		build_explain_line(c, "  query: %s", collapse_spaces(c->topk.window_sql));
+		c->topk.index_advice = topk_index_advice(c, query);
+		if (c->topk.index_advice)
+			build_explain_line(c, "  no index leads with the partition keys: each recompute scans the table (%s)",
+							   c->topk.index_advice);
+		build_explain_line(c, "  steps serialize on the view lock");
+		return;
+	}
 	initStringInfo(&keys);
 	foreach(lc, topk_window_keys(query))
 	{
@@ -652,6 +667,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	RowNumberSpec rns;
 	Query	   *mapped;
 	Query	   *rnquery;
+	Query	   *windowed;
 	Circuit    *c;
 	Query	   *query;
 	ViewPlan   *p;
@@ -675,8 +691,11 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	/* row_number() <= k per group: the query without the window */
 	rnquery = query;
 	mapped = row_number_mapped(query, &rns);
+	windowed = mapped ? NULL : window_mapped(query);
 	if (mapped)
 		query = mapped;
+	else if (windowed)
+		query = windowed;
 	p = plan_view(query);
 	c->kind = p->kind;
 	c->global = p->global;
@@ -705,7 +724,8 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		compile_bag(c, p, result);
 	else if (c->kind == VIEW_TOPK)
 	{
-		compile_topk(c, p, query, mapped ? rnquery : NULL, &rns);
+		compile_topk(c, p, query, mapped ? rnquery : NULL, &rns,
+					 windowed ? rnquery : NULL);
 	}
 	else
 		compile_grouped(c, p, result);
@@ -747,6 +767,7 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 		compile_union_inputs(c);
 	build_explain_line(c, "output: %s (%s)", c->viewname,
 				 c->kind == VIEW_BAG ? "deletes, then inserts, through the executor's row routines"
+				 : c->kind == VIEW_TOPK && c->topk.window_query ? "a recomputed partition's rows that changed deleted, their new values inserted"
 				 : c->kind == VIEW_TOPK ? "the rows that left the window deleted, the rows that entered it inserted"
 				 : "one lookup and one insert, update or delete per touched group");
 

@@ -140,6 +140,12 @@ extern void compile_grouped(Circuit *c, ViewPlan *p, Relation result);
 
 /* define.c */
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
+extern List *internal_column_names(List *names);
+extern void read_internal_view(RangeTblEntry *rte, Oid oid);
+extern Oid	create_subquery_view(Query *sub, List *names, RangeVar *rv, int *counter);
+
+/* window.c: views with window functions, maintained per partition */
+extern Query *rewrite_window(Query *query, RangeVar *rv, int *counter, List **internal);
 
 /* plan.c */
 extern bool collect_sublinks_walker(Node *node, List **sublinks);

@@ -40,7 +40,7 @@ kind_name(ResultShape *shape, Query *query)
 	if (shape->kind == VIEW_BAG)
 		return "bag";
 	if (shape->kind == VIEW_TOPK)
-		return "top-k";
+		return window_stored_form(query) ? "window" : "top-k";
 	if (shape->global)
 		return "global aggregate";
 	if (query->distinctClause || query->setOperations)
@@ -139,7 +139,7 @@ output_names(Query *query)
  * for hidden state) gets a generated name instead of making the internal
  * view fail as a view with an unnamed column.
  */
-static List *
+List *
 internal_column_names(List *names)
 {
 	List	   *kept = NIL;
@@ -383,7 +383,7 @@ coerce_set_operation(Query *query, Node *node, List *ops)
 }
 
 /* Make a range table entry read an internal view's result table. */
-static void
+void
 read_internal_view(RangeTblEntry *rte, Oid oid)
 {
 	rte->rtekind = RTE_RELATION;
@@ -400,7 +400,7 @@ read_internal_view(RangeTblEntry *rte, Oid oid)
 }
 
 /* Create the internal view of a subquery whose columns get these names. */
-static Oid
+Oid
 create_subquery_view(Query *sub, List *names, RangeVar *rv, int *counter)
 {
 	char	   *sub_sql;
@@ -980,6 +980,10 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	if (query->limitCount || query->limitOffset || query->hasDistinctOn)
 		query = rewrite_topk(query, rv, &counter, &internal);
 
+	/* window functions in the select list: the stored window form */
+	if (query->hasWindowFuncs)
+		query = rewrite_window(query, rv, &counter, &internal);
+
 	/* WITH queries first: the rewrites below deparse what reads them */
 	internal = list_concat(internal, materialize_ctes(query, rv, &counter));
 	rewritten = rewrite_intersect_except(query);
@@ -988,7 +992,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	check_subquery_privileges(query);
 	internal = list_concat(internal, rewrite_scalar_subqueries(query, rv, &counter));
 	/* (the windowed row_number() form keeps its subquery) */
-	if (row_number_mapped(query, NULL) == NULL)
+	if (view_mapped_query(query) == NULL)
 		internal = list_concat(internal, materialize_subqueries(query, rv, &counter));
 	validate_view_query(query);
 	(void) ExecCheckRTPerms(query->rtable, true);
@@ -1033,7 +1037,12 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),
 				 errdetail("Every change to the other side of the join will scan the table."),
 				 errhint("%s", (char *) lfirst(lc))));
-	if (c->kind == VIEW_TOPK && c->topk.index_advice)
+	if (c->kind == VIEW_TOPK && c->topk.index_advice && c->topk.window_query)
+		ereport(NOTICE,
+				(errmsg("no index of the table leads with the partition keys of stepping view \"%s\"", c->viewlabel),
+				 errdetail("A change recomputes the rows of its partition, which are read by scanning the table."),
+				 errhint("%s", c->topk.index_advice)));
+	else if (c->kind == VIEW_TOPK && c->topk.index_advice)
 		ereport(NOTICE,
 				(errmsg("no index of the table leads with the window keys of stepping view \"%s\"", c->viewlabel),
 				 errdetail("A change that reaches the view's rows reads them again by sorting the table, or the rows of their group."),

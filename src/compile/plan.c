@@ -277,7 +277,7 @@ plan_view(Query *query)
 {
 	ViewPlan   *p = palloc0(sizeof(ViewPlan));
 	ListCell   *lc;
-	Query	   *mapped = row_number_mapped(query, NULL);
+	Query	   *mapped = view_mapped_query(query);
 	ListCell   *lc2;
 	List	   *sgcs;
 	int			i;
@@ -485,7 +485,7 @@ ResultShape *
 shape_result_table(Query *query)
 {
 	ViewPlan   *p;
-	Query	   *mapped = row_number_mapped(query, NULL);
+	Query	   *mapped = view_mapped_query(query);
 	ResultShape *s = palloc0(sizeof(ResultShape));
 	ListCell   *lc;
 	int			i;

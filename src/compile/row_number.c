@@ -18,7 +18,8 @@
  *	    query over the table with rn as a NULL bigint column: compile,
  *	    validate and the result table's shape read that one, and the
  *	    operator fills rn in.
- *	  Anything else with a window function stays refused (validate.c).
+ *	  Any other filter on row_number() is an outer query over a window view
+ *	  (window.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -249,6 +250,18 @@ query_reads_one_table(Query *query)
 }
 
 /*
+ * Whether rows a .. b per group keep the windowed form (over one table,
+ * with PARTITION BY and an upper bound); other filters are outer queries
+ * over a window view (window.c).
+ */
+static bool
+row_number_kept(RowNumberSpec *spec)
+{
+	return query_reads_one_table(spec->sub) && spec->window->partitionClause != NIL &&
+		spec->last >= 0;
+}
+
+/*
  * create_view: the query to store for a row_number() filter (NULL: not
  * one).  The first row per group becomes a DISTINCT ON query; rows a .. b
  * per group over one table keep the windowed form, with the window keys
@@ -272,12 +285,9 @@ rewrite_row_number(Query *query)
 		return without_window(query, &spec,
 							  (Expr *) makeConst(INT8OID, -1, InvalidOid, 8, Int64GetDatum(1),
 												 false, FLOAT8PASSBYVAL), false);
-	if (!query_reads_one_table(spec.sub) || spec.window->partitionClause == NIL || spec.last < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("stepping cannot maintain this row_number() filter"),
-				 errdetail("Rows after the first of each group are maintained over one table, with PARTITION BY and an upper bound on the row number."),
-				 errhint("Keep the first row per group (rn = 1), which is maintained over any query, or read one table in the subquery.")));
+	/* otherwise the subquery is a window view of its own (window.c) */
+	if (!row_number_kept(&spec))
+		return NULL;
 
 	/* the windowed form: window keys the outer query lacks become outputs */
 	outer = copyObject(query);
@@ -357,7 +367,8 @@ row_number_mapped(Query *query, RowNumberSpec *spec)
 
 	if (spec == NULL)
 		spec = &local;
-	if (!row_number_form(query, spec) || (spec->first == 1 && spec->last == 1))
+	if (!row_number_form(query, spec) || (spec->first == 1 && spec->last == 1) ||
+		!row_number_kept(spec))
 		return NULL;
 	return without_window(query, spec,
 						  (Expr *) makeConst(INT8OID, -1, InvalidOid, 8, (Datum) 0,

@@ -245,7 +245,7 @@ check_expr_walker(Node *node, void *context)
 		return false;
 	}
 	if (IsA(node, WindowFunc))
-		stepping_reject("window functions", "Remove the OVER clause. Maintained instead: ORDER BY ... LIMIT n, SELECT DISTINCT ON, and a subquery's row_number() = 1 (the first row per group).");
+		stepping_reject("window functions here", "Window functions are maintained in a query's select list, or in a subquery in FROM; move them there.");
 	if (IsA(node, GroupingFunc))
 		stepping_reject("GROUPING()", NULL);
 	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
@@ -440,7 +440,7 @@ view_base_tables(Query *query)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
-	Query	   *mapped = row_number_mapped(query, NULL);
+	Query	   *mapped = view_mapped_query(query);
 
 	if (mapped)
 		query = mapped;
@@ -552,6 +552,10 @@ is_topk_form(Query *query)
 	{
 		Var		   *var = (Var *) lfirst_node(TargetEntry, lc)->expr;
 
+		/* (a window view's window-dependent columns are NULL here, its one
+		 * partition without PARTITION BY the constant true) */
+		if (IsA(var, Const))
+			continue;
 		if (!IsA(var, Var) || var->varno != 1 || var->varlevelsup != 0 ||
 			var->varattno <= 0)
 			return false;
@@ -569,7 +573,7 @@ validate_view_query(Query *query)
 	ListCell   *lc;
 	List	   *names = NIL;
 	bool		topk = false;	/* its hidden sort keys are named by us */
-	Query	   *mapped = row_number_mapped(query, NULL);
+	Query	   *mapped = view_mapped_query(query);
 
 	/* row_number() <= k per group: what is maintained is the mapped query */
 	if (mapped)
@@ -600,7 +604,7 @@ validate_view_query(Query *query)
 	else if (query->limitCount || query->limitOffset)
 		stepping_reject("LIMIT or OFFSET here", "Remove LIMIT/OFFSET; filter with WHERE instead.");
 	if (query->hasWindowFuncs)
-		stepping_reject("window functions", "Remove the OVER clause. Maintained instead: ORDER BY ... LIMIT n, SELECT DISTINCT ON, and a subquery's row_number() = 1 (the first row per group).");
+		stepping_reject("window functions here", "Window functions are maintained in a query's select list, or in a subquery in FROM; move them there.");
 	if (query->hasTargetSRFs)
 		stepping_reject("set-returning functions in the select list", NULL);
 	if (checkExprHasSubLink(query->havingQual))
@@ -685,7 +689,11 @@ validate_view_query(Query *query)
 					strlen(STEPPING_HIDDEN_PREFIX)) == 0 &&
 			!(topk && tle->ressortgroupref != 0 &&
 			  strncmp(tle->resname, STEPPING_HIDDEN_PREFIX "sort_",
-					  strlen(STEPPING_HIDDEN_PREFIX "sort_")) == 0))
+					  strlen(STEPPING_HIDDEN_PREFIX "sort_")) == 0) &&
+			!(topk && (strncmp(tle->resname, STEPPING_HIDDEN_PREFIX "part_",
+							   strlen(STEPPING_HIDDEN_PREFIX "part_")) == 0 ||
+					   strncmp(tle->resname, STEPPING_HIDDEN_PREFIX "in_",
+							   strlen(STEPPING_HIDDEN_PREFIX "in_")) == 0)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),

@@ -41,6 +41,10 @@
  *	  writer committed; under REPEATABLE READ and SERIALIZABLE a writer
  *	  whose snapshot misses another's step gets 40001.
  *
+ *	  Window functions (compile/window.c) use the per-group form with every
+ *	  row of a group kept: a group is a partition, recomputed by the stored
+ *	  query with the partition's equality below the windows.
+ *
  *	  Memory: the stored window and the recomputed one live in the step's
  *	  context (CurrentMemoryContext of the caller, deleted after the step);
  *	  the kept plan lives in SPI's kept-plan context until the circuit is
@@ -488,6 +492,24 @@ topk_set_row_number(Circuit *c, Query *windowed, Query *mapped, RowNumberSpec *s
 	t->plan = NULL;
 }
 
+/*
+ * Window functions (compile/window.c): every row of a partition is kept, and
+ * a partition's rows are the stored query's with its equality pushed below
+ * the windows (window_part_sql, per NULL pattern in group_plan).
+ */
+void
+topk_set_window(Circuit *c, Query *stored)
+{
+	TopkOpState *t = &c->topk;
+
+	t->limit = -1;
+	t->offset = 0;
+	t->window_query = copyObject(stored);
+	t->window_sql = deparse_view_query(stored);
+	t->check_sql = psprintf("SELECT %s FROM (%s) s", select_sql(stored, true), t->window_sql);
+	t->plan = NULL;
+}
+
 void
 topk_free_plan(Circuit *c)
 {
@@ -622,7 +644,10 @@ group_plan(Circuit *c, void **plans, const char *head, const char *tail,
 			appendStringInfo(&where, "s.%s$%d", (char *) lfirst(lc), ++nargs);
 		}
 	}
-	plan = SPI_prepare(psprintf("%s%s%s", head, where.data, tail), nargs, argtypes);
+	if (t->window_query && plans == t->part_plans)
+		plan = SPI_prepare(window_part_sql(t->window_query, t->nparts, isnull), nargs, argtypes);
+	else
+		plan = SPI_prepare(psprintf("%s%s%s", head, where.data, tail), nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "stepping: could not prepare a group's window of \"%s\": %s",
 			 c->viewlabel, SPI_result_code_string(SPI_result));
@@ -744,6 +769,8 @@ reaches(Circuit *c, List *window, List *changed)
 	WindowRow  *last = NULL;
 	ListCell   *lc;
 
+	if (t->limit < 0)
+		return true;			/* every row kept: any change may move them */
 	if (list_length(window) < t->limit)
 		return true;
 	foreach(lc, window)

@@ -538,6 +538,45 @@ BEGIN
                         rnd.pick(ARRAY['', ' DESC', ' NULLS FIRST']), tie,
                         regexp_replace(tbl, '^ONLY ', ''), rnd.ri(1, 3));
             names := names || 'rn_'::text;
+        ELSIF kind = 'bag' AND NOT rnd.disabled('window') AND rnd.chance(0.2) THEN
+            -- window functions over a partition (or the whole view), some
+            -- ordered by an expression then the text of every column they
+            -- and the output read (the query as written has one answer; all
+            -- in one direction: rows equal in every column they read may
+            -- pair their values from windows of opposite orders either way),
+            -- ranks over ties; sometimes filtered on a rank by an outer query
+            kind := 'window';
+            SELECT string_agg(format('(%s)::text COLLATE "C"', e), ', ') INTO tie
+              FROM unnest(exprs || ARRAY['a', 'b', 'c', 'id']) e;
+            it := CASE WHEN rnd.chance(0.8) THEN 'PARTITION BY ' || rnd.pickf(rnd.proj_items(true)) ELSE '' END;
+            nm := rnd.pickf(rnd.proj_items(false));
+            n := rnd.ri(1, 3);
+            FOR i IN 1..n LOOP
+                items := items || format('%s AS %s', format(rnd.pick(ARRAY[
+                    'sum(a) OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'count(*) OVER (%1$s)',
+                    'sum(c) OVER (%1$s)',
+                    'rank() OVER (%1$s ORDER BY %2$s)',
+                    'dense_rank() OVER (%1$s ORDER BY %2$s DESC)',
+                    'cume_dist() OVER (%1$s ORDER BY %2$s NULLS FIRST)',
+                    'lag(b) OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'lead(c, 2, 0) OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'first_value(b) OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'row_number() OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'ntile(3) OVER (%1$s ORDER BY %2$s, %3$s)',
+                    'sum(c) OVER (%1$s ORDER BY %2$s, %3$s ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)',
+                    'max(a) OVER (%1$s ORDER BY %2$s)',
+                    'count(b) FILTER (WHERE a > 1) OVER (%1$s ORDER BY %2$s)']), it, nm, tie),
+                    'w' || i || '_');
+                names := names || ('w' || i || '_');
+            END LOOP;
+            q := format('SELECT %s FROM %s%s', array_to_string(items, ', '), tbl, w);
+            IF rnd.chance(0.3) THEN
+                q := format('SELECT * FROM (SELECT %s, rank() OVER (%s ORDER BY %s DESC) AS r_ FROM %s%s) s WHERE r_ <= %s',
+                            array_to_string(items, ', '), it, rnd.pickf(rnd.proj_items(false)),
+                            regexp_replace(tbl, '^ONLY ', ''), w, rnd.ri(1, 3));
+                names := names || 'r_'::text;
+            END IF;
         ELSIF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.12) THEN
             -- DISTINCT ON (key): the first row of each group by another
             -- expression, then every output expression's text (one answer)

@@ -41,7 +41,7 @@
 #                 g, int8, int2, text, avg, nopk, dropcol, truncate, upsert,
 #                 merge, copy, cte, join, txn, subxact, refresh, lifecycle, triggers,
 #                 fk, quoted, udf, special, toast, bulk, workmem, xsession, minmax,
-#                 having, bag, topk,
+#                 having, bag, topk, window,
 #                 distinct, groupby, global
 #
 # Exit status: 0 all checks passed, 1 a mismatch or an unexpected error
