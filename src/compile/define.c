@@ -596,6 +596,29 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 	return internal;
 }
 
+/*
+ * Refuse output columns named like stepping's hidden columns: views that
+ * add hidden columns of their own (top-k sort keys, window partitions)
+ * would otherwise mistake the user's for them.
+ */
+void
+reject_reserved_names(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk && tle->resname &&
+			strncmp(tle->resname, STEPPING_HIDDEN_PREFIX, strlen(STEPPING_HIDDEN_PREFIX)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
+					 errhint("Rename the column with an alias.")));
+	}
+}
+
 /* Refuse what ORDER BY ... LIMIT may not be here, with its reason. */
 static void
 validate_topk(Query *query)
@@ -753,17 +776,7 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	bool		indexable = true;
 
 	validate_topk(query);
-	foreach(lc, query->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-
-		if (!tle->resjunk && tle->resname &&
-			strncmp(tle->resname, STEPPING_HIDDEN_PREFIX, strlen(STEPPING_HIDDEN_PREFIX)) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
-					 errhint("Rename the column with an alias.")));
-	}
+	reject_reserved_names(query);
 	if (topk_reads_one_table(query))
 		return topk_over_table(sub);
 	topk_strip_window(sub);

@@ -645,8 +645,6 @@ common_partition(Query *w)
 static void
 validate_window_query(Query *query)
 {
-	ListCell   *lc;
-
 	if (query->sortClause)
 		stepping_reject_because("ORDER BY", "A view's rows have no order.",
 								"Remove ORDER BY and sort when you read the result table, or add a LIMIT to keep the first rows.");
@@ -661,17 +659,7 @@ validate_window_query(Query *query)
 		stepping_reject("FOR UPDATE or FOR SHARE", "Remove the locking clause.");
 	if (contain_volatile_functions((Node *) query->targetList))
 		stepping_reject("volatile functions in a window view", "Remove random(), nextval() and other volatile calls.");
-	foreach(lc, query->targetList)
-	{
-		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-
-		if (!tle->resjunk && tle->resname &&
-			strncmp(tle->resname, STEPPING_HIDDEN_PREFIX, strlen(STEPPING_HIDDEN_PREFIX)) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("column name \"%s\" is reserved for stepping's hidden state", tle->resname),
-					 errhint("Rename the column with an alias.")));
-	}
+	reject_reserved_names(query);
 }
 
 /*
