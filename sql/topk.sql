@@ -176,7 +176,6 @@ BEGIN
         'SELECT id FROM topk_s LIMIT 3',
         'SELECT id FROM topk_s ORDER BY id OFFSET 3',
         'SELECT id FROM topk_s ORDER BY id LIMIT NULL',
-        'SELECT id FROM topk_s ORDER BY score FETCH FIRST 3 ROWS WITH TIES',
         'SELECT DISTINCT ON (game) game, id FROM topk_s ORDER BY game, score LIMIT 3',
         'SELECT id FROM topk_s ORDER BY id LIMIT (SELECT 3)']
     LOOP

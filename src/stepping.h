@@ -335,6 +335,9 @@ typedef struct TopkOpState
 {
 	int64		limit;
 	int64		offset;
+	bool		with_ties;		/* FETCH FIRST limit ROWS WITH TIES: the
+								 * window also holds every row tied with its
+								 * last on the ORDER BY keys */
 	int			nkeys;
 	int		   *keycol;			/* circuit row column of each ORDER BY key */
 	struct SortSupportData *ssup;	/* per key: its operator, collation, NULLS */

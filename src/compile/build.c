@@ -362,7 +362,11 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
 		topk_append_direction(&keys, sgc->sortop, sgc->nulls_first,
 							  exprType((Node *) tle->expr));
 	}
-	if (!topk_order_is_total(query))
+	if (c->topk.with_ties)
+		appendStringInfoString(&keys, c->topk.offset > 0
+							   ? ", with every row tied with the last (the first rows skipped in the order of every column's text after the keys)"
+							   : ", with every row tied with the last");
+	else if (!topk_order_is_total(query))
 		appendStringInfoString(&keys, keys.len ? ", then by every column's text (ties)"
 							   : "every column's text");
 	if (windowed)

@@ -633,9 +633,6 @@ validate_topk(Query *query)
 							"Group in a subquery in FROM and apply DISTINCT ON to it.");
 		return;
 	}
-	if (query->limitOption == LIMIT_OPTION_WITH_TIES)
-		stepping_reject("FETCH FIRST ... WITH TIES",
-						"Use FETCH FIRST n ROWS ONLY or LIMIT n; the view then keeps a fixed choice among ties.");
 	if (query->sortClause == NIL)
 		stepping_reject_because("LIMIT or OFFSET without ORDER BY",
 								"Without an order, LIMIT keeps arbitrary rows.",
@@ -862,10 +859,11 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	appendStringInfo(&sql, " FROM %s s", qualified_relname(oid));
 	if (order.len > 0)
 		appendStringInfo(&sql, " ORDER BY %s", order.data);
-	if (query->limitCount)
-		appendStringInfo(&sql, " LIMIT " INT64_FORMAT, topk_limit(query));
 	if (topk_offset(query) > 0)
-		appendStringInfo(&sql, " OFFSET " INT64_FORMAT, topk_offset(query));
+		appendStringInfo(&sql, " OFFSET " INT64_FORMAT " ROWS", topk_offset(query));
+	if (query->limitCount)
+		appendStringInfo(&sql, " FETCH FIRST " INT64_FORMAT " ROWS %s", topk_limit(query),
+						 query->limitOption == LIMIT_OPTION_WITH_TIES ? "WITH TIES" : "ONLY");
 
 	if (indexable && index.len > 0)
 	{

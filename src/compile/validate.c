@@ -542,11 +542,10 @@ is_topk_form(Query *query)
 	if (!catalog_is_result_table(linitial_node(RangeTblEntry, query->rtable)->relid))
 		return !(query->hasAggs || query->groupClause ||
 				 query->hasWindowFuncs || query->hasSubLinks || query->setOperations ||
-				 query->hasTargetSRFs || query->limitOption == LIMIT_OPTION_WITH_TIES);
+				 query->hasTargetSRFs);
 	/* over its internal view: columns of it, nothing else */
 	if (query->jointree->quals != NULL || query->hasAggs || query->groupClause ||
-		query->hasWindowFuncs || query->hasSubLinks ||
-		query->setOperations || query->limitOption == LIMIT_OPTION_WITH_TIES)
+		query->hasWindowFuncs || query->hasSubLinks || query->setOperations)
 		return false;
 	foreach(lc, query->targetList)
 	{

@@ -236,8 +236,12 @@ inner_sql(Query *query)
 	return deparse_view_query(inner);
 }
 
+/*
+ * The window order over the query's output columns as s.<name>: the ORDER
+ * BY (DISTINCT ON) keys, then, with tiebreak, every column's text.
+ */
 static char *
-order_sql(Query *query)
+order_sql_keys(Query *query, bool tiebreak)
 {
 	StringInfoData buf;
 	ListCell   *lc;
@@ -256,7 +260,7 @@ order_sql(Query *query)
 							  exprType((Node *) tle->expr));
 	}
 	/* ties: by every column's text, bytewise (none when a key is unique) */
-	foreach(lc, topk_order_is_total(query) ? NIL : query->targetList)
+	foreach(lc, !tiebreak || topk_order_is_total(query) ? NIL : query->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
@@ -266,6 +270,12 @@ order_sql(Query *query)
 						 quote_identifier(tle->resname));
 	}
 	return buf.data;
+}
+
+static char *
+order_sql(Query *query)
+{
+	return order_sql_keys(query, true);
 }
 
 /* The result columns as s.<name> (visible_only: without hidden ones). */
@@ -314,6 +324,28 @@ topk_window_sql(Query *query, bool visible_only)
 																	  query->targetList)->resname));
 		appendStringInfoString(&buf, ") ");
 	}
+	if (query->limitOption == LIMIT_OPTION_WITH_TIES)
+	{
+		/*
+		 * WITH TIES: the rows that fewer than m+n rows sort strictly before
+		 * (the index stops after the last row tied with row m+n), less the
+		 * first m of them in the full window order.  Without OFFSET the
+		 * result is the same whatever the order among ties, so PostgreSQL's
+		 * own answer; with one, rows tied across the offset are skipped in
+		 * the full order (the text of their columns), as LIMIT does.
+		 */
+		char	   *first = psprintf("SELECT * FROM (%s) s ORDER BY %s FETCH FIRST " INT64_FORMAT " ROWS WITH TIES",
+									 inner_sql(query), order_sql_keys(query, false),
+									 topk_offset(query) + topk_limit(query));
+
+		if (topk_offset(query) == 0)
+			appendStringInfo(&buf, "%s FROM (%s) s", select_sql(query, visible_only), first);
+		else
+			appendStringInfo(&buf, "%s FROM (SELECT s.*, row_number() OVER (ORDER BY %s) AS __stepping_rn FROM (%s) s) s WHERE s.__stepping_rn > " INT64_FORMAT,
+							 select_sql(query, visible_only), order_sql(query), first,
+							 topk_offset(query));
+		return buf.data;
+	}
 	appendStringInfo(&buf, "%s FROM (%s) s ORDER BY %s", select_sql(query, visible_only),
 					 inner_sql(query), order_sql(query));
 	if (topk_limit(query) >= 0)
@@ -337,6 +369,7 @@ topk_compile(Circuit *c, Query *query, List *visible)
 
 	t->limit = topk_limit(query);
 	t->offset = topk_offset(query);
+	t->with_ties = query->limitOption == LIMIT_OPTION_WITH_TIES;
 	t->nkeys = list_length(topk_window_keys(query));
 	t->keycol = palloc(sizeof(int) * Max(t->nkeys, 1));
 	t->ssup = palloc0(sizeof(SortSupportData) * Max(t->nkeys, 1));

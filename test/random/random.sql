@@ -475,6 +475,7 @@ DECLARE
     dis text := '';
     exprs text[] := '{}';   -- bag: the output expressions, for a top-k's ties
     tie text;
+    rk text;                -- window: the key of the outer rank filter
 BEGIN
     IF rnd.chance(0.65) THEN
         w := ' WHERE ' || rnd.pred(2);
@@ -546,8 +547,12 @@ BEGIN
             -- pair their values from windows of opposite orders either way),
             -- ranks over ties; sometimes filtered on a rank by an outer query
             kind := 'window';
+            -- (the key of the outer rank filter below is in the tie text
+            -- too: rows tied on the rest but not on it would pair it with
+            -- their order-sensitive values either way)
+            rk := rnd.pickf(rnd.proj_items(false));
             SELECT string_agg(format('(%s)::text COLLATE "C"', e), ', ') INTO tie
-              FROM unnest(exprs || ARRAY['a', 'b', 'c', 'id']) e;
+              FROM unnest(exprs || ARRAY['a', 'b', 'c', 'id', rk]) e;
             it := CASE WHEN rnd.chance(0.8) THEN 'PARTITION BY ' || rnd.pickf(rnd.proj_items(true)) ELSE '' END;
             nm := rnd.pickf(rnd.proj_items(false));
             n := rnd.ri(1, 3);
@@ -573,7 +578,7 @@ BEGIN
             q := format('SELECT %s FROM %s%s', array_to_string(items, ', '), tbl, w);
             IF rnd.chance(0.3) THEN
                 q := format('SELECT * FROM (SELECT %s, rank() OVER (%s ORDER BY %s DESC) AS r_ FROM %s%s) s WHERE r_ <= %s',
-                            array_to_string(items, ', '), it, rnd.pickf(rnd.proj_items(false)),
+                            array_to_string(items, ', '), it, rk,
                             regexp_replace(tbl, '^ONLY ', ''), w, rnd.ri(1, 3));
                 names := names || 'r_'::text;
             END IF;
@@ -599,6 +604,15 @@ BEGIN
                              rnd.pick(ARRAY['', '', ' NULLS FIRST', ' NULLS LAST']),
                              tie, rnd.ri(0, 6),
                              CASE WHEN rnd.chance(0.3) THEN ' OFFSET ' || rnd.ri(1, 4) ELSE '' END);
+        ELSIF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.1) THEN
+            -- FETCH FIRST n ROWS WITH TIES: a random key alone, no tie
+            -- text (every row tied with the n-th is in, one answer)
+            kind := 'topk';
+            q := q || format(' ORDER BY %s%s%s FETCH FIRST %s ROWS WITH TIES',
+                             rnd.pickf(rnd.proj_items(false)),
+                             rnd.pick(ARRAY['', ' DESC', ' ASC']),
+                             rnd.pick(ARRAY['', '', ' NULLS FIRST', ' NULLS LAST']),
+                             rnd.ri(0, 6));
         END IF;
     ELSIF (x < 0.85 AND NOT rnd.disabled('groupby')) OR rnd.disabled('global') THEN
         kind := 'groupby';
