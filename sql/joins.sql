@@ -287,7 +287,7 @@ UPDATE joins_txn SET acct = 2 WHERE id = 3;
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l LEFT JOIN joins_r r ON l.k < r.k');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l RIGHT JOIN joins_r r ON l.k = r.k OR r.k IS NULL');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l FULL JOIN (joins_r r JOIN joins_l l2 ON l2.k = r.k) ON l.k = r.k');
-SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l JOIN LATERAL (SELECT k FROM joins_r WHERE joins_r.k = l.k) r ON true');
+SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l JOIN LATERAL (SELECT count(*) AS k FROM joins_r WHERE joins_r.k = l.k) r ON true');
 SELECT stepping.create_view('joins_bad', 'SELECT l.v FROM joins_l l WHERE l.k IN (SELECT r.k FROM joins_r r, joins_l l2)');
 \set VERBOSITY default
 SELECT count(*) FROM pg_class WHERE relname = 'joins_bad';

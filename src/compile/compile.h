@@ -141,6 +141,9 @@ extern void compile_grouped(Circuit *c, ViewPlan *p, Relation result);
 /* define.c */
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 extern List *internal_column_names(List *names);
+
+/* lateral.c */
+extern int	rewrite_lateral(Query *query, int rtindex);
 extern void reject_reserved_names(Query *query);
 extern void read_internal_view(RangeTblEntry *rte, Oid oid);
 extern Oid	create_subquery_view(Query *sub, List *names, RangeVar *rv, int *counter);

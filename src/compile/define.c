@@ -12,7 +12,9 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/table.h"
+#include "catalog/pg_index.h"
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -29,6 +31,8 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/typcache.h"
 
 #include "stepping.h"
@@ -543,6 +547,53 @@ materialize_ctes(Query *query, RangeVar *rv, int *counter)
 }
 
 /*
+ * The internal view of a LATERAL subquery is joined on its lateral key
+ * columns (attnos first .. first+n-1): index them, unless an index of its
+ * result table (a per-group top-k's) already leads with them.
+ */
+static void
+index_lateral_keys(Oid relid, int first, int n)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	ListCell   *lc;
+	StringInfoData cols;
+	int			i;
+
+	foreach(lc, RelationGetIndexList(rel))
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		bool		leads = idx->rd_index->indnkeyatts >= n;
+
+		for (i = 0; leads && i < n; i++)
+		{
+			int			k;
+			bool		found = false;
+
+			for (k = 0; k < n; k++)
+				found |= idx->rd_index->indkey.values[k] == first + i;
+			leads = found;
+		}
+		index_close(idx, AccessShareLock);
+		if (leads)
+		{
+			table_close(rel, AccessShareLock);
+			return;
+		}
+	}
+	initStringInfo(&cols);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&cols, "%s%s", i ? ", " : "",
+						 quote_identifier(get_attname(relid, first + i, false)));
+	table_close(rel, AccessShareLock);
+	SPI_connect();
+	if (SPI_execute(psprintf("CREATE INDEX ON %s (%s)", qualified_relname(relid), cols.data),
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "stepping: could not index the lateral keys of an internal view");
+	SPI_finish();
+	CommandCounterIncrement();
+}
+
+/*
  * Subqueries in FROM become views of their own (internal views), and the
  * query reads their result tables instead: an aggregate or DISTINCT below
  * a join keeps its state there, maintained like any view over views.  The
@@ -568,6 +619,7 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 		Oid			oid;
+		int			nlat;
 
 		if (rte->rtekind == RTE_CTE)
 			ereport(ERROR,
@@ -575,16 +627,21 @@ materialize_subqueries(Query *query, RangeVar *rv, int *counter)
 					 errmsg("stepping cannot maintain recursive WITH queries")));
 		if (rte->rtekind != RTE_SUBQUERY)
 			continue;
-		if (rte->lateral)
+		/* correlated by equalities: the join it equals (lateral.c) */
+		nlat = rte->lateral ? rewrite_lateral(query, foreach_current_index(lc) + 1) : 0;
+		if (nlat < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("stepping cannot maintain LATERAL subqueries"),
-					 errhint("Write the subquery without references to the tables before it.")));
+					 errmsg("stepping cannot maintain this LATERAL subquery"),
+					 errdetail("A LATERAL subquery may read the tables before it only in equalities AND-ed in its WHERE (by its type's default equality), its LIMIT needs an ORDER BY, and it may not aggregate, group, use DISTINCT, window functions, subqueries or set operations."),
+					 errhint("Write the subquery as  LATERAL (SELECT ... FROM t WHERE t.k = g.id ... [ORDER BY ... LIMIT n])  or without references to the tables before it.")));
 		oid = create_subquery_view(rte->subquery,
 								   query->setOperations ? setop_names
 								   : internal_column_names(name_strings(rte->eref->colnames)),
 								   rv, counter);
 		internal = lappend_oid(internal, oid);
+		if (nlat > 0)
+			index_lateral_keys(oid, list_length(rte->eref->colnames) - nlat + 1, nlat);
 		if (query->setOperations)
 		{
 			/* a UNION branch stays a subquery: SELECT its columns FROM it */
