@@ -331,6 +331,31 @@ typedef struct BagOpState
  * then every visible column's text (COLLATE "C"), which makes the choice
  * among ties deterministic.
  */
+/*
+ * Window views whose windows only look back: a row appended after its
+ * partition's last one, or that row deleted, without recomputing the
+ * partition (operators/window_append.c).
+ */
+typedef struct WindowAppendCol
+{
+	int			col;			/* circuit row column of the window's value */
+	Oid			fnoid;			/* row_number, count(), count(x), sum(x) */
+	int			argcol;			/* circuit row column of x, or -1 */
+	Oid			argtype;
+} WindowAppendCol;
+
+typedef struct WindowAppend
+{
+	int			nkeys;			/* the ORDER BY every window shares */
+	int		   *keycol;			/* circuit row column of each key */
+	bool	   *keydesc;
+	bool	   *keynullsfirst;
+	struct SortSupportData *ssup;
+	int			ncols;			/* window columns */
+	WindowAppendCol *cols;
+	bool	   *iswindow;		/* per circuit row column */
+} WindowAppend;
+
 typedef struct TopkOpState
 {
 	int64		limit;
@@ -365,6 +390,7 @@ typedef struct TopkOpState
 								 * stored query, whose groups are its
 								 * partitions, every row kept (limit -1);
 								 * else NULL */
+	WindowAppend *append;		/* window views: the append path, or NULL */
 } TopkOpState;
 
 /*
@@ -846,6 +872,12 @@ extern void writer_insert(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_update(ResultWriter *w, Datum *values, bool *isnull);
 extern void writer_delete_current(ResultWriter *w);
 extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
+
+/* operators/window_append.c */
+extern WindowAppend *window_append_compile(Circuit *c, Query *stored);
+extern char *window_append_index_sql(Circuit *c);
+extern bool window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn,
+							   RowEntry *e);
 extern bool writer_delete_candidate(ResultWriter *w, ItemPointer tid);
 extern void writer_delete_all(Circuit *c, bool truncated);
 extern bool writer_lock_current(ResultWriter *w, bool *moved);

@@ -163,6 +163,12 @@ SELECT stepping.create_view('public.event_ranks',
 SELECT stepping.create_view('reports."Region Places"',
   $$SELECT c."Region", sum(o.amount) AS total, dense_rank() OVER (ORDER BY sum(o.amount) DESC NULLS LAST) AS place
       FROM "Sales Data"."Customers" c JOIN "Sales Data"."Orders" o ON o."CustId" = c."CustId" GROUP BY c."Region"$$);
+SELECT stepping.create_view('reports."Best Orders"',
+  $$SELECT c."CustId", b.id, b.amount FROM "Sales Data"."Customers" c
+      LEFT JOIN LATERAL (SELECT o.id, o.amount FROM "Sales Data"."Orders" o WHERE o."CustId" = c."CustId"
+                          ORDER BY o.amount DESC, o.id LIMIT 2) b ON true$$);
+SELECT stepping.create_view('public.busiest_days',
+  $$SELECT at_day, count(*) AS n FROM public.events GROUP BY at_day ORDER BY count(*) DESC FETCH FIRST 2 ROWS WITH TIES$$);
 SQL
 ); then
     echo "$out"

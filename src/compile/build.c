@@ -344,6 +344,9 @@ compile_topk(Circuit *c, ViewPlan *p, Query *query, Query *windowed,
 														query->targetList)->expr, Const) ? "the whole view (no PARTITION BY shared by every window)"
 						   : "the PARTITION BY every window shares");
 		build_explain_line(c, "  query: %s", collapse_spaces(c->topk.window_sql));
+		if (c->topk.append)
+			build_explain_line(c, "  append path: every window looks back only; a row after its partition's last one (or that row deleted) is computed from the last row, found through the index %s, without recomputing the partition",
+							   window_append_index_sql(c) + strlen("CREATE INDEX "));
 		c->topk.index_advice = topk_index_advice(c, query);
 		if (c->topk.index_advice)
 			build_explain_line(c, "  no index leads with the partition keys: each recompute scans the table (%s)",

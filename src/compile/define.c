@@ -1100,6 +1100,15 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	CommandCounterIncrement();
 
 	c = cache_get_circuit(viewid);
+	/* a window view's append path reads its partitions' last rows */
+	if (c->kind == VIEW_TOPK && c->topk.append)
+	{
+		SPI_connect();
+		if (SPI_execute(window_append_index_sql(c), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "stepping: could not index the result table of a window view");
+		SPI_finish();
+		CommandCounterIncrement();
+	}
 	foreach(lc, c->joins.index_advice)
 		ereport(NOTICE,
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),

@@ -541,6 +541,7 @@ topk_set_window(Circuit *c, Query *stored)
 	t->window_sql = deparse_view_query(stored);
 	t->check_sql = psprintf("SELECT %s FROM (%s) s", select_sql(stored, true), t->window_sql);
 	t->plan = NULL;
+	t->append = window_append_compile(c, stored);
 }
 
 void
@@ -865,6 +866,11 @@ apply_groups(Circuit *c, ResultWriter *w, RowHash *zset)
 		List	   *window;
 
 		CHECK_FOR_INTERRUPTS();
+		/* a window view's row after its partition's last, or that row gone */
+		if (t->append && list_length(changed[g->weight]) == 1 &&
+			window_append_step(c, w, g->values, g->isnull,
+							   (RowEntry *) linitial(changed[g->weight])))
+			continue;
 		window = read_group(c, g->values, g->isnull);
 		if (!reaches(c, window, changed[g->weight]))
 			continue;

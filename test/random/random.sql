@@ -556,6 +556,22 @@ BEGIN
             it := CASE WHEN rnd.chance(0.8) THEN 'PARTITION BY ' || rnd.pickf(rnd.proj_items(true)) ELSE '' END;
             nm := rnd.pickf(rnd.proj_items(false));
             n := rnd.ri(1, 3);
+            IF rnd.chance(0.35) THEN
+                -- the append path (operators/window_append.c): running
+                -- sums and counts sharing one ORDER BY of plain columns
+                -- (RANGE frames: rows tied on it are peers, one answer)
+                nm := rnd.pick(ARRAY['id', 'id DESC', 'a, id', 'id NULLS FIRST', 'b DESC NULLS LAST, id']);
+                FOR i IN 1..n LOOP
+                    items := items || format('%s AS %s', format(rnd.pick(ARRAY[
+                        'sum(a) OVER (%1$s ORDER BY %2$s)',
+                        'count(*) OVER (%1$s ORDER BY %2$s)',
+                        'count(b) OVER (%1$s ORDER BY %2$s)',
+                        'sum(c) OVER (%1$s ORDER BY %2$s RANGE UNBOUNDED PRECEDING)']), it, nm),
+                        'w' || i || '_');
+                    names := names || ('w' || i || '_');
+                END LOOP;
+                q := format('SELECT %s FROM %s%s', array_to_string(items, ', '), tbl, w);
+            ELSE
             FOR i IN 1..n LOOP
                 items := items || format('%s AS %s', format(rnd.pick(ARRAY[
                     'sum(a) OVER (%1$s ORDER BY %2$s, %3$s)',
@@ -581,6 +597,7 @@ BEGIN
                             array_to_string(items, ', '), it, rk,
                             regexp_replace(tbl, '^ONLY ', ''), w, rnd.ri(1, 3));
                 names := names || 'r_'::text;
+            END IF;
             END IF;
         ELSIF kind = 'bag' AND NOT rnd.disabled('topk') AND rnd.chance(0.12) THEN
             -- DISTINCT ON (key): the first row of each group by another
