@@ -11,6 +11,8 @@ CREATE TABLE lt (id int PRIMARY KEY, g int, x int, note text);
 CREATE INDEX ON lt (g, x DESC, id);
 INSERT INTO lg SELECT i, 'g' || i, i % 3 FROM generate_series(1, 6) i;
 INSERT INTO lt SELECT i, i % 8, (i * 7) % 13, 'n' || (i % 4) FROM generate_series(1, 80) i;
+CREATE TABLE lg2 (id bigint PRIMARY KEY, name text);
+INSERT INTO lg2 SELECT i, 'h' || i FROM generate_series(2, 9) i;
 UPDATE lt SET g = NULL WHERE id % 17 = 0;
 
 CREATE FUNCTION lat_diff(v regclass, q text, cols text) RETURNS bigint
@@ -36,7 +38,9 @@ INSERT INTO lat_views VALUES
   -- two correlations, a join condition in ON, no LIMIT (a plain join)
   ('l_plain', 'SELECT lg.name, s.x, s.n2 FROM lg JOIN LATERAL (SELECT lt.x, upper(lt.note) AS n2 FROM lt WHERE lt.g = lg.id AND lt.x % 3 = lg.k) s ON s.x < 11', 'name, x, n2'),
   -- aggregated above: per group, the sum of its 2 best
-  ('l_agg', 'SELECT lg.name, count(*) AS n, sum(s.x) AS best2 FROM lg, LATERAL (SELECT lt.x FROM lt WHERE lt.g = lg.id ORDER BY lt.x DESC, lt.id LIMIT 2) s GROUP BY lg.name', 'name, n, best2');
+  ('l_agg', 'SELECT lg.name, count(*) AS n, sum(s.x) AS best2 FROM lg, LATERAL (SELECT lt.x FROM lt WHERE lt.g = lg.id ORDER BY lt.x DESC, lt.id LIMIT 2) s GROUP BY lg.name', 'name, n, best2'),
+  -- correlated with a column merged by USING, on the right of a LEFT JOIN
+  ('l_using', 'SELECT id, g2.name, s.x FROM lg JOIN lg2 g2 USING (id) LEFT JOIN LATERAL (SELECT lt.x FROM lt WHERE lt.g = id ORDER BY lt.x, lt.id LIMIT 1) s ON true', 'id, name, x');
 SELECT stepping.create_view(v, q) FROM lat_views ORDER BY v;
 
 SELECT name, kind, internal_of IS NOT NULL AS internal FROM stepping.views WHERE name::text LIKE 'l\_%' ORDER BY 1;
@@ -77,6 +81,7 @@ DELETE FROM lg WHERE id = 2;
 :check;
 INSERT INTO lg VALUES (2, 'back', 2), (0, 'zero', 0);
 UPDATE lg SET k = (k + 1) % 3;
+DELETE FROM lg2 WHERE id = 3;
 :check;
 -- a group shrinks below n and grows back
 DELETE FROM lt WHERE g = 4 AND id > 10;

@@ -75,6 +75,18 @@ SELECT * FROM wa_step('INSERT INTO wa VALUES (101, 9, 5, 1, NULL, NULL)');
 SELECT * FROM wa_step('INSERT INTO wa VALUES (102, NULL, 99999, 2, 8, 1)');
 -- the last row deleted: no scan, one row deleted
 SELECT * FROM wa_step('DELETE FROM wa WHERE id = 100');
+COMMIT;
+-- the last row replaced in one step (one transaction's delete and insert):
+-- the delete's own scan of wa only, one row deleted, one inserted
+BEGIN;
+SET LOCAL stepping.apply = 'transaction';
+SELECT * FROM wa_step($$DELETE FROM wa WHERE id = 101; INSERT INTO wa VALUES (106, 9, 6, 2, 1, 1); SELECT count(*) FROM wa_bal$$);
+-- and the partition's only row replaced by a row before it
+SELECT * FROM wa_step($$DELETE FROM wa WHERE id = 106; INSERT INTO wa VALUES (107, 9, 1, 3, 1, 1); SELECT count(*) FROM wa_bal$$);
+COMMIT;
+:check;
+BEGIN;
+SET LOCAL stepping.apply = 'statement';
 -- in the middle: the partition is recomputed (the table is read)
 SELECT table_scans > 0 AS recomputed FROM wa_step('INSERT INTO wa VALUES (103, 2, 15, 1, 1, 1)');
 -- two rows of one partition in a step: recomputed
@@ -95,7 +107,7 @@ DELETE FROM wa WHERE id = 112;
 DELETE FROM wa WHERE id = 111;
 :check;
 -- a row that belongs after another partition's last (moving partitions)
-UPDATE wa SET acct = 3, ts = 200000 WHERE id = 101;
+UPDATE wa SET acct = 3, ts = 200000 WHERE id = 107;
 :check;
 -- several statements in one transaction, rolled back savepoints
 BEGIN;

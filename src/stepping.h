@@ -877,7 +877,7 @@ extern void writer_delete_tid(ResultWriter *w, ItemPointer tid);
 extern WindowAppend *window_append_compile(Circuit *c, Query *stored);
 extern char *window_append_index_sql(Circuit *c);
 extern bool window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn,
-							   RowEntry *e);
+							   List *changed);
 extern bool writer_delete_candidate(ResultWriter *w, ItemPointer tid);
 extern void writer_delete_all(Circuit *c, bool truncated);
 extern bool writer_lock_current(ResultWriter *w, bool *moved);

@@ -192,7 +192,7 @@ quals_slot(Query *query, Node *node, int rtindex, Relids outer, bool all_inner, 
 		if (IsA(j->rarg, RangeTblRef) && ((RangeTblRef *) j->rarg)->rtindex == rtindex)
 		{
 			if ((j->jointype == JOIN_INNER || j->jointype == JOIN_LEFT) &&
-				bms_is_subset(outer, get_relids_in_jointree(j->larg, false)))
+				bms_is_subset(outer, get_relids_in_jointree(j->larg, true)))
 				return &j->quals;
 			return inner ? where : NULL;
 		}

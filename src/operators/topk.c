@@ -867,9 +867,7 @@ apply_groups(Circuit *c, ResultWriter *w, RowHash *zset)
 
 		CHECK_FOR_INTERRUPTS();
 		/* a window view's row after its partition's last, or that row gone */
-		if (t->append && list_length(changed[g->weight]) == 1 &&
-			window_append_step(c, w, g->values, g->isnull,
-							   (RowEntry *) linitial(changed[g->weight])))
+		if (t->append && window_append_step(c, w, g->values, g->isnull, changed[g->weight]))
 			continue;
 		window = read_group(c, g->values, g->isnull);
 		if (!reaches(c, window, changed[g->weight]))

@@ -28,8 +28,11 @@
  *	  - Delete of the last row, when the row before it sorts strictly
  *	    before it (not a peer, whose RANGE frame would include it): no
  *	    other row's frame included it.
- *	  Anything else (several rows of one partition in a step, an update,
- *	  a row in the middle) recomputes the partition (topk.c).
+ *	  - Both in one step (the last row replaced, as a transaction that
+ *	    deletes the latest entry and appends another): the delete, then
+ *	    the insert after the row that is now the last.
+ *	  Anything else (more rows of one partition in a step, an update of a
+ *	  row, a row in the middle) recomputes the partition (topk.c).
  *
  *	  The sums are computed as the aggregate computes them: int2/int4 sums
  *	  are bigint (overflow is the same error), int8 and numeric sums are
@@ -468,22 +471,38 @@ same_row(Circuit *c, Datum *av, bool *an, Datum *bv, bool *bn)
 }
 
 /*
- * One partition's change, if it is the insert of a row after the last or
- * the delete of the last row: applied, true.  False: nothing done, the
- * caller recomputes the partition.
+ * One partition's change, if it is the delete of its last row, the insert
+ * of a row after its last row, or both (the last row replaced: a delete
+ * then an insert after the row before it): applied, true.  False: nothing
+ * done, the caller recomputes the partition.
  */
 bool
-window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn, RowEntry *e)
+window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn, List *changed)
 {
 	WindowAppend *a = c->topk.append;
+	RowEntry   *ins = NULL;
+	RowEntry   *del = NULL;
 	Relation	idx;
 	Datum	   *values[2];
 	bool	   *isnull[2];
 	ItemPointerData lasttid;
+	ListCell   *lc;
 	int			n;
+	int			last;			/* the row the insert follows, or -1 */
 
-	if (a == NULL || (e->weight != 1 && e->weight != -1))
+	if (a == NULL || list_length(changed) > 2)
 		return false;
+	foreach(lc, changed)
+	{
+		RowEntry   *e = (RowEntry *) lfirst(lc);
+
+		if (e->weight == 1 && ins == NULL)
+			ins = e;
+		else if (e->weight == -1 && del == NULL)
+			del = e;
+		else
+			return false;
+	}
 	idx = append_index(c, w->rel);
 	if (idx == NULL)
 		return false;
@@ -493,26 +512,35 @@ window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn, RowEntry *e
 	isnull[1] = palloc(sizeof(bool) * c->nrowcols);
 	n = last_rows(c, w, idx, pv, pn, values, isnull, &lasttid);
 	index_close(idx, AccessShareLock);
+	last = n > 0 ? 0 : -1;
 
-	if (e->weight == 1)
+	/* the last row itself goes, and the row before it is not its peer */
+	if (del)
+	{
+		if (n == 0 || !same_row(c, del->values, del->isnull, values[0], isnull[0]) ||
+			(n == 2 && compare_keys(a, values[1], isnull[1], values[0], isnull[0]) >= 0))
+			return false;
+		/* the row before it (its values final) is then the last */
+		last = n == 2 ? 1 : -1;
+	}
+
+	/* a new row after the last one, not its peer */
+	if (ins && last >= 0 &&
+		compare_keys(a, ins->values, ins->isnull, values[last], isnull[last]) <= 0)
+		return false;
+
+	if (del)
+		writer_delete_tid(w, &lasttid);
+	if (ins)
 	{
 		Datum	   *row = palloc(sizeof(Datum) * c->nrowcols);
 		bool	   *rownull = palloc(sizeof(bool) * c->nrowcols);
 
-		/* after the last row, not its peer */
-		if (n > 0 && compare_keys(a, e->values, e->isnull, values[0], isnull[0]) <= 0)
-			return false;
-		memcpy(row, e->values, sizeof(Datum) * c->nrowcols);
-		memcpy(rownull, e->isnull, sizeof(bool) * c->nrowcols);
-		fill_windows(c, row, rownull, n > 0 ? values[0] : NULL, n > 0 ? isnull[0] : NULL);
+		memcpy(row, ins->values, sizeof(Datum) * c->nrowcols);
+		memcpy(rownull, ins->isnull, sizeof(bool) * c->nrowcols);
+		fill_windows(c, row, rownull, last >= 0 ? values[last] : NULL,
+					 last >= 0 ? isnull[last] : NULL);
 		writer_insert(w, row, rownull);
-		return true;
 	}
-
-	/* the last row itself, and the row before it not its peer */
-	if (n == 0 || !same_row(c, e->values, e->isnull, values[0], isnull[0]) ||
-		(n == 2 && compare_keys(a, values[1], isnull[1], values[0], isnull[0]) >= 0))
-		return false;
-	writer_delete_tid(w, &lasttid);
 	return true;
 }
