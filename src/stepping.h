@@ -354,6 +354,8 @@ typedef struct WindowAppend
 	int			ncols;			/* window columns */
 	WindowAppendCol *cols;
 	bool	   *iswindow;		/* per circuit row column */
+	Oid			indexid;		/* the result table's index it reads, once
+								 * found (else InvalidOid) */
 } WindowAppend;
 
 typedef struct TopkOpState

@@ -284,7 +284,10 @@ window_append_index_sql(Circuit *c)
 	return psprintf("CREATE INDEX ON %s (%s)", c->viewname, cols.data);
 }
 
-/* The index create_view made for the append path, or NULL (left closed). */
+/*
+ * The index create_view made for the append path, or NULL (left closed).
+ * Its OID is remembered while the table still lists it.
+ */
 static Relation
 append_index(Circuit *c, Relation rel)
 {
@@ -292,6 +295,9 @@ append_index(Circuit *c, Relation rel)
 	ListCell   *lc;
 	List	   *indexes = RelationGetIndexList(rel);
 
+	if (OidIsValid(a->indexid) && list_member_oid(indexes, a->indexid))
+		return index_open(a->indexid, AccessShareLock);
+	a->indexid = InvalidOid;
 	foreach(lc, indexes)
 	{
 		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
@@ -313,7 +319,10 @@ append_index(Circuit *c, Relation rel)
 				idx->rd_indcollation[c->topk.nparts + i] == a->ssup[i].ssup_collation;
 		}
 		if (match)
+		{
+			a->indexid = RelationGetRelid(idx);
 			return idx;
+		}
 		index_close(idx, AccessShareLock);
 	}
 	return NULL;
@@ -352,11 +361,12 @@ slot_row(Circuit *c, TupleTableSlot *slot, Datum *values, bool *isnull)
 }
 
 /*
- * The last two rows of a partition in the window order (backwards through
- * the index), with the last one's TID; returns how many there are (0-2).
+ * The last want (1 or 2) rows of a partition in the window order
+ * (backwards through the index), with the last one's TID; returns how many
+ * there are.
  */
 static int
-last_rows(Circuit *c, ResultWriter *w, Relation idx, Datum *pv, bool *pn,
+last_rows(Circuit *c, ResultWriter *w, Relation idx, Datum *pv, bool *pn, int want,
 		  Datum **values, bool **isnull, ItemPointer lasttid)
 {
 	TopkOpState *t = &c->topk;
@@ -377,7 +387,7 @@ last_rows(Circuit *c, ResultWriter *w, Relation idx, Datum *pv, bool *pn,
 	}
 	scan = index_beginscan(w->rel, idx, w->snapshot, t->nparts, 0);
 	index_rescan(scan, keys, t->nparts, NULL, 0);
-	while (n < 2 && index_getnext_slot(scan, BackwardScanDirection, w->oldslot))
+	while (n < want && index_getnext_slot(scan, BackwardScanDirection, w->oldslot))
 	{
 		if (n == 0)
 			*lasttid = w->oldslot->tts_tid;
@@ -510,7 +520,8 @@ window_append_step(Circuit *c, ResultWriter *w, Datum *pv, bool *pn, List *chang
 	values[1] = palloc(sizeof(Datum) * c->nrowcols);
 	isnull[0] = palloc(sizeof(bool) * c->nrowcols);
 	isnull[1] = palloc(sizeof(bool) * c->nrowcols);
-	n = last_rows(c, w, idx, pv, pn, values, isnull, &lasttid);
+	/* (the row before the last matters only when the last goes) */
+	n = last_rows(c, w, idx, pv, pn, del ? 2 : 1, values, isnull, &lasttid);
 	index_close(idx, AccessShareLock);
 	last = n > 0 ? 0 : -1;
 
