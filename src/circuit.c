@@ -114,8 +114,18 @@ begin_writes(RunState *rs)
 {
 	if (rs->writing)
 		return;
-	if (rs->refresh || !rs->c->row_locking)
+	if (rs->part_locked)
+	{
+		/* its groups' locks are held (locks_acquire_partitions) */
+		LockRelationOid(rs->c->viewid, RowExclusiveLock);
+		CommandCounterIncrement();
+	}
+	else if (rs->refresh || !rs->c->row_locking)
+	{
+		if (rs->c->part_locking)
+			locks_acquire_all_partitions(rs->c);
 		catalog_lock_view(rs->c);
+	}
 	else
 	{
 		LockRelationOid(rs->c->viewid, RowExclusiveLock);
@@ -189,6 +199,33 @@ apply_zset(RunState *rs, bool more)
 		!(rs->refresh && c->global && !rs->global_done) &&
 		!(rs->refresh && c->kind == VIEW_TOPK))
 		return;
+
+	/*
+	 * Per-group views lock the groups of this batch before the snapshot
+	 * that reads them; a later batch of a step that locked groups does the
+	 * same, and reads through a snapshot taken after its locks.
+	 */
+	if (c->part_locking && !rs->refresh && (!rs->writing || rs->part_locked))
+	{
+		if (locks_acquire_partitions(c, zset))
+		{
+			if (rs->writing)
+			{
+				PopActiveSnapshot();
+				PushActiveSnapshot(GetTransactionSnapshot());
+			}
+			rs->part_locked = true;
+		}
+		else if (rs->writing)
+		{
+			/* past the budget mid-step: every group, then a new snapshot */
+			locks_acquire_all_partitions(c);
+			catalog_lock_view(c);
+			rs->part_locked = false;
+			PopActiveSnapshot();
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
+	}
 	begin_writes(rs);
 	SPI_connect();
 	if (c->kind == VIEW_BAG)

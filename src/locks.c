@@ -590,6 +590,103 @@ locks_reserve_keys(int n)
 	return true;
 }
 
+/*
+ * Per-group top-k and window views (DISTINCT ON, row_number() per group,
+ * window functions per partition): a step reads, recomputes and writes
+ * only the groups its rows belong to, so two steps conflict only on a
+ * common group.  A step takes, before its snapshot, an EXCLUSIVE lock per
+ * group of its Z-set (LOCKTAG_OBJECT: classid the result table, objid the
+ * hash of the group's values under their types' hash functions and
+ * collations, objsubid PARTITION_KEY_SUBID), in hash order, after ROW
+ * EXCLUSIVE on the view's partition object (objid 0, PARTITION_ALL_SUBID).
+ * Steps that cannot name their groups (a refresh, TRUNCATE, a step past
+ * the key budget, stepping.serialize_writers) take that object in
+ * EXCLUSIVE mode, which waits for every group locker, and the view lock.
+ * Under READ COMMITTED the step's snapshot, taken after its locks, sees
+ * every committed step of its groups; REPEATABLE READ and SERIALIZABLE
+ * steps compare each group's stored rows through their snapshot and a
+ * current one when anything committed since (topk.c) and fail with 40001
+ * on a difference.  Equal groups' hashes collide into one lock: a wait,
+ * never a miss.
+ */
+#define PARTITION_ALL_SUBID		32766
+#define PARTITION_KEY_SUBID		32767
+
+static void
+lock_partition_object(Circuit *c, uint32 hash, uint16 subid, LOCKMODE mode)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_OBJECT(tag, MyDatabaseId, c->viewid, hash, subid);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
+/* The hash of one group's values (the top-k operator's group columns). */
+static uint32
+partition_hash(Circuit *c, Datum *values, bool *isnull)
+{
+	TopkOpState *t = &c->topk;
+	uint32		h = 0;
+	int			i;
+
+	for (i = 0; i < t->nparts; i++)
+	{
+		int			k = t->partcol[i];
+		uint32		v = 0x5bd1e995;
+
+		if (!isnull[k])
+		{
+			TypeCacheEntry *tc = lookup_type_cache(t->parttypes[i], TYPECACHE_HASH_PROC_FINFO);
+
+			if (!OidIsValid(tc->hash_proc_finfo.fn_oid))
+				elog(ERROR, "stepping: a group column of \"%s\" has no hash function",
+					 c->viewlabel);
+			v = DatumGetUInt32(FunctionCall1Coll(&tc->hash_proc_finfo, t->partcolls[i],
+												 values[k]));
+		}
+		h = hash_combine(h, v);
+	}
+	return h;
+}
+
+/*
+ * Lock the groups of a per-group view's step (see above); false, taking
+ * none, when the step must lock the whole view instead.
+ */
+bool
+locks_acquire_partitions(Circuit *c, RowHash *zset)
+{
+	uint32	   *hashes;
+	int			n = 0;
+	uint64		i;
+
+	if (stepping_serialize_writers)
+		return false;
+	hashes = palloc(sizeof(uint32) * Max(zset->nentries, 1));
+	for (i = 0; i < zset->nentries; i++)
+		if (zset->order[i]->weight != 0)
+			hashes[n++] = partition_hash(c, zset->order[i]->values, zset->order[i]->isnull);
+	qsort(hashes, n, sizeof(uint32), uint32_cmp);
+	n = (int) qunique(hashes, n, sizeof(uint32), uint32_cmp);
+	if (!locks_reserve_keys(n + 1))
+	{
+		pfree(hashes);
+		return false;
+	}
+	lock_partition_object(c, 0, PARTITION_ALL_SUBID, RowExclusiveLock);
+	for (i = 0; i < (uint64) n; i++)
+		lock_partition_object(c, hashes[i], PARTITION_KEY_SUBID, ExclusiveLock);
+	pfree(hashes);
+	return true;
+}
+
+/* Wait for every group locker of the view, and keep them out. */
+void
+locks_acquire_all_partitions(Circuit *c)
+{
+	lock_partition_object(c, 0, PARTITION_ALL_SUBID, ExclusiveLock);
+}
+
 /* The whole-relation alternative to key locks (locks_reserve_keys). */
 void
 locks_acquire_all_keys(Circuit *c, Oid relid)

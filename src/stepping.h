@@ -445,6 +445,8 @@ typedef struct Circuit
 	ViewKind	kind;
 	bool		global;			/* aggregate without GROUP BY */
 	bool		row_locking;	/* concurrent steps meet on result rows */
+	bool		part_locking;	/* per-group top-k and window views: steps
+								 * meet on partition locks (locks.c) */
 	ItemPointerData state_tid;	/* where its view_state row was last seen */
 	MemoryContext cxt;
 	bool		valid;
@@ -643,6 +645,8 @@ typedef struct RunState
 	bool		refresh;
 	bool		can_batch;
 	bool		writing;		/* locked, snapshot pushed */
+	bool		part_locked;	/* holds its partitions' locks (not the
+								 * view lock) */
 	bool		global_done;	/* a global aggregate's row was written */
 	bool		direct;			/* fold rows straight into groups */
 
@@ -709,6 +713,8 @@ extern bool locks_acquire_inputs(Circuit *c, DeltaSource *src);
 extern void locks_acquire_key(Circuit *c, int indicator, uint32 hash);
 extern bool locks_input_selfconflict(Circuit *c, Oid relid);
 extern bool locks_reserve_keys(int n);
+extern bool locks_acquire_partitions(Circuit *c, RowHash *zset);
+extern void locks_acquire_all_partitions(Circuit *c);
 extern void locks_acquire_all_keys(Circuit *c, Oid relid);
 extern bool locks_snapshot_outdated(void);
 extern pg_attribute_noreturn() void locks_serialization_failure(Circuit *c);

@@ -758,6 +758,8 @@ compile_view(Oid viewid, const char *query_sql, MemoryContext parent)
 	 */
 	c->row_locking = !(c->kind == VIEW_GROUPED && c->grouped.having != NULL) &&
 		c->kind != VIEW_TOPK;
+	/* per-group top-k and window views: steps meet on their groups' locks */
+	c->part_locking = c->kind == VIEW_TOPK && c->topk.nparts > 0;
 	if (c->join)
 		locks_prepare(c);
 

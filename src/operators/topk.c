@@ -41,6 +41,13 @@
  *	  writer committed; under REPEATABLE READ and SERIALIZABLE a writer
  *	  whose snapshot misses another's step gets 40001.
  *
+ *	  Per-group forms (DISTINCT ON, row_number() per group, windows) lock
+ *	  only their groups instead (locks.c locks_acquire_partitions): writers
+ *	  of different groups do not wait for each other; under REPEATABLE
+ *	  READ and SERIALIZABLE a group whose stored rows differ between the
+ *	  transaction's snapshot and a current one fails the step with 40001
+ *	  (group_moved_on).
+ *
  *	  Window functions (compile/window.c) use the per-group form with every
  *	  row of a group kept: a group is a partition, recomputed by the stored
  *	  query with the partition's equality below the windows.
@@ -57,6 +64,7 @@
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_index.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -69,6 +77,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/snapmgr.h"
 #include "utils/sortsupport.h"
 #include "utils/typcache.h"
 
@@ -826,6 +835,41 @@ reaches(Circuit *c, List *window, List *changed)
 }
 
 /*
+ * REPEATABLE READ / SERIALIZABLE: whether a group's stored rows differ
+ * between the transaction's snapshot and a current one, i.e. whether a
+ * step of the group committed that this transaction cannot see (its rows
+ * hold every column the group's rows are computed from).
+ */
+static bool
+group_moved_on(Circuit *c, Datum *pv, bool *pn)
+{
+	List	   *mine = read_group(c, pv, pn);
+	List	   *now;
+	RowHash    *diff;
+	ListCell   *lc;
+	uint64		i;
+	bool		found;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	now = read_group(c, pv, pn);
+	PopActiveSnapshot();
+	if (list_length(now) != list_length(mine))
+		return true;
+	diff = rowhash_create(CurrentMemoryContext, ROWHASH_IMAGE, c->nrowcols, c->nrowcols,
+						  c->rowtypes, NULL, NULL);
+	foreach(lc, now)
+		rowhash_lookup(diff, ((WindowRow *) lfirst(lc))->values,
+					   ((WindowRow *) lfirst(lc))->isnull, &found)->weight++;
+	foreach(lc, mine)
+		rowhash_lookup(diff, ((WindowRow *) lfirst(lc))->values,
+					   ((WindowRow *) lfirst(lc))->isnull, &found)->weight--;
+	for (i = 0; i < diff->nentries; i++)
+		if (diff->order[i]->weight != 0)
+			return true;
+	return false;
+}
+
+/*
  * DISTINCT ON: the groups the step's rows belong to (by DISTINCT ON's
  * equality), each tested against its own stored row and recomputed alone.
  */
@@ -841,6 +885,8 @@ apply_groups(Circuit *c, ResultWriter *w, RowHash *zset)
 	bool		pn[8];
 	uint64		i;
 	int			k;
+	bool		rr_check = c->part_locking && IsolationUsesXactSnapshot() &&
+		locks_snapshot_outdated();
 
 	for (i = 0; i < zset->nentries; i++)
 	{
@@ -866,6 +912,9 @@ apply_groups(Circuit *c, ResultWriter *w, RowHash *zset)
 		List	   *window;
 
 		CHECK_FOR_INTERRUPTS();
+		/* a group another transaction stepped since this one's snapshot */
+		if (rr_check && group_moved_on(c, g->values, g->isnull))
+			locks_serialization_failure(c);
 		/* a window view's row after its partition's last, or that row gone */
 		if (t->append && window_append_step(c, w, g->values, g->isnull, changed[g->weight]))
 			continue;
