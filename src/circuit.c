@@ -123,7 +123,17 @@ begin_writes(RunState *rs)
 	else if (rs->refresh || !rs->c->row_locking)
 	{
 		if (rs->c->part_locking)
+		{
 			locks_acquire_all_partitions(rs->c);
+
+			/*
+			 * Group lockers leave no trace in the view lock: a transaction
+			 * snapshot older than a commit cannot tell whether one of them
+			 * stepped (topk.c compares groups; a refresh has none).
+			 */
+			if (rs->refresh && IsolationUsesXactSnapshot() && locks_snapshot_outdated())
+				locks_serialization_failure(rs->c);
+		}
 		catalog_lock_view(rs->c);
 	}
 	else
