@@ -388,6 +388,8 @@ typedef struct TopkOpState
 	List	   *partwhere;		/* per group column: "s.col OPERATOR(=) " */
 	void	  **part_plans;		/* per NULL pattern, lazily (SPIPlanPtr) */
 	void	  **stored_plans;	/* per NULL pattern, lazily (SPIPlanPtr) */
+	void	  **input_plans;	/* a group's whole input (part_sql without
+								 * its tail), per NULL pattern, lazily */
 	struct Query *window_query; /* window functions (compile/window.c): the
 								 * stored query, whose groups are its
 								 * partitions, every row kept (limit -1);

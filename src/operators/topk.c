@@ -458,6 +458,7 @@ topk_compile(Circuit *c, Query *query, List *visible)
 							 select_sql(query, false), c->viewname);
 	t->part_plans = palloc0(sizeof(void *) * (1 << t->nparts));
 	t->stored_plans = palloc0(sizeof(void *) * (1 << t->nparts));
+	t->input_plans = palloc0(sizeof(void *) * (1 << t->nparts));
 }
 
 /*
@@ -567,7 +568,9 @@ topk_free_plan(Circuit *c)
 			SPI_freeplan((SPIPlanPtr) c->topk.part_plans[i]);
 		if (c->topk.stored_plans[i])
 			SPI_freeplan((SPIPlanPtr) c->topk.stored_plans[i]);
-		c->topk.part_plans[i] = c->topk.stored_plans[i] = NULL;
+		if (c->topk.input_plans[i])
+			SPI_freeplan((SPIPlanPtr) c->topk.input_plans[i]);
+		c->topk.part_plans[i] = c->topk.stored_plans[i] = c->topk.input_plans[i] = NULL;
 	}
 }
 
@@ -835,21 +838,48 @@ reaches(Circuit *c, List *window, List *changed)
 }
 
 /*
- * REPEATABLE READ / SERIALIZABLE: whether a group's stored rows differ
- * between the transaction's snapshot and a current one, i.e. whether a
- * step of the group committed that this transaction cannot see (its rows
- * hold every column the group's rows are computed from).
+ * REPEATABLE READ / SERIALIZABLE: whether a group changed between the
+ * transaction's snapshot and a current one, i.e. whether a step of the
+ * group committed that this transaction cannot see.  A window view's
+ * stored rows hold every row of the partition with every column it is
+ * computed from, so they are compared; a top-k group's input is.
  */
 static bool
 group_moved_on(Circuit *c, Datum *pv, bool *pn)
 {
-	List	   *mine = read_group(c, pv, pn);
+	List	   *mine;
 	List	   *now;
 	RowHash    *diff;
 	ListCell   *lc;
 	uint64		i;
 	bool		found;
 
+	/*
+	 * A top-k group stores only its window: a committed change below it
+	 * would not show there, so its input is compared instead (all of the
+	 * group's rows, numbered).
+	 */
+	if (c->topk.limit >= 0)
+	{
+		SPIPlanPtr	plan = group_plan(c, c->topk.input_plans, c->topk.part_sql, "", pn);
+		RowHash    *before;
+		RowHash    *after;
+
+		run_group_plan(c, plan, pv, pn);
+		before = fresh_rows(c);
+		PushActiveSnapshot(GetLatestSnapshot());
+		run_group_plan(c, plan, pv, pn);
+		after = fresh_rows(c);
+		PopActiveSnapshot();
+		if (before->nentries != after->nentries)
+			return true;
+		for (i = 0; i < after->nentries; i++)
+			if (rowhash_lookup(before, after->order[i]->values, after->order[i]->isnull,
+							   &found)->weight != after->order[i]->weight)
+				return true;
+		return false;
+	}
+	mine = read_group(c, pv, pn);
 	PushActiveSnapshot(GetLatestSnapshot());
 	now = read_group(c, pv, pn);
 	PopActiveSnapshot();
