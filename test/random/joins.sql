@@ -4,7 +4,9 @@
 -- EXISTS / [NOT] IN subqueries in WHERE, scalar subqueries (aggregates,
 -- correlated or not, and lookups by a primary key; in WHERE, the select list,
 -- GROUP BY expressions and aggregate arguments), set-returning functions in
--- FROM, JSON aggregates and builders, and views over views.
+-- FROM, JSON aggregates and builders, window functions (over a join's rows,
+-- its groups, set operations, in subqueries, WITH queries and inner views,
+-- filtered on by an outer query), and views over views.
 --
 -- Loaded by test/random/run_joins.sh into a scratch database; everything
 -- lives in schema rj (base tables of a round in schema jt, views in jv).
@@ -1326,6 +1328,524 @@ BEGIN
 END $$;
 
 -- ------------------------------------------------------------------
+-- window functions (--disable window): in the select list of a join view
+-- (over its rows, over its GROUP BY groups or over a global aggregate), an
+-- outer query filtering on a rank (SELECT * FROM (SELECT .., rank() OVER
+-- (..) AS r_ FROM ..) s WHERE r_ <= k), windows over a set operation, in a
+-- set operation's branch, and window columns of subqueries, WITH queries and
+-- inner views (which later views read).  The query as written must have
+-- exactly one answer:
+--   * an order-sensitive window (row_number, ntile, lag, lead, first_value,
+--     a ROWS frame) orders by a key, then by the text (COLLATE "C") of enough
+--     columns that rows tied on all of it are equal in every column the
+--     windows and the output read: every column of the FROM items, or just
+--     the columns read, or a grouped query's keys;
+--   * rows equal in all of that can still get different values from an
+--     order-sensitive window (row_number 1 and 2), and PostgreSQL pairs
+--     them with the values of a second such window that sorts differently
+--     by how its sort happens to move equal rows, which depends on the other
+--     partitions' rows too (a recomputed partition may pair them the other
+--     way even when every window sorts in the same direction).  So the
+--     order-sensitive windows of a query level share one window (PARTITION
+--     BY, ORDER BY, direction; frames may differ: one sort computes them
+--     all), except over GROUP BY, whose keys make the order total;
+--   * rank, dense_rank, cume_dist, percent_rank and aggregates over RANGE /
+--     GROUPS frames give peers one value and get no tie (any partition,
+--     order or direction);
+--   * every tie column has a type whose text output is immutable (int,
+--     numeric, float8, text, bool, jsonb: the vocabulary's classes; a cast
+--     to text of an array or timestamptz is STABLE, refused in a view).
+-- ------------------------------------------------------------------
+
+-- the expressions of the context ctx ({class: [expr, ..]}) of the classes cls
+CREATE FUNCTION rj.ctx_exprs(ctx jsonb, cls text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(e.v ORDER BY c.o, e.n), '{}')
+      FROM unnest(cls) WITH ORDINALITY AS c(cls, o),
+           jsonb_array_elements_text(coalesce(ctx->c.cls, '[]')) WITH ORDINALITY AS e(v, n)
+$$;
+
+-- ctx with one more expression e of class cls
+CREATE FUNCTION rj.ctx_add(ctx jsonb, cls text, e text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ctx || jsonb_build_object(cls, coalesce(ctx->cls, '[]') || to_jsonb(e))
+$$;
+
+-- the tie keys of the order-sensitive windows: each expression's text, in direction dir
+CREATE FUNCTION rj.win_tie(keys text[], dir text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(string_agg(format('(%s)::text COLLATE "C"%s', k, dir), ', ' ORDER BY o), '')
+      FROM unnest(keys) WITH ORDINALITY AS u(k, o)
+$$;
+
+-- s with the placeholder @TIE@ (the end of an order-sensitive window's
+-- ORDER BY) replaced by the tie keys
+CREATE FUNCTION rj.put_tie(s text, tie text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(s, '@TIE@', CASE WHEN tie = '' THEN '' ELSE ', ' || tie END)
+$$;
+
+-- an ORDER BY key over ctx, other than the partition's expression if possible
+CREATE FUNCTION rj.win_key(ctx jsonb, part text) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    o text := rj.pick(rj.ctx_exprs(ctx, ARRAY['int', 'int', 'num', 'flt', 'txt']));
+BEGIN
+    IF part = format('PARTITION BY %s ', o) THEN
+        o := rj.pick(rj.ctx_exprs(ctx, ARRAY['int', 'int', 'num', 'flt', 'txt']));   -- another, mostly
+    END IF;
+    RETURN coalesce(o, rj.pick(rj.ctx_exprs(ctx, ARRAY['bool'])));
+END $$;
+
+-- the window of the order-sensitive functions: [PARTITION BY ..] ORDER BY
+-- key dir, then the placeholder @TIE@
+CREATE FUNCTION rj.win_spec(ctx jsonb, part text, dir text) RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    SELECT format('%sORDER BY %s%s@TIE@', part, rj.win_key(ctx, part), dir)
+$$;
+
+-- One window function over the expressions of ctx.  part: the PARTITION BY
+-- clause of an order-insensitive function ('' or 'PARTITION BY e '); spec:
+-- the window of an order-sensitive one (rj.win_spec); preds: FILTER
+-- conditions (none: no FILTER); want: the class of the result (NULL: any;
+-- no candidate: NULL); wname: a named window of the view defined as spec,
+-- or NULL.  {"e", "cls", "tag", "sens": order-sensitive}
+CREATE FUNCTION rj.win_func(ctx jsonb, part text, spec text, preds text[],
+                            want text DEFAULT NULL, wname text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    i1 text := rj.pick(rj.ctx_exprs(ctx, ARRAY['int']));
+    n1 text := rj.pick(rj.ctx_exprs(ctx, ARRAY['num']));
+    t1 text := rj.pick(rj.ctx_exprs(ctx, ARRAY['txt']));
+    o text := rj.win_key(ctx, part);
+    pr text := rj.pick(preds);
+    pt text := rtrim(part);
+    oi text := rj.pick(rj.ctx_exprs(ctx, ARRAY['int']));   -- a RANGE offset needs one numeric key
+    s text := '(' || spec || ')';   -- the window of an order-sensitive function
+    cands text[];
+    c text;
+BEGIN
+    IF wname IS NOT NULL AND rj.chance(0.5) THEN
+        s := wname;
+        spec := wname;   -- OVER (wn ROWS ...)
+    END IF;
+    -- %1$s int, %2$s num, %3$s text argument, %4$s key, %5$s partition,
+    -- %6$s sensitive window, %7$s the same to add a frame to, %8$s FILTER
+    -- condition, %9$s partition (no trailing blank), %10$s integer key
+    cands := ARRAY['int|win_row_number|1|row_number() OVER %6$s',
+                   'int|win_ntile|1|ntile(3) OVER %6$s',
+                   'int|win_rank|0|rank() OVER (%5$sORDER BY %4$s)',
+                   'int|win_rank|0|rank() OVER (%5$sORDER BY %4$s DESC)',
+                   'int|win_dense_rank|0|dense_rank() OVER (%5$sORDER BY %4$s DESC)',
+                   'int|win_count|0|count(*) OVER (%9$s)',
+                   'flt|win_cume_dist|0|cume_dist() OVER (%5$sORDER BY %4$s NULLS FIRST)',
+                   'flt|win_percent_rank|0|percent_rank() OVER (%5$sORDER BY %4$s DESC)'];
+    IF i1 IS NOT NULL THEN
+        cands := cands || ARRAY[
+            'int|win_lag|1|lag(%1$s) OVER %6$s',
+            'int|win_lead|1|lead(%1$s, 2, 0) OVER %6$s',
+            'int|win_first_value|1|first_value(%1$s) OVER %6$s',
+            'int|win_frame_rows|1|sum(%1$s) OVER (%7$s ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)',
+            'int|win_frame_exclude|1|sum(%1$s) OVER (%7$s ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)',
+            'int|win_sum|0|sum(%1$s) OVER (%5$sORDER BY %4$s)',
+            'int|win_sum|0|sum(%1$s) OVER (%9$s)',
+            'int|win_max|0|max(%1$s) OVER (%9$s)',
+            'int|win_frame_range|0|max(%1$s) OVER (%5$sORDER BY %4$s RANGE UNBOUNDED PRECEDING)',
+            'int|win_frame_groups|0|sum(%1$s) OVER (%5$sORDER BY %4$s GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW)',
+            'int|win_frame_range_offset|0|count(%1$s) OVER (%5$sORDER BY %10$s RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING)'];
+        IF pr IS NOT NULL THEN
+            cands := cands || ARRAY[
+                'int|win_filter|0|count(*) FILTER (WHERE %8$s) OVER (%5$sORDER BY %4$s)',
+                'int|win_filter|1|sum(%1$s) FILTER (WHERE %8$s) OVER (%7$s ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)'];
+        END IF;
+    END IF;
+    IF n1 IS NOT NULL THEN
+        cands := cands || ARRAY[
+            'num|win_sum|0|sum(%2$s) OVER (%5$sORDER BY %4$s RANGE UNBOUNDED PRECEDING)',
+            'num|win_frame_rows|1|max(%2$s) OVER (%7$s ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)',
+            'num|win_avg|0|avg(%2$s) OVER (%9$s)'];
+    END IF;
+    IF t1 IS NOT NULL THEN
+        cands := cands || ARRAY[
+            'txt|win_max|0|max(%3$s) OVER (%9$s)',
+            'txt|win_lag|1|lag(%3$s, 1, ''-'') OVER %6$s',
+            'txt|win_first_value|1|first_value(%3$s) OVER %6$s',
+            'txt|win_frame_range|0|min(%3$s) OVER (%5$sORDER BY %4$s RANGE UNBOUNDED PRECEDING)'];
+    END IF;
+    IF want IS NOT NULL THEN
+        cands := ARRAY(SELECT u.c FROM unnest(cands) WITH ORDINALITY AS u(c, n)
+                        WHERE split_part(u.c, '|', 1) = want ORDER BY u.n);
+    END IF;
+    c := rj.pick(cands);
+    IF c IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN jsonb_build_object('e', format(split_part(c, '|', 4), i1, n1, t1, o, part, s, spec, pr, pt, oi),
+                              'cls', split_part(c, '|', 1), 'tag', split_part(c, '|', 2),
+                              'sens', split_part(c, '|', 3) = '1');
+END $$;
+
+-- 1-3 windows of a view, named w1_, w2_, .., over the expressions of ctx,
+-- mostly sharing one PARTITION BY (from pcands, 80%), the order-sensitive
+-- ones one window (sometimes named: WINDOW wn AS (..)); total: the tie
+-- orders the rows totally (GROUP BY keys), so order-sensitive windows may
+-- also sort by other keys, partitions and directions.  With allow_filter,
+-- sometimes a rank r_ (rank, dense_rank, or row_number over the
+-- order-sensitive window) for an outer query to filter on.  The caller
+-- replaces @TIE@ (rj.put_tie) in outs and window, the tie in direction dir.
+-- {"outs": [select items], "names", "tags", "window": ' WINDOW wn AS (..)'
+--  or '', "filter": the outer query's condition on r_ or null, "dir"}
+CREATE FUNCTION rj.gen_windows(ctx jsonb, pcands text[], preds text[], allow_filter bool,
+                               total bool DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    dir text := rj.pick(ARRAY['', ' DESC']);
+    part text := '';
+    spec text;
+    sp text;
+    p text;
+    wname text;
+    wdef text := '';
+    outs text[] := '{}';
+    names text[] := '{}';
+    tags text[] := '{}';
+    wf jsonb;
+    filt text;
+    x float8;
+    k int;
+    i int;
+BEGIN
+    IF cardinality(pcands) > 0 AND rj.chance(0.8) THEN
+        part := format('PARTITION BY %s ', rj.pick(pcands));
+        IF cardinality(pcands) > 1 AND rj.chance(0.15) THEN
+            p := rj.pick(pcands);
+            IF format('PARTITION BY %s ', p) <> part THEN
+                part := format('%s, %s ', rtrim(part), p);
+                tags := tags || 'win_partition_2'::text;
+            END IF;
+        END IF;
+        tags := tags || 'win_partition'::text;
+    ELSE
+        tags := tags || 'win_no_partition'::text;
+    END IF;
+    spec := rj.win_spec(ctx, part, dir);
+    IF rj.chance(0.15) THEN
+        wname := 'wn';
+        wdef := format(' WINDOW wn AS (%s)', spec);
+        tags := tags || 'win_named'::text;
+    END IF;
+    FOR i IN 1..rj.ri(1, 3) LOOP
+        -- mostly the view's partition (maintained per partition), sometimes another or none
+        p := CASE WHEN rj.chance(0.85) THEN part
+                  WHEN part = '' AND cardinality(pcands) > 0 THEN format('PARTITION BY %s ', rj.pick(pcands))
+                  ELSE '' END;
+        sp := spec;
+        IF total AND rj.chance(0.4) THEN
+            sp := rj.win_spec(ctx, p, rj.pick(ARRAY['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST']));
+        END IF;
+        wf := rj.win_func(ctx, p, sp, preds, NULL, CASE WHEN sp = spec THEN wname END);
+        IF p <> part OR ((wf->>'sens')::bool AND sp <> spec) THEN
+            tags := tags || 'win_partitions_differ'::text;
+        END IF;
+        IF (wf->>'sens')::bool AND sp <> spec THEN
+            tags := tags || 'win_sensitive_windows_differ'::text;
+        END IF;
+        outs := outs || format('%s AS w%s_', wf->>'e', i);
+        names := names || ('w' || i || '_');
+        tags := tags || (wf->>'tag');
+        IF (wf->>'sens')::bool THEN
+            tags := tags || 'win_order_sensitive'::text;
+        END IF;
+    END LOOP;
+    IF allow_filter AND rj.chance(0.3) THEN
+        x := random();
+        IF x < 0.4 THEN
+            outs := outs || format('rank() OVER (%sORDER BY %s DESC) AS r_', part, rj.win_key(ctx, part));
+            tags := tags || 'win_filter_rank'::text;
+        ELSIF x < 0.65 THEN
+            outs := outs || format('dense_rank() OVER (%sORDER BY %s DESC) AS r_', part, rj.win_key(ctx, part));
+            tags := tags || 'win_filter_dense_rank'::text;
+        ELSE
+            outs := outs || format('row_number() OVER (%s) AS r_', spec);
+            tags := tags || 'win_filter_row_number'::text;
+        END IF;
+        names := names || 'r_'::text;
+        k := rj.ri(1, 3);
+        filt := rj.pick(ARRAY[format('r_ <= %s', k), format('r_ < %s', k + 1), 'r_ = 1',
+                              format('r_ BETWEEN %s AND %s', k, k + rj.ri(0, 2)), format('%s >= r_', k),
+                              format('r_ <= %s', k), 'r_ = 1', 'r_ > 1', 'r_ % 2 = 1']);
+        tags := tags || 'window_filter'::text;
+    END IF;
+    RETURN jsonb_build_object('outs', to_jsonb(outs), 'names', to_jsonb(names), 'tags', to_jsonb(tags),
+                              'window', wdef, 'filter', filt, 'dir', dir);
+END $$;
+
+-- the output of a join view with window functions (rj.gen_join): rows
+-- (bag: expressions over the items, windows over the rows; the tie is every
+-- column of the items or the columns the view reads), groups (GROUP BY
+-- expressions, aggregates, windows over keys and aggregates; the tie is
+-- the keys) or a global aggregate (one row).  sc: a scalar subquery
+-- (rj.gen_scalar) for the select list (an output the windows may read, or
+-- an aggregate's argument), or NULL.  wfilter: the condition of the outer
+-- query on r_ (SELECT * FROM (..) s WHERE wfilter), or NULL
+CREATE FUNCTION rj.gen_win_output(items jsonb, sc jsonb, OUT sel text, OUT tail text, OUT names text[],
+                                  OUT tags text[], OUT wfilter text)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    x float8 := random();
+    outs text[] := '{}';
+    keys text[] := '{}';
+    ctx jsonb := '{}';
+    pcands text[] := '{}';
+    preds text[] := '{}';
+    tiekeys text[] := '{}';
+    ex record;
+    ag record;
+    w jsonb;
+    n int;
+    i int;
+    s text;
+    cls text;
+    tie text;
+    i1 text := rj.ref(items, 'int');
+    n1 text := rj.ref(items, 'num');
+    f1 text := rj.ref(items, 'flt');
+    t1 text := rj.ref(items, 'txt');
+BEGIN
+    names := '{}';
+    tags := ARRAY['window'];
+    tail := '';
+    IF x < 0.5 THEN
+        tags := tags || 'bag'::text || 'window_join'::text;
+        FOR i IN 1..rj.ri(1, 3) LOOP
+            SELECT * INTO ex FROM rj.expr(items);
+            outs := outs || format('%s AS x%s', ex.e, i);
+            names := names || ('x' || i);
+        END LOOP;
+        ctx := jsonb_build_object('int', to_jsonb(rj.refs(items, 'int')), 'num', to_jsonb(rj.refs(items, 'num')),
+                                  'flt', to_jsonb(rj.refs(items, 'flt')), 'txt', to_jsonb(rj.refs(items, 'txt')));
+        IF sc IS NOT NULL THEN
+            -- a scalar subquery as an output (a function of the row's
+            -- columns: rows tied on them have its value too), sometimes
+            -- read by the windows
+            s := rj.scalar_sel(items, sc);
+            outs := outs || format('%s AS xs', s);
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_select'::text;
+            IF sc->>'cls' IN ('int', 'num', 'txt') AND rj.chance(0.6) THEN
+                ctx := rj.ctx_add(ctx, sc->>'cls', s);
+                tags := tags || 'win_over_scalar'::text;
+            END IF;
+        END IF;
+        FOR i IN 1..3 LOOP
+            pcands := pcands || (rj.expr(items, rj.pick(ARRAY['int', 'int', 'txt', 'bool']))).e;
+        END LOOP;
+        IF t1 IS NOT NULL AND to_regcollation('rj.rj_ci') IS NOT NULL AND rj.chance(0.1) THEN
+            -- partitions of text under a case-insensitive collation ('x' and 'X' in one)
+            pcands := ARRAY[format('%s COLLATE rj.rj_ci', t1)];
+            tags := tags || 'win_partition_ci'::text;
+        END IF;
+        preds := ARRAY[rj.vpred_atom(items), rj.vpred_atom(items)];
+        w := rj.gen_windows(ctx, pcands, preds, true);
+        outs := outs || ARRAY(SELECT jsonb_array_elements_text(w->'outs'));
+        IF rj.chance(0.5) THEN
+            -- every column of every FROM item
+            tiekeys := ARRAY(SELECT CASE WHEN e.it->>'alias' = '' THEN c.key ELSE (e.it->>'alias') || '.' || c.key END
+                               FROM jsonb_array_elements(items) WITH ORDINALITY AS e(it, ord),
+                                    jsonb_each_text(e.it->'cols') AS c
+                              ORDER BY e.ord, c.key);
+            tags := tags || 'win_tie_all_columns'::text;
+        ELSE
+            -- the columns the outputs and windows read (and those of a
+            -- function in FROM: rj.gen_join may output its jsonb elements)
+            tiekeys := ARRAY(SELECT DISTINCT m[1] || '.' || m[2]
+                               FROM regexp_matches(array_to_string(outs, ' ') || (w->>'window'),
+                                                   '\m(a[0-9]+)\.([a-z]+)\M', 'g') AS m
+                              UNION
+                             SELECT 'g.' || c.key FROM jsonb_array_elements(items) AS e(it), jsonb_each_text(e.it->'cols') AS c
+                              WHERE e.it->>'alias' = 'g'
+                              ORDER BY 1);
+            tags := tags || 'win_tie_read_columns'::text;
+        END IF;
+    ELSIF x < 0.88 THEN
+        tags := tags || 'groupby'::text || 'window_groupby'::text;
+        FOR i IN 1..CASE WHEN rj.chance(0.7) THEN 1 ELSE 2 END LOOP
+            SELECT * INTO ex FROM rj.expr(items);
+            CONTINUE WHEN ex.e = ANY (keys);
+            keys := keys || ex.e;
+            IF rj.chance(0.85) THEN
+                outs := outs || format('%s AS k%s', ex.e, i);
+                names := names || ('k' || i);
+            END IF;
+            IF ex.cls IN ('int', 'num', 'flt', 'txt', 'bool') THEN
+                ctx := rj.ctx_add(ctx, ex.cls, ex.e);
+            END IF;
+            CASE ex.cls
+            WHEN 'int' THEN
+                pcands := pcands || ex.e || format('(%s) %% 2', ex.e);
+                preds := preds || format('%s > 1', ex.e);
+            WHEN 'txt' THEN
+                pcands := pcands || ex.e;
+                preds := preds || format('%s IS NOT NULL', ex.e);
+            WHEN 'bool' THEN
+                pcands := pcands || ex.e;
+                preds := preds || ex.e;
+            ELSE
+                NULL;
+            END CASE;
+        END LOOP;
+        tiekeys := keys;
+    ELSE
+        tags := tags || 'global'::text || 'window_global'::text;
+    END IF;
+    IF x >= 0.5 THEN
+        -- aggregates the windows read (outputs too), and one more sometimes
+        ctx := rj.ctx_add(ctx, 'int', 'count(*)');
+        FOR i IN 1..rj.ri(1, 2) LOOP
+            s := rj.pick(ARRAY['int|count(*)', 'int|sum(' || i1 || ')', 'int|max(' || i1 || ')']
+                         || CASE WHEN n1 IS NOT NULL THEN ARRAY['num|sum(' || n1 || ')', 'num|max(' || n1 || ')'] ELSE '{}' END
+                         || CASE WHEN f1 IS NOT NULL THEN ARRAY['flt|max(' || f1 || ')'] ELSE '{}' END
+                         || CASE WHEN t1 IS NOT NULL THEN ARRAY['txt|min(' || t1 || ')', 'txt|max(' || t1 || ')'] ELSE '{}' END);
+            cls := split_part(s, '|', 1);
+            s := substr(s, length(cls) + 2);
+            outs := outs || format('%s AS x%s', s, i);
+            names := names || ('x' || i);
+            ctx := rj.ctx_add(ctx, cls, s);
+        END LOOP;
+        IF rj.chance(0.4) THEN
+            SELECT * INTO ag FROM rj.agg(items);
+            outs := outs || format('%s AS x9', ag.e);
+            names := names || 'x9'::text;
+            tags := tags || ('agg_' || ag.tag);
+        END IF;
+        IF sc IS NOT NULL THEN
+            SELECT * INTO ag FROM rj.scalar_agg(items, sc);
+            outs := outs || format('%s AS xs', ag.e);
+            names := names || 'xs'::text;
+            tags := tags || 'scalar_in_agg'::text || ag.tag;
+        END IF;
+        IF cardinality(keys) > 0 AND rj.chance(0.15) THEN
+            pcands := pcands || rj.pick(ARRAY['count(*)', format('max(%s) %% 2', i1)]);   -- rows move between partitions
+        END IF;
+        w := rj.gen_windows(ctx, pcands, preds, true, true);
+        outs := outs || ARRAY(SELECT jsonb_array_elements_text(w->'outs'));
+        IF cardinality(keys) > 0 THEN
+            tail := ' GROUP BY ' || array_to_string(keys, ', ');
+            IF rj.chance(0.2) THEN
+                tail := tail || ' HAVING ' || rj.having(items);
+                tags := tags || 'having'::text;
+            END IF;
+        ELSIF rj.chance(0.06) THEN
+            tail := ' HAVING ' || rj.having(items);   -- zero or one row
+            tags := tags || 'having'::text;
+        END IF;
+    END IF;
+    tie := rj.win_tie(tiekeys, w->>'dir');
+    names := names || ARRAY(SELECT jsonb_array_elements_text(w->'names'));
+    tags := tags || ARRAY(SELECT jsonb_array_elements_text(w->'tags'));
+    sel := rj.put_tie(array_to_string(outs, ', '), tie);
+    tail := tail || rj.put_tie(w->>'window', tie);
+    wfilter := w->>'filter';
+END $$;
+
+-- windows over the query q (output columns names, of classes cls), read as
+-- FROM (q) w, tied on the text of all its columns.  vocab = false: a view
+-- of its own (the columns of q, windows w1_.., and maybe an outer query
+-- filtering on a rank r_); vocab = true: a subquery, WITH query or inner
+-- view, whose window columns are named from the vocabulary (an unused
+-- integer name, sometimes n or t), sometimes filtered on a rank it does
+-- not output.  {"sql", "names", "cls", "tags"}
+CREATE FUNCTION rj.win_over(q text, names text[], cls text[], vocab bool) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    ctx jsonb := '{}';
+    pcands text[] := '{}';
+    preds text[] := '{}';
+    tiekeys text[] := '{}';
+    outs text[] := '{}';
+    onames text[] := names;
+    tags text[] := ARRAY['window'];
+    w jsonb;
+    wf jsonb;
+    c text;
+    nm text;
+    want text;
+    dir text;
+    part text := '';
+    spec text;
+    wdef text := '';
+    filt text;
+    sql text;
+    i int;
+    k int;
+BEGIN
+    FOR i IN 1..cardinality(names) LOOP
+        c := 'w.' || quote_ident(names[i]);
+        outs := outs || c;
+        tiekeys := tiekeys || c;
+        CONTINUE WHEN cls[i] NOT IN ('int', 'num', 'flt', 'txt', 'bool');
+        ctx := rj.ctx_add(ctx, cls[i], c);
+        CASE cls[i]
+        WHEN 'int' THEN pcands := pcands || c; preds := preds || format('%s > 1', c);
+        WHEN 'txt' THEN
+            pcands := pcands || CASE WHEN to_regcollation('rj.rj_ci') IS NOT NULL AND rj.chance(0.1)
+                                     THEN c || ' COLLATE rj.rj_ci' ELSE c END;
+            preds := preds || format('%s <> ''x''', c);
+        WHEN 'bool' THEN pcands := pcands || c; preds := preds || c;
+        ELSE NULL;
+        END CASE;
+    END LOOP;
+    IF NOT vocab THEN
+        w := rj.gen_windows(ctx, pcands, preds, true);
+        outs := outs || ARRAY(SELECT jsonb_array_elements_text(w->'outs'));
+        onames := onames || ARRAY(SELECT jsonb_array_elements_text(w->'names'));
+        cls := cls || ARRAY(SELECT 'win'::text FROM jsonb_array_elements(w->'names'));
+        tags := tags || ARRAY(SELECT jsonb_array_elements_text(w->'tags'));
+        dir := w->>'dir';
+        wdef := w->>'window';
+        filt := w->>'filter';
+    ELSE
+        dir := rj.pick(ARRAY['', ' DESC']);
+        IF cardinality(pcands) > 0 AND rj.chance(0.8) THEN
+            part := format('PARTITION BY %s ', rj.pick(pcands));
+        END IF;
+        spec := rj.win_spec(ctx, part, dir);
+        FOR i IN 1..CASE WHEN rj.chance(0.6) THEN 1 ELSE 2 END LOOP
+            IF i = 1 OR rj.chance(0.5) THEN
+                nm := rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['v', 'j', 'lo', 'hi', 'k']) u WHERE NOT (u = ANY (onames))));
+            ELSE
+                nm := rj.pick(ARRAY(SELECT u FROM unnest(ARRAY['n', 't']) u WHERE NOT (u = ANY (onames))));
+            END IF;
+            CONTINUE WHEN nm IS NULL;
+            want := CASE nm WHEN 'n' THEN 'num' WHEN 't' THEN 'txt' ELSE 'int' END;
+            wf := rj.win_func(ctx, part, spec, preds, want);
+            CONTINUE WHEN wf IS NULL;
+            outs := outs || format('%s AS %s', wf->>'e', nm);
+            onames := onames || nm;
+            cls := cls || want;
+            tags := tags || (wf->>'tag');
+        END LOOP;
+        IF rj.chance(0.25) THEN
+            -- a rank the outer query filters on, not an output
+            outs := outs || format('%s() OVER (%sORDER BY %s DESC) AS r_', rj.pick(ARRAY['rank', 'dense_rank']), part,
+                                   rj.win_key(ctx, part));
+            k := rj.ri(1, 3);
+            filt := rj.pick(ARRAY[format('r_ <= %s', k), 'r_ = 1', format('r_ BETWEEN %s AND %s', k, k + 1)]);
+            tags := tags || 'window_filter'::text;
+        END IF;
+    END IF;
+    sql := format('SELECT %s FROM (%s) w%s', rj.put_tie(array_to_string(outs, ', '), rj.win_tie(tiekeys, dir)), q,
+                  rj.put_tie(wdef, rj.win_tie(tiekeys, dir)));
+    IF filt IS NOT NULL THEN
+        sql := format('SELECT %s FROM (%s) s WHERE %s',
+                      CASE WHEN vocab THEN (SELECT string_agg('s.' || quote_ident(u.n), ', ' ORDER BY u.o)
+                                              FROM unnest(onames) WITH ORDINALITY AS u(n, o))
+                           ELSE '*' END, sql, filt);
+    END IF;
+    RETURN jsonb_build_object('sql', sql, 'names', to_jsonb(onames), 'cls', to_jsonb(cls), 'tags', to_jsonb(tags));
+END $$;
+
+-- ------------------------------------------------------------------
 -- derived queries: subqueries in FROM, WITH queries, inner views.  Their
 -- output columns are named from the base-table vocabulary.
 -- {"sql", "cols": {name: class}, "names": [ordered], "mask", "depth", "tags": [..]}
@@ -1526,8 +2046,9 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN c IS NULL THEN w WHEN w = '' THEN ' WHERE ' || c ELSE w || ' AND ' || c END
 $$;
 
--- p_bo: the result must be base-only (read base tables only, no UNION)
-CREATE FUNCTION rj.gen_derived(srcs jsonb, p_bo bool DEFAULT false) RETURNS jsonb
+-- p_bo: the result must be base-only (read base tables only, no UNION);
+-- p_win: the chance of window columns over the query (rj.win_over)
+CREATE FUNCTION rj.gen_derived(srcs jsonb, p_bo bool DEFAULT false, p_win float8 DEFAULT 0.08) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     x float8 := random();
@@ -1562,6 +2083,7 @@ DECLARE
     smask int := 0;
     sdepth int := 0;
     sbo bool := true;
+    wr jsonb;
 BEGIN
     IF x < 0.28 THEN
         kind := 'agg';
@@ -1737,7 +2259,7 @@ BEGIN
         cands := ARRAY(SELECT c1.key FROM jsonb_each_text(it1->'cols') c1
                         WHERE (it2->'cols'->>c1.key) = c1.value ORDER BY 1);
         IF cardinality(cands) = 0 OR cardinality(rj.common_cols(it1, it2, 'int')) = 0 THEN
-            RETURN rj.gen_derived(srcs, p_bo);
+            RETURN rj.gen_derived(srcs, p_bo, p_win);
         END IF;
         n := rj.ri(1, 3);
         FOR i IN 1..n LOOP
@@ -1749,7 +2271,7 @@ BEGIN
         IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
             c := rj.pick(rj.common_cols(it1, it2, 'int'));
             IF c IS NULL THEN
-                RETURN rj.gen_derived(srcs, p_bo);
+                RETURN rj.gen_derived(srcs, p_bo, p_win);
             END IF;
             names := names || c;
             cols := cols || jsonb_build_object(c, 'int');
@@ -1789,6 +2311,20 @@ BEGIN
         smask := smask | (sl->>'mask')::int;
         sdepth := greatest(sdepth, (sl->>'depth')::int);
         sbo := sbo AND (sl->>'bo')::bool;
+    END IF;
+    IF 'window' = ANY (ARRAY(SELECT jsonb_array_elements_text(coalesce(s1->'ctags', '[]') || coalesce(s2->'ctags', '[]')))) THEN
+        ctags := ctags || 'over_window_view'::text;
+    END IF;
+    IF NOT p_bo AND NOT rj.disabled('window') AND rj.chance(p_win) THEN
+        -- window columns over the query: SELECT w.*, rank() OVER (..) AS j FROM (..) w
+        wr := rj.win_over(q, names, ARRAY(SELECT cols->>u.n FROM unnest(names) WITH ORDINALITY AS u(n, o) ORDER BY u.o), true);
+        q := wr->>'sql';
+        FOR i IN cardinality(names) + 1 .. jsonb_array_length(wr->'names') LOOP
+            cols := cols || jsonb_build_object(wr->'names'->>(i - 1), wr->'cls'->>(i - 1));
+        END LOOP;
+        names := ARRAY(SELECT jsonb_array_elements_text(wr->'names'));
+        ctags := ctags || ARRAY(SELECT jsonb_array_elements_text(wr->'tags')) || 'window_derived'::text;
+        sbo := false;
     END IF;
     RETURN jsonb_build_object('sql', q, 'cols', cols, 'names', to_jsonb(names),
                               'mask', (s1->>'mask')::int | coalesce((s2->>'mask')::int, 0) | smask,
@@ -2038,11 +2574,14 @@ DECLARE
     sc jsonb;
     sc_sel jsonb;
     srf jsonb;
+    use_win bool;
+    wfilter text;
 BEGIN
     use_outer := NOT rj.disabled('outer') AND rj.chance(0.3);
     use_sub := NOT rj.disabled('sublink') AND rj.chance(0.17);
     use_scalar := NOT rj.disabled('scalar') AND rj.chance(0.15);
     use_srf := NOT rj.disabled('srf') AND rj.chance(0.07);
+    use_win := NOT rj.disabled('window') AND rj.chance(0.14);   -- window functions in the select list
     x := random();
     IF (use_sub OR use_scalar OR use_srf) AND NOT use_outer AND x < 0.3 THEN
         m := 1;            -- one FROM item and a subquery in WHERE / a scalar subquery / a function in FROM
@@ -2123,6 +2662,9 @@ BEGIN
                 END IF;
                 IF ct && ARRAY['exists', 'not_exists', 'in_subquery', 'not_in_subquery'] THEN
                     tags := tags || 'over_sublink_view'::text;
+                END IF;
+                IF 'window' = ANY (ct) THEN
+                    tags := tags || 'over_window_view'::text;
                 END IF;
             END IF;
         END IF;
@@ -2344,7 +2886,10 @@ BEGIN
             tags := tags || 'scalar_with_join'::text;
         END IF;
     END IF;
-    IF use_outer AND rj.chance(0.3) THEN
+    IF use_win THEN
+        SELECT * INTO outp FROM rj.gen_win_output(items, sc_sel);
+        wfilter := outp.wfilter;
+    ELSIF use_outer AND rj.chance(0.3) THEN
         SELECT * INTO outp FROM rj.gen_outer_count(items, nullable);
         IF sc_sel IS NOT NULL THEN
             wheres := wheres || rj.scalar_where(items, sc_sel);
@@ -2375,11 +2920,14 @@ BEGIN
         tags := tags || CASE WHEN ncomp <= 9 THEN 'components_2_9' WHEN ncomp <= 27 THEN 'components_10_27'
                              ELSE 'components_28_64' END;
     END IF;
-    q := format('%sSELECT %s FROM %s%s%s',
-                CASE WHEN cardinality(ctes) > 0 THEN 'WITH ' || array_to_string(ctes, ', ') || ' ' ELSE '' END,
-                outp.sel, from_sql,
+    q := format('SELECT %s FROM %s%s%s', outp.sel, from_sql,
                 CASE WHEN cardinality(wheres) > 0 THEN ' WHERE ' || array_to_string(wheres, ' AND ') ELSE '' END,
                 outp.tail);
+    IF wfilter IS NOT NULL THEN
+        -- an outer query filtering on a rank (r_)
+        q := format('SELECT * FROM (%s) s WHERE %s', q, wfilter);
+    END IF;
+    q := CASE WHEN cardinality(ctes) > 0 THEN 'WITH ' || array_to_string(ctes, ', ') || ' ' ELSE '' END || q;
     RETURN jsonb_build_object('q', q, 'cols', rj.names_list(outp.names), 'mask', mask, 'depth', depth + 1,
                               'names', to_jsonb(outp.names),
                               'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags) u ORDER BY 1)));
@@ -2398,9 +2946,13 @@ $$;
 
 -- one branch of a set operation with columns of classes sig: of types typs
 -- (NULL: the class's own type), unnamed (a later branch: the operation names
--- its columns from the first), some columns an untyped NULL (p_null)
+-- its columns from the first), some columns an untyped NULL (p_null; not
+-- the columns p_nulls, NULL in an earlier branch: two untyped NULLs resolve
+-- to text, which may not match the next branch's type).  nulls: p_nulls and
+-- this branch's NULL columns
 CREATE FUNCTION rj.gen_branch(srcs jsonb, sig text[], typs text[], unnamed bool, p_null float8,
-                              OUT sql text, OUT mask int, OUT depth int, OUT tags text[])
+                              p_nulls int[],
+                              OUT sql text, OUT mask int, OUT depth int, OUT tags text[], OUT nulls int[])
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     s1 jsonb := rj.pick_src(srcs, 0.2, false, rj.multipath_off());
@@ -2415,8 +2967,14 @@ DECLARE
     from_sql text;
     w text := '';
     a text;
+    wc int := 0;
+    wf jsonb;
+    wctx jsonb;
+    wpart text;
+    dir text;
 BEGIN
     tags := '{}';
+    nulls := p_nulls;
     items := jsonb_build_array(jsonb_build_object('alias', 'a1', 'cols', s1->'cols', 'tab', s1->'tab'));
     mask := (s1->>'mask')::int;
     depth := (s1->>'depth')::int;
@@ -2449,8 +3007,9 @@ BEGIN
                                                format('min(%s)', (rj.expr(items, 'txt')).e)])
                  ELSE CASE WHEN rj.disabled('generic') THEN format('max((%s)::int) = 1', (rj.expr(items, 'bool')).e)
                            ELSE format('bool_or(%s)', (rj.expr(items, 'bool')).e) END END;
-            IF rj.chance(p_null) THEN
+            IF rj.chance(p_null) AND NOT (i = ANY (p_nulls)) THEN
                 a := 'NULL';
+                nulls := nulls || i;
                 tags := tags || 'setop_null'::text;
             ELSE
                 a := rj.setop_col(a, sig[i], typs[i], unnamed);
@@ -2461,12 +3020,30 @@ BEGIN
                       array_to_string(keys, ', '));
         tags := tags || 'setop_groupby'::text;
     ELSE
+        IF x >= 0.4 AND NOT rj.disabled('window') AND 'int' = ANY (sig) AND rj.chance(0.15) THEN
+            -- an integer column computed by a window over the branch's rows
+            -- (tied on the text of every column of its FROM items)
+            wc := rj.pick(ARRAY(SELECT g::text FROM generate_series(1, cardinality(sig)) g WHERE sig[g] = 'int'))::int;
+        END IF;
         FOR i IN 1..cardinality(sig) LOOP
             SELECT * INTO ex FROM rj.expr(items, sig[i]);
+            IF i = wc THEN
+                dir := rj.pick(ARRAY['', ' DESC']);
+                wctx := jsonb_build_object('int', to_jsonb(rj.refs(items, 'int')), 'num', to_jsonb(rj.refs(items, 'num')),
+                                           'txt', to_jsonb(rj.refs(items, 'txt')));
+                wpart := CASE WHEN rj.chance(0.8) THEN format('PARTITION BY %s ', (rj.expr(items, 'int')).e) ELSE '' END;
+                wf := rj.win_func(wctx, wpart, rj.win_spec(wctx, wpart, dir), ARRAY[rj.vpred_atom(items)], 'int');
+                ex.e := rj.put_tie(wf->>'e', rj.win_tie(ARRAY(SELECT (e.it->>'alias') || '.' || c.key
+                                                                FROM jsonb_array_elements(items) WITH ORDINALITY AS e(it, ord),
+                                                                     jsonb_each_text(e.it->'cols') AS c
+                                                               ORDER BY e.ord, c.key), dir));
+                tags := tags || 'window'::text || 'window_setop_branch'::text || (wf->>'tag');
+            END IF;
             -- DISTINCT resolves an untyped NULL to text, which PostgreSQL
             -- then refuses to match with another branch's type
-            IF i > 1 AND x >= 0.4 AND rj.chance(p_null) THEN
+            IF i > 1 AND x >= 0.4 AND i <> wc AND rj.chance(p_null) AND NOT (i = ANY (p_nulls)) THEN
                 a := 'NULL';
+                nulls := nulls || i;
                 tags := tags || 'setop_null'::text;
             ELSE
                 a := rj.setop_col(ex.e, sig[i], typs[i], unnamed);
@@ -2494,6 +3071,8 @@ DECLARE
     depth int := 0;
     q text;
     names text[] := '{}';
+    ncls text[];
+    nulls int[] := '{}';
     mixed bool;
     in_from bool;
     alias_list bool;
@@ -2524,7 +3103,8 @@ BEGIN
         END LOOP;
         SELECT * INTO br FROM rj.gen_branch(srcs, sig, typs,
                                             alias_list OR (i > 1 AND NOT rj.disabled('setop_names') AND rj.chance(0.5)),
-                                            CASE WHEN mixed THEN 0.08 ELSE 0 END);
+                                            CASE WHEN mixed THEN 0.08 ELSE 0 END, nulls);
+        nulls := br.nulls;
         parts := parts || br.sql;
         tags := tags || br.tags;
         mask := mask | br.mask;
@@ -2544,11 +3124,13 @@ BEGIN
     FOR i IN 1..n LOOP
         names := names || ('c' || i);
     END LOOP;
+    ncls := sig;
     IF in_from THEN
         -- the set operation as a subquery under an aggregate
         q := format('SELECT s.c1, count(*) AS x1 FROM (%s) s%s GROUP BY s.c1', q,
                     CASE WHEN alias_list THEN '(' || array_to_string(names, ', ') || ')' ELSE '' END);
         names := ARRAY['c1', 'x1'];
+        ncls := ARRAY[sig[1], 'int'];
         tags := tags || 'setop_in_from'::text;
         IF alias_list THEN
             tags := tags || 'setop_alias_cols'::text;
@@ -2558,7 +3140,7 @@ BEGIN
         tags := tags || ('chain' || (depth + 1));
     END IF;
     RETURN jsonb_build_object('q', q, 'cols', rj.names_list(names), 'mask', mask, 'depth', depth + 1,
-                              'names', to_jsonb(names),
+                              'names', to_jsonb(names), 'ncls', to_jsonb(ncls),
                               'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM unnest(tags || 'setop'::text) u ORDER BY 1)));
 END $$;
 
@@ -2568,13 +3150,15 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     x float8 := random();
     d jsonb;
+    wr jsonb;
     tries int := 0;
     topk_ok bool := false;
 BEGIN
     IF allow_inner AND x < 0.2 AND NOT rj.disabled('chain') THEN
         -- an inner view, for later views to read: its outputs use the vocabulary
+        -- (window columns more often than in subqueries: views over window views)
         LOOP
-            d := rj.gen_derived(srcs);
+            d := rj.gen_derived(srcs, false, 0.25);
             tries := tries + 1;
             -- an inner view joins (or at least reads another view)
             EXIT WHEN d->'tags'->>0 IN ('d_join', 'd_joinagg', 'd_union', 'd_union_all')
@@ -2590,6 +3174,14 @@ BEGIN
                                   'bo', d->'bo', 'expose', d->'cols', 'ctags', coalesce(d->'ctags', '[]'));
     ELSIF x < 0.36 AND NOT rj.disabled('setop') THEN
         d := rj.gen_setop(srcs);
+        IF NOT rj.disabled('window') AND rj.chance(0.15) THEN
+            -- windows over the set operation: SELECT w.*, rank() OVER (..) FROM (..) w
+            wr := rj.win_over(d->>'q', ARRAY(SELECT jsonb_array_elements_text(d->'names')),
+                              ARRAY(SELECT jsonb_array_elements_text(d->'ncls')), false);
+            d := d || jsonb_build_object('q', wr->>'sql', 'names', wr->'names',
+                                         'cols', rj.names_list(ARRAY(SELECT jsonb_array_elements_text(wr->'names'))),
+                                         'tags', to_jsonb(ARRAY(SELECT DISTINCT u FROM jsonb_array_elements_text(d->'tags' || (wr->'tags') || '["window_setop"]') u ORDER BY 1)));
+        END IF;
     ELSE
         d := rj.gen_join(srcs);
     END IF;
@@ -3023,14 +3615,18 @@ $proc$;
 -- with "tuple concurrently updated"), or a refresh_view.  Feature rr_truncate
 -- off: no TRUNCATE in a REPEATABLE READ / SERIALIZABLE transaction (such a
 -- TRUNCATE used to leave result rows a concurrent writer inserted after its
--- snapshot, now 40001: specs/iso_lock_truncate_rr.spec)
+-- snapshot, now 40001: specs/iso_lock_truncate_rr.spec).  Feature refresh
+-- off: no refresh_view (a REPEATABLE READ / SERIALIZABLE writer of a window,
+-- DISTINCT ON or row_number() <= k view whose snapshot predates another
+-- session's committed refresh_view of it fails with XX000 "tuple
+-- concurrently deleted" instead of 40001: a known engine bug)
 CREATE FUNCTION rj.worker_stmt(p_seed bigint, p_round int) RETURNS text
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     st record;
     dm record;
 BEGIN
-    IF rj.chance(0.03) THEN
+    IF rj.chance(0.03) AND NOT rj.disabled('refresh') THEN
         SELECT * INTO st FROM rj.rstate WHERE seed = p_seed AND round = p_round;
         RETURN format('SELECT stepping.refresh_view(%L)', st.vnames[rj.ri(1, st.nlive)]);
     END IF;
@@ -3315,7 +3911,9 @@ BEGIN
             END IF;
             IF rj.disabled('sabotage') AND nstmts >= 5 AND NOT sabotaged THEN
                 -- self-test (run_joins.sh --sabotage): corrupt a result table behind the engine's back
-                ddl := oracle.sabotage(vnames[1:nlive]);
+                -- (a view with window functions first, when one has rows)
+                ddl := oracle.sabotage(ARRAY(SELECT vnames[g] FROM generate_series(1, nlive) g
+                                              ORDER BY (',' || vtags[g] || ',') NOT LIKE '%,window,%', g));
                 IF ddl IS NOT NULL THEN
                     sabotaged := true;
                     script := script || rj.note(ddl);

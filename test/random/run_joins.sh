@@ -45,7 +45,19 @@
 # char(n)) and untyped NULLs, later branches with unnamed columns, a set
 # operation in FROM named by an alias list; subqueries in FROM and WITH
 # queries whose alias or WITH column lists name unnamed, duplicate, quoted or
-# other-named columns (also partial lists).  Phase 1 creates the
+# other-named columns (also partial lists); window functions (about 20% of
+# the views): in the select list of a join (sum / count / max / avg OVER,
+# rank, dense_rank, cume_dist, percent_rank, row_number, ntile, lag, lead,
+# first_value, ROWS / RANGE / GROUPS frames, EXCLUDE CURRENT ROW, FILTER,
+# named windows; PARTITION BY in 80%) over its rows, its GROUP BY groups or a
+# global aggregate, an outer query filtering on a rank (SELECT * FROM (SELECT
+# .., rank() OVER (..) AS r_ FROM <join>) s WHERE r_ <= k; dense_rank,
+# row_number, = 1, BETWEEN), windows over a set operation and in its
+# branches, window columns of subqueries, WITH queries and inner views that
+# later views read; order-sensitive windows are tied on the text of every
+# column they and the output read (COLLATE "C") and share one window per
+# query level (except over GROUP BY, whose keys order the groups totally),
+# so the query as written has one answer.  Phase 1 creates the
 # tables and 70% of the views; phase 2 (a new session) runs random DML until
 # every view has seen at least S (default 50) statements changing one of its
 # base tables, creating the other views after a third of them.  After every
@@ -109,6 +121,16 @@
 #                 setop_types  set operation branches all of one type per column
 #                 setop_names  every branch of a set operation names its columns
 #                 alias_cols no alias / WITH column lists naming unnamed columns
+#                 window     no window functions (in the select list, filtered
+#                            on by an outer query, over set operations, in
+#                            subqueries, WITH queries and inner views)
+#                 topk       no ORDER BY ... LIMIT over a view's query
+#                 refresh    no refresh_view in the --concurrency workers: avoids
+#                            the known XX000 "tuple concurrently deleted" of a
+#                            REPEATABLE READ / SERIALIZABLE writer of a window,
+#                            DISTINCT ON or row_number() <= k view whose
+#                            snapshot predates another session's committed
+#                            refresh_view of that view (40001 expected)
 #                 rr_truncate  no TRUNCATE in the --concurrency workers'
 #                            REPEATABLE READ / SERIALIZABLE transactions (they
 #                            once left rows behind: specs/iso_lock_truncate_rr.spec)
@@ -123,9 +145,13 @@
 # scalar_agg_select, scalar_agg_where, scalar_uncorrelated, scalar_lookup,
 # scalar_in_agg, scalar_group_key, intersect_all, except_all, srf_from,
 # json_agg, json_build, setop_mixed_types, setop_unnamed, setop_null,
-# setop_alias_cols, alias_cols, cte_cols, alias_unnamed, alias_partial, ...), the share of views with outer joins or
+# setop_alias_cols, alias_cols, cte_cols, alias_unnamed, alias_partial, window,
+# window_join, window_groupby, window_global, window_filter, window_setop,
+# window_setop_branch, window_derived, over_window_view, win_<function or
+# frame>, ...), the share of views with outer joins or
 # subqueries in WHERE, the share with scalar subqueries / INTERSECT or
-# EXCEPT ALL / functions in FROM / JSON, statement kinds, and
+# EXCEPT ALL / functions in FROM / JSON, the share with window functions,
+# statement kinds, and
 # a summary line
 #   random_joins: seed=N rounds=... views=... statements=... checks=... min_statements_per_view=... mismatches=0 time=...s
 #
@@ -266,6 +292,7 @@ echo "random_joins: views per construct (views / checks of those views):"
 q -c "SELECT format('  %-26s %5s %8s', tag, count(*), sum(checks)) FROM rj.vstats, unnest(tags) AS tag GROUP BY tag ORDER BY tag"
 q -c "SELECT format('random_joins: views with outer joins or subqueries in WHERE: %s of %s (%s%%): outer joins %s, [NOT] EXISTS / [NOT] IN %s', count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']), count(*), round(100.0 * count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']) / greatest(count(*), 1)), count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join']), count(*) FILTER (WHERE tags && ARRAY['exists','not_exists','in_subquery','not_in_subquery'])) FROM rj.vstats"
 q -c "SELECT format('random_joins: views with scalar subqueries, INTERSECT/EXCEPT ALL, functions in FROM or JSON: %s of %s (%s%%): scalar subqueries %s, INTERSECT/EXCEPT ALL %s, functions in FROM %s, JSON %s', count(*) FILTER (WHERE n > 0), count(*), round(100.0 * count(*) FILTER (WHERE n > 0) / greatest(count(*), 1)), count(*) FILTER (WHERE sc), count(*) FILTER (WHERE sa), count(*) FILTER (WHERE sf), count(*) FILTER (WHERE js)) FROM (SELECT 'scalar_subquery' = ANY (tags) AS sc, EXISTS (SELECT FROM unnest(tags) u WHERE u ~ '(intersect|except)_all\$') AS sa, 'srf_from' = ANY (tags) AS sf, tags && ARRAY['json_agg', 'json_build'] AS js, cardinality(ARRAY(SELECT u FROM unnest(tags) u WHERE u IN ('scalar_subquery', 'srf_from', 'json_agg', 'json_build') OR u ~ '(intersect|except)_all\$')) AS n FROM rj.vstats) s"
+q -c "SELECT format('random_joins: views with window functions: %s of %s (%s%%): over a join''s rows %s, over GROUP BY / global aggregates %s, filtered on a rank %s, over or in set operations %s, in subqueries / WITH / inner views %s; views over window views %s', count(*) FILTER (WHERE 'window' = ANY (tags)), count(*), round(100.0 * count(*) FILTER (WHERE 'window' = ANY (tags)) / greatest(count(*), 1)), count(*) FILTER (WHERE 'window_join' = ANY (tags)), count(*) FILTER (WHERE tags && ARRAY['window_groupby', 'window_global']), count(*) FILTER (WHERE 'window_filter' = ANY (tags)), count(*) FILTER (WHERE tags && ARRAY['window_setop', 'window_setop_branch']), count(*) FILTER (WHERE 'window_derived' = ANY (tags)), count(*) FILTER (WHERE 'over_window_view' = ANY (tags))) FROM rj.vstats"
 echo "random_joins: statements per kind:"
 q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
 worker_summary random_joins
