@@ -838,27 +838,55 @@ reaches(Circuit *c, List *window, List *changed)
 }
 
 /*
+ * Whether a group's stored rows are other row versions through a current
+ * snapshot than through the transaction's: a committed step (or refresh)
+ * of the group wrote them since.  Same images in new versions count too:
+ * the step would delete versions that are gone.
+ */
+static bool
+stored_rows_moved_on(Circuit *c, Datum *pv, bool *pn)
+{
+	List	   *mine = read_group(c, pv, pn);
+	List	   *now;
+	ListCell   *lc;
+	ListCell   *lc2;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	now = read_group(c, pv, pn);
+	PopActiveSnapshot();
+	if (list_length(now) != list_length(mine))
+		return true;
+	foreach(lc, now)
+	{
+		bool		seen = false;
+
+		foreach(lc2, mine)
+			if (ItemPointerEquals(&((WindowRow *) lfirst(lc))->tid,
+								  &((WindowRow *) lfirst(lc2))->tid))
+				seen = true;
+		if (!seen)
+			return true;
+	}
+	return false;
+}
+
+/*
  * REPEATABLE READ / SERIALIZABLE: whether a group changed between the
  * transaction's snapshot and a current one, i.e. whether a step of the
  * group committed that this transaction cannot see.  A window view's
  * stored rows hold every row of the partition with every column it is
- * computed from, so they are compared; a top-k group's input is.
+ * computed from, so their versions tell; a top-k group stores only its
+ * window, which a committed row just below it would not change, so its
+ * whole input is compared too.
  */
 static bool
 group_moved_on(Circuit *c, Datum *pv, bool *pn)
 {
-	List	   *mine;
-	List	   *now;
-	RowHash    *diff;
-	ListCell   *lc;
 	uint64		i;
 	bool		found;
 
-	/*
-	 * A top-k group stores only its window: a committed change below it
-	 * would not show there, so its input is compared instead (all of the
-	 * group's rows, numbered).
-	 */
+	if (stored_rows_moved_on(c, pv, pn))
+		return true;
 	if (c->topk.limit >= 0)
 	{
 		SPIPlanPtr	plan = group_plan(c, c->topk.input_plans, c->topk.part_sql, "", pn);
@@ -877,25 +905,7 @@ group_moved_on(Circuit *c, Datum *pv, bool *pn)
 			if (rowhash_lookup(before, after->order[i]->values, after->order[i]->isnull,
 							   &found)->weight != after->order[i]->weight)
 				return true;
-		return false;
 	}
-	mine = read_group(c, pv, pn);
-	PushActiveSnapshot(GetLatestSnapshot());
-	now = read_group(c, pv, pn);
-	PopActiveSnapshot();
-	if (list_length(now) != list_length(mine))
-		return true;
-	diff = rowhash_create(CurrentMemoryContext, ROWHASH_IMAGE, c->nrowcols, c->nrowcols,
-						  c->rowtypes, NULL, NULL);
-	foreach(lc, now)
-		rowhash_lookup(diff, ((WindowRow *) lfirst(lc))->values,
-					   ((WindowRow *) lfirst(lc))->isnull, &found)->weight++;
-	foreach(lc, mine)
-		rowhash_lookup(diff, ((WindowRow *) lfirst(lc))->values,
-					   ((WindowRow *) lfirst(lc))->isnull, &found)->weight--;
-	for (i = 0; i < diff->nentries; i++)
-		if (diff->order[i]->weight != 0)
-			return true;
 	return false;
 }
 
