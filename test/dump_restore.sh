@@ -167,6 +167,9 @@ SELECT stepping.create_view('reports."Best Orders"',
   $$SELECT c."CustId", b.id, b.amount FROM "Sales Data"."Customers" c
       LEFT JOIN LATERAL (SELECT o.id, o.amount FROM "Sales Data"."Orders" o WHERE o."CustId" = c."CustId"
                           ORDER BY o.amount DESC, o.id LIMIT 2) b ON true$$);
+SELECT stepping.create_view('public.running_events',
+  $$SELECT kind, n, at_day, sum(n) OVER (PARTITION BY kind ORDER BY at_day) AS running,
+           count(*) OVER (PARTITION BY kind ORDER BY at_day) AS k FROM public.events$$);
 SELECT stepping.create_view('public.busiest_days',
   $$SELECT at_day, count(*) AS n FROM public.events GROUP BY at_day ORDER BY count(*) DESC FETCH FIRST 2 ROWS WITH TIES$$);
 SQL
