@@ -2084,6 +2084,7 @@ DECLARE
     sdepth int := 0;
     sbo bool := true;
     wr jsonb;
+    lat jsonb;
 BEGIN
     IF x < 0.28 THEN
         kind := 'agg';
@@ -2107,13 +2108,27 @@ BEGIN
         s2 := CASE WHEN rj.chance(0.2) THEN s1
                    ELSE rj.pick_src(srcs, 0.3, mp, p_bo OR (mp AND kind = 'union')) END;
         it2 := jsonb_build_object('alias', 's2', 'cols', s2->'cols', 'tab', s2->'tab');
+        IF kind IN ('join', 'joinagg') AND NOT rj.disabled('lateral') AND NOT mp AND NOT p_bo AND rj.chance(0.15) THEN
+            -- s2 is a LATERAL subquery correlated with s1 (rj.gen_lateral), joined
+            -- with JOIN .. ON (also ON true) or LEFT JOIN .. ON
+            lat := rj.gen_lateral(jsonb_build_array(it1), srcs, true);
+            s2 := jsonb_build_object('sql', 'LATERAL ' || (lat->>'sql'), 'cols', lat->'cols', 'tab', 0,
+                                     'mask', lat->'mask', 'depth', lat->'depth');
+            it2 := jsonb_build_object('alias', 's2', 'cols', lat->'cols', 'tab', 0);
+            ctags := ctags || ARRAY(SELECT jsonb_array_elements_text(lat->'tags')) || 'lateral_derived'::text;
+            IF rj.chance(0.4) OR rj.disabled('lateral_left_and') THEN
+                cond := jsonb_build_object('cond', 'true');
+            END IF;
+            sbo := false;
+        END IF;
         items := items || it2;
     END IF;
     IF kind IN ('join', 'joinagg') AND NOT rj.disabled('outer') AND rj.chance(0.28) THEN
-        -- an outer join of the two sources
+        -- an outer join of the two sources (of a LATERAL subquery: LEFT only)
         x := random();
-        jt := CASE WHEN x < 0.6 THEN 'LEFT JOIN' WHEN x < 0.8 THEN 'RIGHT JOIN' ELSE 'FULL JOIN' END;
-        cond := rj.outer_cond(jsonb_build_array(it1), it1, it2, jt = 'FULL JOIN');
+        jt := CASE WHEN x < 0.6 OR lat IS NOT NULL THEN 'LEFT JOIN' WHEN x < 0.8 THEN 'RIGHT JOIN' ELSE 'FULL JOIN' END;
+        cond := CASE WHEN cond IS NOT NULL THEN cond
+                     ELSE rj.outer_cond(jsonb_build_array(it1), it1, it2, jt = 'FULL JOIN') END;
         ctags := ctags || lower(replace(jt, ' ', '_')) || ARRAY(SELECT jsonb_array_elements_text(cond->'tags'));
         IF kind = 'joinagg' THEN
             ctags := ctags || 'outer_join_agg'::text;
@@ -2160,7 +2175,7 @@ BEGIN
         IF rj.chance(0.35) THEN
             w := ' WHERE ' || rj.vpred(items, 1);
         END IF;
-        IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
+        IF NOT rj.disabled('sublink') AND rj.chance(0.12) AND (lat IS NULL OR NOT rj.disabled('lateral_sublink')) THEN
             sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
         END IF;
         IF kind = 'agg' THEN
@@ -2249,7 +2264,7 @@ BEGIN
         IF rj.chance(0.4) THEN
             w := ' WHERE ' || rj.vpred(items, 1);
         END IF;
-        IF NOT rj.disabled('sublink') AND rj.chance(0.12) THEN
+        IF NOT rj.disabled('sublink') AND rj.chance(0.12) AND (lat IS NULL OR NOT rj.disabled('lateral_sublink')) THEN
             sl := rj.gen_sublink(items, srcs, 1, mp, p_bo);
         END IF;
         q := format('SELECT %s%s FROM %s s1 %s %s s2 ON %s%s', CASE WHEN rj.chance(0.2) THEN 'DISTINCT ' ELSE '' END,
@@ -2314,6 +2329,9 @@ BEGIN
     END IF;
     IF 'window' = ANY (ARRAY(SELECT jsonb_array_elements_text(coalesce(s1->'ctags', '[]') || coalesce(s2->'ctags', '[]')))) THEN
         ctags := ctags || 'over_window_view'::text;
+    END IF;
+    IF 'lateral' = ANY (ARRAY(SELECT jsonb_array_elements_text(coalesce(s1->'ctags', '[]') || coalesce(s2->'ctags', '[]')))) THEN
+        ctags := ctags || 'over_lateral_view'::text;
     END IF;
     IF NOT p_bo AND NOT rj.disabled('window') AND rj.chance(p_win) THEN
         -- window columns over the query: SELECT w.*, rank() OVER (..) AS j FROM (..) w
@@ -2520,6 +2538,182 @@ BEGIN
     END IF;
 END $$;
 
+-- a LATERAL subquery correlated by equalities (feature lateral), for a FROM
+-- list whose items before it are outer_items: over one source t (a base
+-- table, or a view in 20%), reading the outer items only in equalities
+-- AND-ed in its WHERE (inner expression of t = outer expression, of one type
+-- family: int = int, int = bigint, text = text; none in 5%), sometimes with a
+-- filter on t, and
+--   ORDER BY <key>, <text of t's read columns> COLLATE "C" LIMIT n [OFFSET m]
+--       (also OFFSET .. LIMIT, FETCH FIRST n ROWS ONLY; the first rows of each
+--       group: one answer, the tie is total on what the select list shows)
+--   ORDER BY <key> FETCH FIRST n ROWS WITH TIES (ties kept: one answer)
+--   ORDER BY .. LIMIT 0
+--   nothing (a plain correlated subquery)
+-- Its select list names columns from t's vocabulary (columns of t and
+-- expressions over them), so the caller reads it as any FROM item.
+-- p_left: for LEFT JOIN LATERAL (under --disable lateral_left_and at most
+-- one equality).  Under --disable lateral_sort_name the select list has no
+-- expressions (an expression named like a column the ORDER BY reads is the
+-- known 22023 "column name __stepping_sort_1 is reserved").
+-- Returns {"sql": "(SELECT ..)", "cols", "tags", "mask", "depth", "neq"}.
+CREATE FUNCTION rj.gen_lateral(outer_items jsonb, srcs jsonb, p_left bool DEFAULT false) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    src jsonb := rj.pick_src(srcs, 0.2, rj.multipath_off());
+    tit jsonb;
+    scols text[];
+    outs text[] := '{}';
+    cols jsonb := '{}';
+    readc text[] := '{}';
+    conds text[] := '{}';
+    tags text[] := ARRAY['lateral'];
+    base_outer jsonb;
+    c text;
+    cls text;
+    ie text;
+    oe text;
+    oref text;
+    n int;
+    i int;
+    neq int;
+    off int := 0;
+    x float8;
+    mode text;
+    key text;
+    keycol text;
+    ob text := '';
+    lim text := '';
+BEGIN
+    tit := jsonb_build_object('alias', 't', 'cols', src->'cols', 'tab', src->'tab');
+    scols := ARRAY(SELECT jsonb_object_keys(src->'cols') ORDER BY 1);
+    IF (src->>'depth')::int > 0 THEN
+        tags := tags || 'lateral_over_view'::text;
+    END IF;
+    -- the select list: columns of t (named as in t) and expressions over them
+    IF rj.chance(0.1) THEN
+        outs := ARRAY['t.*'];
+        cols := src->'cols';
+        readc := scols;
+        tags := tags || 'lateral_star'::text;
+    ELSE
+        n := rj.ri(1, 4);
+        FOR i IN 1..n LOOP
+            c := rj.pick(scols);
+            CONTINUE WHEN cols ? c;
+            cls := src->'cols'->>c;
+            IF rj.chance(0.3) AND cls IN ('int', 'txt', 'num', 'bool') AND NOT rj.disabled('lateral_sort_name') THEN
+                outs := outs || format('%s AS %s', CASE cls WHEN 'int' THEN format('coalesce(t.%s, 0) + 1', c)
+                                                            WHEN 'txt' THEN format('upper(t.%s)', c)
+                                                            WHEN 'num' THEN format('t.%s * 2', c)
+                                                            ELSE format('NOT t.%s', c) END, c);
+                tags := tags || 'lateral_expr'::text;
+            ELSE
+                outs := outs || ('t.' || c);
+            END IF;
+            cols := cols || jsonb_build_object(c, cls);
+            readc := readc || c;
+        END LOOP;
+        IF rj.cols_cls(jsonb_build_object('cols', cols), 'int') = '{}' THEN
+            c := rj.pick(rj.cols_cls(tit, 'int'));
+            outs := outs || ('t.' || c);
+            cols := cols || jsonb_build_object(c, 'int');
+            readc := readc || c;
+        END IF;
+    END IF;
+    -- the correlation: equalities  inner = outer  (text only between base
+    -- tables' columns: one collation on both sides)
+    SELECT coalesce(jsonb_agg(e ORDER BY o), '[]') INTO base_outer
+      FROM jsonb_array_elements(outer_items) WITH ORDINALITY AS u(e, o) WHERE coalesce((e->>'tab')::int, 0) > 0;
+    x := random();
+    neq := CASE WHEN x < 0.05 THEN 0 WHEN x < 0.75 THEN 1 ELSE 2 END;
+    IF p_left AND rj.disabled('lateral_left_and') THEN
+        neq := least(neq, 1);
+    END IF;
+    tags := tags || ('lateral_eq' || neq);
+    FOR i IN 1..neq LOOP
+        IF rj.chance(0.2) AND coalesce((src->>'tab')::int, 0) > 0 AND rj.cols_cls(tit, 'txt') <> '{}'
+           AND cardinality(rj.refs(base_outer, 'txt')) > 0 THEN
+            cls := 'txt';
+            oref := rj.ref(base_outer, 'txt');
+        ELSE
+            cls := 'int';
+            oref := rj.ref(outer_items, 'int');
+        END IF;
+        c := rj.pick(rj.cols_cls(tit, cls));
+        x := random();
+        IF cls = 'int' THEN
+            ie := CASE WHEN x < 0.6 THEN 't.' || c WHEN x < 0.7 THEN format('t.%s + 1', c)
+                       WHEN x < 0.8 THEN format('coalesce(t.%s, 0)', c) WHEN x < 0.9 THEN format('t.%s::bigint', c)
+                       ELSE format('abs(t.%s)', c) END;
+            x := random();
+            oe := CASE WHEN x < 0.7 THEN oref WHEN x < 0.8 THEN oref || '::bigint'
+                       WHEN x < 0.9 THEN format('%s + 1', oref) ELSE format('coalesce(%s, 0)', oref) END;
+            IF (ie || oe) LIKE '%::bigint%' THEN
+                tags := tags || 'lateral_int_bigint'::text;
+            END IF;
+        ELSE
+            ie := CASE WHEN x < 0.7 THEN 't.' || c ELSE format('lower(t.%s)', c) END;
+            oe := CASE WHEN rj.chance(0.8) THEN oref ELSE format('lower(%s)', oref) END;
+            tags := tags || 'lateral_text_eq'::text;
+        END IF;
+        conds := conds || CASE WHEN rj.chance(0.8) THEN format('%s = %s', ie, oe) ELSE format('%s = %s', oe, ie) END;
+    END LOOP;
+    IF rj.chance(0.4) THEN
+        conds := conds || rj.vpred(jsonb_build_array(tit), 1);
+        tags := tags || 'lateral_filter'::text;
+    END IF;
+    IF cardinality(conds) > 1 AND rj.chance(0.3) THEN
+        conds := ARRAY(SELECT p FROM unnest(conds) WITH ORDINALITY AS u(p, o) ORDER BY o DESC);
+    END IF;
+    -- ORDER BY .. LIMIT
+    x := random();
+    mode := CASE WHEN x < 0.15 THEN 'plain' WHEN x < 0.3 THEN 'ties' WHEN x < 0.36 THEN 'limit0' ELSE 'limit' END;
+    tags := tags || ('lateral_' || mode);
+    IF mode <> 'plain' THEN
+        keycol := rj.pick(scols);
+        x := random();
+        key := CASE WHEN x < 0.65 THEN 't.' || keycol
+                    WHEN x < 0.85 OR (src->'cols'->>keycol) <> 'int' THEN format('length((t.%s)::text)', keycol)
+                    ELSE format('t.%s %% 3', keycol) END
+               || rj.pick(ARRAY['', '', ' DESC', ' DESC NULLS LAST', ' NULLS FIRST', ' ASC']);
+        n := rj.ri(1, 3);
+        IF mode = 'ties' THEN
+            -- the key alone: rows tied on it are all in or all out
+            ob := ' ORDER BY ' || key;
+            lim := CASE WHEN n = 1 AND rj.chance(0.3) THEN ' FETCH FIRST ROW WITH TIES'
+                        ELSE format(' FETCH %s %s ROWS WITH TIES', rj.pick(ARRAY['FIRST', 'NEXT']), n) END;
+        ELSE
+            -- the key, then the text of every column the select list reads (and the
+            -- key's), or of all of t's columns: rows tied on all of it show the same
+            readc := readc || keycol;
+            IF rj.chance(0.3) THEN
+                readc := scols;
+            END IF;
+            ob := ' ORDER BY ' || key || ', '
+                  || (SELECT string_agg(format('(t.%s)::text COLLATE "C"', u), ', ' ORDER BY u)
+                        FROM (SELECT DISTINCT u FROM unnest(readc) u) d);
+            IF mode = 'limit0' THEN
+                n := 0;
+            ELSIF rj.chance(0.3) THEN
+                off := rj.ri(1, 2);
+                tags := tags || 'lateral_offset'::text;
+            END IF;
+            x := random();
+            lim := CASE WHEN x < 0.6 THEN format(' LIMIT %s', n) || CASE WHEN off > 0 THEN format(' OFFSET %s', off) ELSE '' END
+                        WHEN x < 0.75 AND off > 0 THEN format(' OFFSET %s LIMIT %s', off, n)
+                        ELSE CASE WHEN off > 0 THEN format(' OFFSET %s ROWS', off) ELSE '' END
+                             || format(' FETCH FIRST %s ROWS ONLY', n) END;
+        END IF;
+    END IF;
+    RETURN jsonb_build_object(
+        'sql', format('(SELECT %s FROM %s t%s%s%s)', array_to_string(outs, ', '), src->>'sql',
+                      CASE WHEN cardinality(conds) > 0 THEN ' WHERE ' || array_to_string(conds, ' AND ') ELSE '' END,
+                      ob, lim),
+        'cols', cols, 'tags', to_jsonb(tags), 'mask', (src->>'mask')::int, 'depth', (src->>'depth')::int,
+        'neq', neq);
+END $$;
+
 -- a join view of 2-4 FROM items (1-4 when it has a subquery in WHERE).  Some
 -- views join with LEFT / RIGHT / FULL JOIN (chains of outer joins, a
 -- parenthesized outer join under an inner join, one-sided ON conditions,
@@ -2576,12 +2770,24 @@ DECLARE
     srf jsonb;
     use_win bool;
     wfilter text;
+    use_lat bool;
+    lat jsonb;
+    lat_it jsonb;
+    lat_left bool := false;
 BEGIN
     use_outer := NOT rj.disabled('outer') AND rj.chance(0.3);
     use_sub := NOT rj.disabled('sublink') AND rj.chance(0.17);
     use_scalar := NOT rj.disabled('scalar') AND rj.chance(0.15);
     use_srf := NOT rj.disabled('srf') AND rj.chance(0.07);
     use_win := NOT rj.disabled('window') AND rj.chance(0.14);   -- window functions in the select list
+    -- a LATERAL subquery after the FROM items (its rewrite reads an internal
+    -- view: not with --disable multipath)
+    use_lat := NOT rj.disabled('lateral') AND NOT rj.multipath_off() AND rj.chance(0.1);
+    IF use_lat AND rj.disabled('lateral_sublink') THEN
+        -- (the known 0A000 "subquery in this position" of a subquery in WHERE next to a LATERAL)
+        use_sub := false;
+        use_scalar := false;
+    END IF;
     x := random();
     IF (use_sub OR use_scalar OR use_srf) AND NOT use_outer AND x < 0.3 THEN
         m := 1;            -- one FROM item and a subquery in WHERE / a scalar subquery / a function in FROM
@@ -2665,6 +2871,9 @@ BEGIN
                 END IF;
                 IF 'window' = ANY (ct) THEN
                     tags := tags || 'over_window_view'::text;
+                END IF;
+                IF 'lateral' = ANY (ct) THEN
+                    tags := tags || 'over_lateral_view'::text;
                 END IF;
             END IF;
         END IF;
@@ -2796,6 +3005,51 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
+    IF use_lat THEN
+        -- FROM .., LATERAL (SELECT .. FROM t WHERE t.k = a1.k .. ORDER BY .. LIMIT n) s
+        -- (comma, CROSS JOIN LATERAL, JOIN LATERAL .. ON, LEFT JOIN LATERAL .. ON)
+        -- the items an ON may read: after commas, the last item only (so a LEFT
+        -- JOIN LATERAL correlates with those only: its equalities go to its ON)
+        sl := CASE WHEN style = 'comma' AND m > last_outer AND m > 1 THEN jsonb_build_array(items->(m-1)) ELSE items END;
+        x := random();
+        IF x >= 0.7 AND ncomp * 3 > 64 THEN
+            x := 0.3;   -- (too many components for one more outer join)
+        END IF;
+        lat := rj.gen_lateral(CASE WHEN x >= 0.7 THEN sl ELSE items END, srcs, x >= 0.7);
+        lat_it := jsonb_build_object('alias', 's', 'cols', lat->'cols', 'tab', 0);
+        IF x < 0.25 THEN
+            from_sql := from_sql || ', LATERAL ' || (lat->>'sql') || ' s';
+            tags := tags || 'lateral_comma'::text;
+        ELSIF x < 0.45 THEN
+            from_sql := from_sql || ' CROSS JOIN LATERAL ' || (lat->>'sql') || ' s';
+            tags := tags || 'lateral_cross_join'::text;
+        ELSIF x < 0.7 THEN
+            x := random();
+            from_sql := from_sql || ' JOIN LATERAL ' || (lat->>'sql') || ' s ON '
+                        || CASE WHEN x < 0.5 THEN 'true'
+                                WHEN x < 0.85 THEN rj.join_cond(rj.pickj(sl), lat_it, false)->>'cond'
+                                ELSE rj.vpred(jsonb_build_array(lat_it), 0) END;
+            tags := tags || CASE WHEN x < 0.5 THEN 'lateral_join_on_true' ELSE 'lateral_join_on' END;
+        ELSE
+            -- (--disable lateral_left_and: ON true, at most one equality)
+            IF random() < 0.6 OR rj.disabled('lateral_left_and') THEN
+                from_sql := from_sql || ' LEFT JOIN LATERAL ' || (lat->>'sql') || ' s ON true';
+            ELSE
+                oc := rj.outer_cond(sl, rj.pickj(sl), lat_it, false);
+                from_sql := from_sql || ' LEFT JOIN LATERAL ' || (lat->>'sql') || ' s ON ' || (oc->>'cond');
+                tags := tags || ARRAY(SELECT jsonb_array_elements_text(oc->'tags'));
+            END IF;
+            tags := tags || 'lateral_left_join'::text;
+            ncomp := ncomp * 3;
+            lat_left := true;
+            nouter := nouter + 1;
+        END IF;
+        items := items || lat_it;
+        nullable := nullable || lat_left;
+        mask := mask | (lat->>'mask')::int;
+        depth := greatest(depth, (lat->>'depth')::int);
+        tags := tags || ARRAY(SELECT jsonb_array_elements_text(lat->'tags'));
+    END IF;
     IF nouter >= 2 THEN
         tags := tags || 'nested_outer_join'::text;
     END IF;
@@ -2889,7 +3143,7 @@ BEGIN
     IF use_win THEN
         SELECT * INTO outp FROM rj.gen_win_output(items, sc_sel);
         wfilter := outp.wfilter;
-    ELSIF use_outer AND rj.chance(0.3) THEN
+    ELSIF (use_outer OR lat_left) AND rj.chance(0.3) THEN
         SELECT * INTO outp FROM rj.gen_outer_count(items, nullable);
         IF sc_sel IS NOT NULL THEN
             wheres := wheres || rj.scalar_where(items, sc_sel);
@@ -3911,9 +4165,11 @@ BEGIN
             END IF;
             IF rj.disabled('sabotage') AND nstmts >= 5 AND NOT sabotaged THEN
                 -- self-test (run_joins.sh --sabotage): corrupt a result table behind the engine's back
-                -- (a view with window functions first, when one has rows)
+                -- (a view with a LATERAL subquery first, then one with window
+                -- functions, when one has rows)
                 ddl := oracle.sabotage(ARRAY(SELECT vnames[g] FROM generate_series(1, nlive) g
-                                              ORDER BY (',' || vtags[g] || ',') NOT LIKE '%,window,%', g));
+                                              ORDER BY (',' || vtags[g] || ',') NOT LIKE '%,lateral,%',
+                                                       (',' || vtags[g] || ',') NOT LIKE '%,window,%', g));
                 IF ddl IS NOT NULL THEN
                     sabotaged := true;
                     script := script || rj.note(ddl);

@@ -57,7 +57,17 @@
 # later views read; order-sensitive windows are tied on the text of every
 # column they and the output read (COLLATE "C") and share one window per
 # query level (except over GROUP BY, whose keys order the groups totally),
-# so the query as written has one answer.  Phase 1 creates the
+# so the query as written has one answer; LATERAL subqueries correlated by
+# equalities (about 10% of the join views, and 15% of the joins in subqueries,
+# WITH queries and inner views, which later views read): FROM <items>,
+# LATERAL / CROSS JOIN LATERAL / JOIN LATERAL .. ON <condition or true> / LEFT
+# JOIN LATERAL .. ON <true or an outer join condition> (SELECT <columns of t,
+# expressions, t.*> FROM <base table or view> t WHERE <inner = outer: int =
+# int, int = bigint, text = text; 0-2 of them> [AND <filter on t>] ORDER BY
+# <key>, <text of t's read columns> COLLATE "C" LIMIT n [OFFSET m] (also
+# OFFSET .. LIMIT, FETCH FIRST n ROWS ONLY) | ORDER BY <key> FETCH FIRST n
+# ROWS WITH TIES | ORDER BY .. LIMIT 0 | nothing) s, its columns read by the
+# outer select list, aggregates, GROUP BY, WHERE, windows.  Phase 1 creates the
 # tables and 70% of the views; phase 2 (a new session) runs random DML until
 # every view has seen at least S (default 50) statements changing one of its
 # base tables, creating the other views after a third of them.  After every
@@ -125,6 +135,23 @@
 #                            on by an outer query, over set operations, in
 #                            subqueries, WITH queries and inner views)
 #                 topk       no ORDER BY ... LIMIT over a view's query
+#                 lateral    no LATERAL subqueries (in join views, subqueries,
+#                            WITH queries and inner views)
+#                 lateral_left_and  LEFT JOIN LATERAL only with ON true and at
+#                            most one correlating equality: avoids the known
+#                            0A000 "outer join condition that links the two
+#                            sides other than by equality" of two correlating
+#                            equalities, or one and an ON equality between the
+#                            sides (the rewrite seems to nest the ON's AND)
+#                 lateral_sort_name  no expressions in a LATERAL subquery's
+#                            select list: avoids the known 22023 "column name
+#                            __stepping_sort_1 is reserved" of an output named
+#                            like a column the ORDER BY reads (SELECT t.j + 1
+#                            AS j .. ORDER BY t.j LIMIT n; also without LATERAL)
+#                 lateral_sublink  no subqueries in WHERE of a query with a
+#                            LATERAL subquery: avoids the known 0A000 "cannot
+#                            maintain a subquery in this position" of an EXISTS
+#                            reading two outer items next to a LATERAL
 #                 refresh    no refresh_view in the --concurrency workers: avoids
 #                            the known XX000 "tuple concurrently deleted" of a
 #                            REPEATABLE READ / SERIALIZABLE writer of a window,
@@ -148,10 +175,13 @@
 # setop_alias_cols, alias_cols, cte_cols, alias_unnamed, alias_partial, window,
 # window_join, window_groupby, window_global, window_filter, window_setop,
 # window_setop_branch, window_derived, over_window_view, win_<function or
-# frame>, ...), the share of views with outer joins or
+# frame>, lateral, lateral_comma, lateral_cross_join, lateral_join_on[_true],
+# lateral_left_join, lateral_limit, lateral_offset, lateral_ties,
+# lateral_limit0, lateral_plain, lateral_eq0/1/2, lateral_over_view,
+# lateral_derived, over_lateral_view, ...), the share of views with outer joins or
 # subqueries in WHERE, the share with scalar subqueries / INTERSECT or
 # EXCEPT ALL / functions in FROM / JSON, the share with window functions,
-# statement kinds, and
+# the share with LATERAL subqueries, statement kinds, and
 # a summary line
 #   random_joins: seed=N rounds=... views=... statements=... checks=... min_statements_per_view=... mismatches=0 time=...s
 #
@@ -293,10 +323,11 @@ q -c "SELECT format('  %-26s %5s %8s', tag, count(*), sum(checks)) FROM rj.vstat
 q -c "SELECT format('random_joins: views with outer joins or subqueries in WHERE: %s of %s (%s%%): outer joins %s, [NOT] EXISTS / [NOT] IN %s', count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']), count(*), round(100.0 * count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join','exists','not_exists','in_subquery','not_in_subquery']) / greatest(count(*), 1)), count(*) FILTER (WHERE tags && ARRAY['left_join','right_join','full_join']), count(*) FILTER (WHERE tags && ARRAY['exists','not_exists','in_subquery','not_in_subquery'])) FROM rj.vstats"
 q -c "SELECT format('random_joins: views with scalar subqueries, INTERSECT/EXCEPT ALL, functions in FROM or JSON: %s of %s (%s%%): scalar subqueries %s, INTERSECT/EXCEPT ALL %s, functions in FROM %s, JSON %s', count(*) FILTER (WHERE n > 0), count(*), round(100.0 * count(*) FILTER (WHERE n > 0) / greatest(count(*), 1)), count(*) FILTER (WHERE sc), count(*) FILTER (WHERE sa), count(*) FILTER (WHERE sf), count(*) FILTER (WHERE js)) FROM (SELECT 'scalar_subquery' = ANY (tags) AS sc, EXISTS (SELECT FROM unnest(tags) u WHERE u ~ '(intersect|except)_all\$') AS sa, 'srf_from' = ANY (tags) AS sf, tags && ARRAY['json_agg', 'json_build'] AS js, cardinality(ARRAY(SELECT u FROM unnest(tags) u WHERE u IN ('scalar_subquery', 'srf_from', 'json_agg', 'json_build') OR u ~ '(intersect|except)_all\$')) AS n FROM rj.vstats) s"
 q -c "SELECT format('random_joins: views with window functions: %s of %s (%s%%): over a join''s rows %s, over GROUP BY / global aggregates %s, filtered on a rank %s, over or in set operations %s, in subqueries / WITH / inner views %s; views over window views %s', count(*) FILTER (WHERE 'window' = ANY (tags)), count(*), round(100.0 * count(*) FILTER (WHERE 'window' = ANY (tags)) / greatest(count(*), 1)), count(*) FILTER (WHERE 'window_join' = ANY (tags)), count(*) FILTER (WHERE tags && ARRAY['window_groupby', 'window_global']), count(*) FILTER (WHERE 'window_filter' = ANY (tags)), count(*) FILTER (WHERE tags && ARRAY['window_setop', 'window_setop_branch']), count(*) FILTER (WHERE 'window_derived' = ANY (tags)), count(*) FILTER (WHERE 'over_window_view' = ANY (tags))) FROM rj.vstats"
+q -c "SELECT format('random_joins: views with LATERAL subqueries: %s of %s (%s%%): comma %s, CROSS JOIN %s, JOIN .. ON %s, LEFT JOIN %s; LIMIT %s (OFFSET %s), WITH TIES %s, LIMIT 0 %s, no LIMIT %s; in subqueries / WITH / inner views %s; views over LATERAL views %s', count(*) FILTER (WHERE 'lateral' = ANY (tags)), count(*), round(100.0 * count(*) FILTER (WHERE 'lateral' = ANY (tags)) / greatest(count(*), 1)), count(*) FILTER (WHERE 'lateral_comma' = ANY (tags)), count(*) FILTER (WHERE 'lateral_cross_join' = ANY (tags)), count(*) FILTER (WHERE tags && ARRAY['lateral_join_on', 'lateral_join_on_true']), count(*) FILTER (WHERE 'lateral_left_join' = ANY (tags) OR ('lateral_derived' = ANY (tags) AND 'left_join' = ANY (tags))), count(*) FILTER (WHERE 'lateral_limit' = ANY (tags)), count(*) FILTER (WHERE 'lateral_offset' = ANY (tags)), count(*) FILTER (WHERE 'lateral_ties' = ANY (tags)), count(*) FILTER (WHERE 'lateral_limit0' = ANY (tags)), count(*) FILTER (WHERE 'lateral_plain' = ANY (tags)), count(*) FILTER (WHERE 'lateral_derived' = ANY (tags)), count(*) FILTER (WHERE 'over_lateral_view' = ANY (tags))) FROM rj.vstats"
 echo "random_joins: statements per kind:"
 q -c "SELECT '  ' || string_agg(format('%s=%s', kind, n), ' ' ORDER BY kind) FROM (SELECT kind, sum(n) AS n FROM rj.sstats GROUP BY kind) s"
 worker_summary random_joins
-summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
+summary=$(q -c "SELECT format('rounds=%s views=%s join_views=%s lateral_views=%s statements=%s checks=%s min_statements_per_view=%s', count(*), coalesce(sum(views),0), (SELECT count(*) FROM rj.vstats WHERE tags && ARRAY['join2','join3','join4','d_join','d_joinagg','setop_join']), (SELECT count(*) FROM rj.vstats WHERE 'lateral' = ANY (tags)), coalesce(sum(statements),0), coalesce(sum(checks),0), min(min_seen)) FROM rj.stats")
 echo "random_joins: seed=$seed $summary mismatches=$failed time=${elapsed}s${disable:+ disabled=$disable}"
 
 if [ "$sabotage" -eq 1 ]; then
