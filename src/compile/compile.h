@@ -142,6 +142,9 @@ extern void compile_grouped(Circuit *c, ViewPlan *p, Relation result);
 extern Oid	create_view_from_query(RangeVar *rv, Query *query, const char *original);
 extern List *internal_column_names(List *names);
 
+/* define.c */
+extern void create_view_index(const char *stmt);
+
 /* lateral.c */
 extern int	rewrite_lateral(Query *query, int rtindex);
 extern void reject_reserved_names(Query *query);

@@ -547,6 +547,21 @@ materialize_ctes(Query *query, RangeVar *rv, int *counter)
 }
 
 /*
+ * Run one CREATE INDEX that create_view decided on (an internal view's
+ * sort, partition or lateral keys, a result table's append path), and make
+ * it visible to what follows.
+ */
+void
+create_view_index(const char *stmt)
+{
+	SPI_connect();
+	if (SPI_execute(stmt, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "stepping: could not run \"%s\"", stmt);
+	SPI_finish();
+	CommandCounterIncrement();
+}
+
+/*
  * The internal view of a LATERAL subquery is joined on its lateral key
  * columns (attnos first .. first+n-1): index them, unless an index of its
  * result table (a per-group top-k's) already leads with them.
@@ -585,12 +600,7 @@ index_lateral_keys(Oid relid, int first, int n)
 		appendStringInfo(&cols, "%s%s", i ? ", " : "",
 						 quote_identifier(get_attname(relid, first + i, false)));
 	table_close(rel, AccessShareLock);
-	SPI_connect();
-	if (SPI_execute(psprintf("CREATE INDEX ON %s (%s)", qualified_relname(relid), cols.data),
-					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "stepping: could not index the lateral keys of an internal view");
-	SPI_finish();
-	CommandCounterIncrement();
+	create_view_index(psprintf("CREATE INDEX ON %s (%s)", qualified_relname(relid), cols.data));
 }
 
 /*
@@ -926,11 +936,7 @@ rewrite_topk(Query *query, RangeVar *rv, int *counter, List **internal)
 	{
 		char	   *stmt = psprintf("CREATE INDEX ON %s (%s)", qualified_relname(oid), index.data);
 
-		SPI_connect();
-		if (SPI_execute(stmt, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "stepping: could not index the input of a top-k view");
-		SPI_finish();
-		CommandCounterIncrement();
+		create_view_index(stmt);
 	}
 	return analyze_view_query(sql.data, true);
 }
@@ -1102,13 +1108,7 @@ create_view_from_query(RangeVar *rv, Query *query, const char *original)
 	c = cache_get_circuit(viewid);
 	/* a window view's append path reads its partitions' last rows */
 	if (c->kind == VIEW_TOPK && c->topk.append)
-	{
-		SPI_connect();
-		if (SPI_execute(window_append_index_sql(c), false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "stepping: could not index the result table of a window view");
-		SPI_finish();
-		CommandCounterIncrement();
-	}
+		create_view_index(window_append_index_sql(c));
 	foreach(lc, c->joins.index_advice)
 		ereport(NOTICE,
 				(errmsg("a join column of stepping view \"%s\" has no index", c->viewlabel),

@@ -708,12 +708,7 @@ index_partition(Oid inputid, List *parts)
 	}
 	if (cols.len == 0)
 		return;
-	SPI_connect();
-	if (SPI_execute(psprintf("CREATE INDEX ON %s (%s)", qualified_relname(inputid), cols.data),
-					false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "stepping: could not index the input of a window view");
-	SPI_finish();
-	CommandCounterIncrement();
+	create_view_index(psprintf("CREATE INDEX ON %s (%s)", qualified_relname(inputid), cols.data));
 }
 
 /*
